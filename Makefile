@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= ltsplan.db
+BENCH ?=
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint typecheck check bench serve clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/ltsplan demo --db $(DB)
+
+serve: install
+	$(BIN)/ltsplan serve --db $(DB)
+
+test: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy --no-error-summary
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run.py $(BENCH)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,212 @@
+"""``ltsplan ledger …``: who pledged what, for which years, and what arrived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.services import ledger_reports
+from ltsplan.services.ledger_reports import LedgerFilter, parse_dimensions
+
+app = typer.Typer(
+    help="The support ledger: totals, fulfilment, delivery lags, history, charts.", no_args_is_help=True
+)
+
+CurrencyOption = Annotated[str, typer.Option("--currency", help="Reporting currency: EUR or USD.")]
+DonorOption = Annotated[
+    list[str] | None,
+    typer.Option("--donor", help="Only these donors (repeatable; ISO alpha-3 or actor code)."),
+]
+CategoryOption = Annotated[
+    list[str] | None,
+    typer.Option("--category", help="Only these categories (military, financial, humanitarian)."),
+]
+DatasetOption = Annotated[
+    list[str] | None, typer.Option("--dataset", help="Only entries from these datasets.")
+]
+YearFromOption = Annotated[
+    int | None, typer.Option("--from-year", help="Only entries dated in or after this year.")
+]
+YearToOption = Annotated[
+    int | None, typer.Option("--to-year", help="Only entries dated in or before this year.")
+]
+
+
+def _filters(
+    donor: list[str] | None,
+    category: list[str] | None,
+    dataset: list[str] | None,
+    from_year: int | None,
+    to_year: int | None,
+) -> LedgerFilter:
+    return LedgerFilter(tuple(donor or ()), tuple(category or ()), tuple(dataset or ()), from_year, to_year)
+
+
+@app.command()
+def totals(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="Group by any of donor, recipient, year, month, category, subtype, dataset."
+        ),
+    ] = "donor,year,category",
+    currency: CurrencyOption = "EUR",
+    as_of: AsOfOption = None,
+    top: Annotated[
+        int | None, typer.Option("--top", help="Only the N largest groups by pledged value.")
+    ] = None,
+    gdp_year: Annotated[
+        int | None,
+        typer.Option("--gdp-year", help="Show shares of this year's GDP (the Kiel tracker uses 2021)."),
+    ] = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    from_year: YearFromOption = None,
+    to_year: YearToOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Announced, pledged, allocated and delivered, by donor × year × category (or any grouping).
+
+    Example: ltsplan ledger totals --by donor --top 10 --as-of 2023-06-14
+    """
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.totals(
+            connection,
+            by=parse_dimensions(by),
+            currency=currency,
+            moment=parse_as_of(as_of),
+            filters=_filters(donor, category, dataset, from_year, to_year),
+            top=top,
+            gdp_year=gdp_year,
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def fulfilment(
+    by: Annotated[str, typer.Option("--by", help="Grouping (default donor,category).")] = "donor,category",
+    currency: CurrencyOption = "EUR",
+    as_of: AsOfOption = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Pledged against delivered and allocated: who is behind on delivery, lowest rate first.
+
+    Example: ltsplan ledger fulfilment --by donor --format csv
+    """
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.fulfilment(
+            connection,
+            by=parse_dimensions(by),
+            currency=currency,
+            moment=parse_as_of(as_of),
+            filters=_filters(donor, category, dataset, None, None),
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def lags(
+    by: Annotated[str, typer.Option("--by", help="Grouping (default donor,category).")] = "donor,category",
+    as_of: AsOfOption = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Days from commitment to delivery, as a distribution (min, quartiles, p90, max, mean).
+
+    Example: ltsplan ledger lags --by donor
+    """
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.lags(
+            connection,
+            by=parse_dimensions(by),
+            moment=parse_as_of(as_of),
+            filters=_filters(donor, category, dataset, None, None),
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def series(
+    currency: CurrencyOption = "EUR",
+    as_of: AsOfOption = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Pledged, allocated and delivered by month, with running totals.
+
+    Example: ltsplan ledger series --donor DEU --format csv
+    """
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.series(
+            connection,
+            currency=currency,
+            moment=parse_as_of(as_of),
+            filters=_filters(donor, category, dataset, None, None),
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def chart(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
+    ] = Path("ledger-pledged-vs-delivered.png"),
+    currency: CurrencyOption = "EUR",
+    as_of: AsOfOption = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    db: DbOption = None,
+) -> None:
+    """Draw pledged vs allocated vs delivered over time, as PNG and SVG.
+
+    Example: ltsplan ledger chart -o out/pledged.png
+    """
+    from ltsplan.services.charts import pledged_vs_delivered
+
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.series(
+            connection,
+            currency=currency,
+            moment=parse_as_of(as_of),
+            filters=_filters(donor, category, dataset, None, None),
+        )
+    written = pledged_vs_delivered(report, output)
+    Console().print("wrote " + " and ".join(str(p) for p in written))
+
+
+@app.command()
+def history(
+    record: Annotated[str, typer.Argument(help="A ledger entry id (or an unambiguous prefix).")],
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Every version of one entry: each figure as recorded, and when it was replaced.
+
+    Example: ltsplan ledger history 3fa2
+    """
+    store = database(db)
+    with store.reading() as connection:
+        report = ledger_reports.history(connection, record)
+    emit(report, fmt)

@@ -1,0 +1,147 @@
+"""``ltsplan``: the command line. Exit status 0 on success, 1 on bad input, 2 on misuse."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
+from ltsplan.errors import LtsplanError
+from ltsplan.services import demo as demo_service
+from ltsplan.services.imports import READERS, import_file
+
+app = typer.Typer(
+    name="ltsplan",
+    help="Long-term support plans as working software: the support ledger, standards and "
+    "readiness, the membership pathway and stated objectives — every figure sourced, "
+    "every answer available as of any past date.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each capability's commands live in a module of their own: (module, attribute, command group name).
+GROUPS = (
+    ("ltsplan.cli.ledger", "app", "ledger"),
+    ("ltsplan.cli.standards", "app", "standards"),
+    ("ltsplan.cli.readiness", "app", "readiness"),
+    ("ltsplan.cli.pathway", "app", "pathway"),
+    ("ltsplan.cli.objectives", "app", "objectives"),
+    ("ltsplan.cli.serve", "app", None),
+)
+
+
+def _register_groups() -> None:
+    for module_name, attribute, name in GROUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name == module_name:
+                continue
+            raise
+        group = getattr(module, attribute)
+        if name is None:
+            app.registered_commands.extend(group.registered_commands)
+        else:
+            app.add_typer(group, name=name)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="The file to import.", show_default=False)],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help=f"One of {', '.join(READERS)}; guessed from the file when omitted."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Import the valid records and write a report naming each skipped one."
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a ledger file (IATI 2.03 XML, a Kiel tracker CSV, or ltsplan's CSV/XLSX/JSON).
+
+    One transaction: a file with any invalid record writes nothing and lists every problem,
+    unless --skip-invalid. Re-importing the same file changes nothing.
+
+    Example: ltsplan import examples/ledger.csv
+    """
+    store = database(db)
+    progress = DelayedProgress(f"importing {path.name}", path.stat().st_size if path.exists() else None)
+    try:
+        outcome = import_file(store, path, fmt=fmt, skip_invalid=skip_invalid, progress=progress)
+    finally:
+        progress.close()
+    summary = outcome.summary
+    console = Console()
+    e, p = summary.entries, summary.plans
+    console.print(
+        f"{path}: {outcome.format} — {e.inserted} new, {e.revised} revised, {e.unchanged} unchanged "
+        f"ledger entries; {p.inserted + p.revised} budgets or planned disbursements written"
+    )
+    for note in summary.notes:
+        console.print(f"[dim]note:[/dim] {note}")
+    if outcome.report_path:
+        console.print(
+            f"[yellow]{len(summary.skipped)} invalid records skipped[/yellow]; "
+            f"each is named in {outcome.report_path}"
+        )
+
+
+@app.command("export")
+def export_command(
+    path: Annotated[Path, typer.Argument(help="Where to write: .csv, .xlsx or .json.", show_default=False)],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Export what was known on this date.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the ledger (entries, their sources and budgets) in ltsplan's native format.
+
+    Export then import round-trips exactly.
+
+    Example: ltsplan export ledger.xlsx
+    """
+    from ltsplan.cli.common import parse_as_of
+    from ltsplan.services.exports import export_ledger
+
+    count = export_ledger(database(db), path, moment=parse_as_of(as_of))
+    Console().print(f"wrote {count} ledger entries to {path}")
+
+
+@app.command("demo")
+def demo_command(db: DbOption = None) -> None:
+    """Load the demonstration data (idempotent: a second run changes nothing) and say where to look.
+
+    Example: ltsplan demo --db demo.db
+    """
+    store = database(db)
+    for line in demo_service.run(store):
+        Console(highlight=False).print(line)
+
+
+def main() -> None:
+    build_app()
+    try:
+        app(standalone_mode=True)
+    except LtsplanError as error:
+        try:
+            fail(error)
+        except typer.Exit as exit_:
+            raise SystemExit(exit_.exit_code) from None
+
+
+_register_groups_done = False
+
+
+def build_app() -> typer.Typer:
+    """The app with every capability's commands registered (for tests and documentation)."""
+    global _register_groups_done
+    if not _register_groups_done:
+        _register_groups()
+        _register_groups_done = True
+    return app

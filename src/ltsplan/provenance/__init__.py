@@ -1,0 +1,1 @@
+"""Provenance: sources, their Admiralty grading, and evidence linking records to them."""

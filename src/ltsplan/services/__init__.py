@@ -1,0 +1,1 @@
+"""Use cases: each takes a Database and plain arguments and returns data the faces render."""

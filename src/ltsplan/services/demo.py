@@ -1,0 +1,42 @@
+"""The demonstration: each capability adds a loader here; ``ltsplan demo`` runs them in order.
+
+Every loader is idempotent (a second run changes nothing) and returns lines telling the user what
+was loaded and where to look next.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from ltsplan.store.db import Database
+
+Loader = Callable[[Database], list[str]]
+
+# "module:function", run in this order; a capability that has not landed is simply absent.
+LOADERS = (
+    "ltsplan.services.demo_ledger:load",
+    "ltsplan.services.demo_standards:load",
+    "ltsplan.services.demo_pathway:load",
+)
+
+
+def loaders() -> list[tuple[str, Loader]]:
+    found = []
+    for spec in LOADERS:
+        module_name, function = spec.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name == module_name:
+                continue
+            raise
+        found.append((module_name.rsplit(".", 1)[-1], getattr(module, function)))
+    return found
+
+
+def run(database: Database) -> list[str]:
+    lines: list[str] = []
+    for _, load in loaders():
+        lines.extend(load(database))
+    return lines

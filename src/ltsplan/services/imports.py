@@ -1,0 +1,125 @@
+"""Importing a ledger file: pick the reader, validate everything, write in one transaction.
+
+Readers live beside their domain (``ledger/io_native.py``, ``ledger/iati.py``, ``ledger/kiel.py``) and
+all return a ``LedgerBatch``; this module is the one place that writes what they read.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import insert
+
+from ltsplan.errors import LtsplanError, Problem
+from ltsplan.ledger.model import LedgerBatch
+from ltsplan.services.ledger import WriteSummary, write_batch
+from ltsplan.store.db import Database
+from ltsplan.store.history import utcnow
+from ltsplan.store.tables import import_run
+
+Progress = Callable[[int], None]
+
+
+class Reader(Protocol):
+    def __call__(self, path: Path, *, progress: Progress | None = None) -> LedgerBatch: ...
+
+
+# format → "module:function"; imported on use so that one reader's dependencies never slow another.
+READERS = {
+    "csv": "ltsplan.ledger.io_native:read_csv",
+    "xlsx": "ltsplan.ledger.io_native:read_xlsx",
+    "json": "ltsplan.ledger.io_native:read_json",
+    "iati": "ltsplan.ledger.iati:read_iati",
+    "kiel": "ltsplan.ledger.kiel:read_kiel",
+}
+KIEL_HEADER = {"country", "iso", "year", "month", "total", "commitments"}
+
+
+def reader_for(fmt: str) -> Reader:
+    if fmt not in READERS:
+        raise LtsplanError(f"unknown import format '{fmt}'; use one of {', '.join(READERS)}")
+    module, function = READERS[fmt].split(":")
+    reader: Reader = getattr(importlib.import_module(module), function)
+    return reader
+
+
+def guess_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        return "iati"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+        return "kiel" if {h.strip().lower() for h in header} >= KIEL_HEADER else "csv"
+    raise LtsplanError(
+        f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
+    )
+
+
+@dataclass
+class ImportOutcome:
+    path: Path
+    format: str
+    summary: WriteSummary
+    report_path: Path | None = None
+
+
+def import_file(
+    database: Database,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    skip_invalid: bool = False,
+    recorded_at: datetime | None = None,
+    progress: Progress | None = None,
+    report_dir: Path | None = None,
+) -> ImportOutcome:
+    if not path.exists():
+        raise LtsplanError(f"{path}: no such file")
+    if not path.is_file():
+        raise LtsplanError(f"{path}: not a file")
+    chosen = fmt or guess_format(path)
+    batch = reader_for(chosen)(path, progress=progress)
+    moment = recorded_at or utcnow()
+    with database.transaction() as connection:
+        summary = write_batch(
+            connection, batch, recorded_at=moment, file=str(path), skip_invalid=skip_invalid
+        )
+        report_path = None
+        if summary.skipped:
+            report_path = write_skip_report(path, summary.skipped, report_dir)
+        connection.execute(
+            insert(import_run).values(
+                at=moment,
+                path=str(path),
+                format=chosen,
+                dataset=None,
+                inserted=summary.entries.inserted + summary.plans.inserted,
+                revised=summary.entries.revised + summary.plans.revised,
+                unchanged=summary.entries.unchanged + summary.plans.unchanged,
+                skipped=len(summary.skipped),
+                report=str(report_path) if report_path else None,
+            )
+        )
+    return ImportOutcome(path, chosen, summary, report_path)
+
+
+def write_skip_report(path: Path, skipped: list[Problem], report_dir: Path | None) -> Path:
+    """A CSV naming each skipped record: file, line, record, field and why."""
+    target = (report_dir or Path.cwd()) / f"{path.stem}.skipped.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "line", "record", "field", "message"])
+        writer.writeheader()
+        for problem in skipped:
+            writer.writerow(problem.as_dict())
+    return target

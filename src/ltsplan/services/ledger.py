@@ -1,0 +1,207 @@
+"""The ledger's write path: validate, normalise money, write versions, keep the totals current.
+
+Every importer ends here with a ``LedgerBatch``; one transaction writes its sources, actors, entries
+and plans, or nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import polars as pl
+from sqlalchemy import Connection
+
+from ltsplan.errors import InvalidInput, Problem
+from ltsplan.ledger.model import LedgerBatch, conform, with_versions
+from ltsplan.ledger.money import RateTable, ecb_rates
+from ltsplan.ledger.rules import LINE, RECORD, entry_problems, is_state
+from ltsplan.services.provenance import (
+    actor_record,
+    known_source_ids,
+    source_problems,
+    store_actors,
+    store_evidence,
+    store_sources,
+)
+from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
+from ltsplan.store.tables import ledger_entry, ledger_plan, ledger_total_delta
+
+DELTA_DIMENSIONS = [
+    "dataset",
+    "kind",
+    "stage",
+    "donor",
+    "recipient",
+    "category",
+    "subtype",
+    "year",
+    "month",
+]
+
+
+@lru_cache(maxsize=1)
+def rates() -> RateTable:
+    """The ECB table is read once per process (about 0.2 s)."""
+    return ecb_rates()
+
+
+@dataclass
+class WriteSummary:
+    entries: WriteResult
+    plans: WriteResult
+    skipped: list[Problem]
+    notes: list[str]
+
+
+def validate(connection: Connection, batch: LedgerBatch, *, file: str | None) -> list[Problem]:
+    problems = list(batch.problems)
+    problems.extend(source_problems(batch.sources, file))
+    entries = conform(batch.entries, keep_meta=True)
+    if entries.height:
+        cited = entries.get_column("source_id").drop_nulls().unique().to_list()
+        known = {s.id for s in batch.sources} | known_source_ids(connection, cited)
+        problems.extend(entry_problems(entries, file=file, known_sources=known))
+    return problems
+
+
+def write_batch(
+    connection: Connection,
+    batch: LedgerBatch,
+    *,
+    recorded_at: datetime,
+    file: str | None = None,
+    skip_invalid: bool = False,
+) -> WriteSummary:
+    """Validate the whole batch, then write it; with ``skip_invalid`` bad rows are left out and
+    listed, otherwise any problem stops the write and every problem is reported."""
+    problems = validate(connection, batch, file=file)
+    entries = conform(batch.entries, keep_meta=True)
+    skipped: list[Problem] = []
+    if problems:
+        row_level = [p for p in problems if p.line is not None]
+        if not skip_invalid or len(row_level) < len(problems):
+            raise InvalidInput(problems)
+        bad_lines = {p.line for p in row_level}
+        entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
+        skipped = row_level
+    store_sources(connection, batch.sources, recorded_at=recorded_at)
+    store_actors(connection, _actors_for(entries, batch), recorded_at=recorded_at)
+    store_evidence(connection, batch.evidence, recorded_at=recorded_at)
+    entry_result = store_entries(connection, entries, recorded_at=recorded_at)
+    plan_result = WriteResult()
+    if batch.plans is not None and batch.plans.height:
+        plan_result = store_plans(connection, batch.plans, recorded_at=recorded_at)
+    return WriteSummary(entry_result, plan_result, skipped, list(batch.notes))
+
+
+def _actors_for(entries: pl.DataFrame, batch: LedgerBatch) -> list[dict]:
+    codes = set(batch.actor_names)
+    for column in ("donor", "recipient"):
+        if column in entries.columns:
+            codes.update(entries.get_column(column).drop_nulls().unique().to_list())
+    records = []
+    for code in sorted(codes):
+        kind, name = batch.actor_names.get(code, ("", ""))
+        if not kind:
+            kind = "state" if is_state(code) else "organisation"
+        records.append(actor_record(code, kind, name or None))
+    return records
+
+
+def store_entries(connection: Connection, entries: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
+    """Normalise money, write versions, and move the maintained totals by what changed."""
+    if entries.is_empty():
+        return WriteResult()
+    frame = with_versions(rates().normalise(conform(entries)))
+    if "recorded_at" in entries.columns:
+        frame = frame.with_columns(entries.get_column("recorded_at").cast(pl.Datetime("us")))
+    result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
+    deltas = []
+    if result.new_rows.height:
+        deltas.append(_deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
+    if result.retracted_rows.height:
+        deltas.append(_deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
+    if deltas:
+        bulk_insert(connection, ledger_total_delta, pl.concat(deltas))
+    return result
+
+
+def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> int:
+    """Withdraw entries without replacement (their totals leave as of ``at``)."""
+    gone = retract(connection, ledger_entry, ids, at=at)
+    if gone.height:
+        gone = gone.with_columns(
+            pl.col("event_date").cast(pl.Date),
+            pl.col("eur").cast(pl.Float64),
+            pl.col("usd").cast(pl.Float64),
+        )
+        bulk_insert(connection, ledger_total_delta, _deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
+    return gone.height
+
+
+def _deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
+    return (
+        rows.with_columns(
+            at.cast(pl.Datetime("us")).alias("at"),
+            pl.col("event_date").cast(pl.Date).dt.year().alias("year"),
+            pl.col("event_date").cast(pl.Date).dt.month().alias("month"),
+        )
+        .group_by(["at", *DELTA_DIMENSIONS])
+        .agg(
+            (pl.len() * sign).cast(pl.Int64).alias("entries"),
+            (pl.col("eur").fill_null(0.0).sum() * sign).alias("eur"),
+            (pl.col("usd").fill_null(0.0).sum() * sign).alias("usd"),
+            (pl.col("eur").is_null().sum() * sign).cast(pl.Int64).alias("eur_missing"),
+            (pl.col("usd").is_null().sum() * sign).cast(pl.Int64).alias("usd_missing"),
+        )
+    )
+
+
+PLAN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "id": pl.Utf8,
+    "dataset": pl.Utf8,
+    "kind": pl.Utf8,
+    "status": pl.Utf8,
+    "donor": pl.Utf8,
+    "recipient": pl.Utf8,
+    "activity": pl.Utf8,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    "amount": pl.Float64,
+    "currency": pl.Utf8,
+    "value_date": pl.Date,
+    "source_id": pl.Utf8,
+    "note": pl.Utf8,
+}
+
+
+def store_plans(connection: Connection, plans: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
+    """Budgets and planned disbursements. Their ids are keyed by activity, kind and period, so a
+    revised budget for a period replaces the original instead of adding to it."""
+    from ltsplan.store.ids import version_expr
+
+    frame = plans.select(
+        [
+            pl.col(n).cast(t) if n in plans.columns else pl.lit(None, dtype=t).alias(n)
+            for n, t in PLAN_SCHEMA.items()
+        ]
+    )
+    frame = rates().normalise(frame)
+    frame = frame.with_columns(version_expr([c for c in PLAN_SCHEMA if c != "id"]).alias("version"))
+    return write_versions(connection, ledger_plan, frame, recorded_at=recorded_at)
+
+
+__all__ = [
+    "LINE",
+    "RECORD",
+    "LedgerBatch",
+    "WriteSummary",
+    "rates",
+    "retract_entries",
+    "store_entries",
+    "store_plans",
+    "validate",
+    "write_batch",
+]

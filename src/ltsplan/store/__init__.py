@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the as-of query helper, versioned writes and migrations."""

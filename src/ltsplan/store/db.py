@@ -1,0 +1,103 @@
+"""The database: one URL (a SQLite file by default, PostgreSQL for teams), migrated on open."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from ltsplan.errors import LtsplanError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Each domain's tables live in a module of its own on the shared metadata; importing them registers
+# them for migrations and for tests that compare the migrated schema with the code.
+TABLE_MODULES = (
+    "ltsplan.store.tables",
+    "ltsplan.store.standards_tables",
+    "ltsplan.store.pathway_tables",
+)
+
+
+def load_all_tables() -> None:
+    for name in TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA cache_size=-131072")  # 128 MB page cache
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+class Database:
+    """An engine plus the few things every service needs: transactions and the dialect's name."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse message
+            raise LtsplanError(
+                f"'{url}' is not a database URL; give a file path or a URL such as "
+                "sqlite:///ltsplan.db or postgresql+psycopg://user@localhost/ltsplan"
+            ) from exc
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.engine: Engine = create_engine(parsed, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _tune_sqlite)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is already there)."""
+        load_all_tables()
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except Exception as exc:
+            if isinstance(exc, LtsplanError):
+                raise
+            raise LtsplanError(f"cannot open the database at {self.url}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One unit of work: everything inside commits together or not at all."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    database = Database(url)
+    if migrate:
+        database.migrate()
+    return database

@@ -1,0 +1,238 @@
+"""Time, in one place: the as-of filter every query uses, and the versioned write every import uses.
+
+"As known on date X" is ``live_at(table, as_of(X))``; today's view is the same helper with no date.
+Writes never update a record in place: a changed record gets a new version and the old one a
+``retracted_at``; an unchanged record is left alone, which is what makes re-imports idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from ltsplan.errors import InvalidInput, Problem
+
+BULK_CHUNK = 50_000
+IN_CHUNK = 900  # below SQLite's bound-parameter limit
+
+
+def utcnow() -> datetime:
+    """Record time is UTC, stored without a zone, to the microsecond."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def as_of(moment: date | datetime | None) -> datetime | None:
+    """The record-time instant an as-of date means: a date covers the whole of that day (UTC)."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return datetime.combine(moment + timedelta(days=1), time()) - timedelta(microseconds=1)
+
+
+def live_at(table: Table, moment: datetime | None) -> ColumnElement[bool]:
+    """Versions that were the current knowledge at ``moment`` (or now, when it is None)."""
+    if moment is None:
+        return table.c.retracted_at.is_(None)
+    return and_(
+        table.c.recorded_at <= moment,
+        or_(table.c.retracted_at.is_(None), table.c.retracted_at > moment),
+    )
+
+
+@dataclass
+class WriteResult:
+    inserted: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    retracted: int = 0
+    new_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
+    retracted_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def __iadd__(self, other: WriteResult) -> WriteResult:
+        self.inserted += other.inserted
+        self.revised += other.revised
+        self.unchanged += other.unchanged
+        self.retracted += other.retracted
+        return self
+
+
+def content_columns(table: Table) -> list[str]:
+    """The columns a caller supplies (everything but the row key and the retraction time)."""
+    return [c.name for c in table.columns if c.name not in ("row_id", "retracted_at")]
+
+
+def write_versions(
+    connection: Connection,
+    table: Table,
+    frame: pl.DataFrame,
+    *,
+    recorded_at: datetime,
+    keep_retracted: bool = False,
+) -> WriteResult:
+    """Store each row of ``frame`` as the live version of its record, unless it already is.
+
+    ``frame`` has an ``id`` and a ``version`` per row and the table's other columns (missing ones
+    are null); a ``recorded_at`` column, when present, dates each row's knowledge, otherwise
+    ``recorded_at`` applies to all. With ``keep_retracted`` the superseded versions are returned.
+    """
+    if frame.is_empty():
+        return WriteResult()
+    duplicated = frame.filter(pl.col("id").is_duplicated())
+    if not duplicated.is_empty():
+        ids = duplicated.get_column("id").unique().head(20).to_list()
+        raise InvalidInput(
+            [Problem(f"record {i} appears more than once in one write") for i in ids],
+            "the same record appears twice in one import; nothing was written",
+        )
+    if "recorded_at" not in frame.columns:
+        frame = frame.with_columns(pl.lit(recorded_at, dtype=pl.Datetime("us")).alias("recorded_at"))
+
+    existing = _live_versions(connection, table, frame.get_column("id"))
+    joined = frame.join(existing, on="id", how="left", suffix="_live")
+    is_new = pl.col("live_row_id").is_null()
+    changed = pl.col("version") != pl.col("version_live")
+    to_insert = joined.filter(is_new | changed)
+    revised = joined.filter(is_new.not_() & changed)
+    result = WriteResult(
+        inserted=int(to_insert.height - revised.height),
+        revised=revised.height,
+        unchanged=joined.height - to_insert.height,
+    )
+    if not revised.is_empty():
+        # A revision retracts the old version when the new one became known (never before the
+        # old one was recorded, so that history stays contiguous).
+        ends = revised.select(
+            pl.col("live_row_id").alias("row_id"),
+            pl.max_horizontal("recorded_at", "recorded_at_live").alias("at"),
+        )
+        if keep_retracted:
+            old = _rows_by_row_id(connection, table, ends.get_column("row_id").to_list())
+            result.retracted_rows = old.drop("retracted_at").join(
+                ends.rename({"at": "retracted_at"}), on="row_id"
+            )
+        _retract_rows(connection, table, ends)
+    new_rows = to_insert.select([c for c in frame.columns if c in table.c])
+    bulk_insert(connection, table, new_rows)
+    result.new_rows = new_rows
+    return result
+
+
+def retract(connection: Connection, table: Table, ids: Sequence[str], *, at: datetime) -> pl.DataFrame:
+    """Withdraw records (no new version replaces them); returns the versions retracted."""
+    rows = pl.DataFrame()
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        found = _frame(
+            connection.execute(select(table).where(table.c.id.in_(chunk), table.c.retracted_at.is_(None)))
+        )
+        rows = found if rows.is_empty() else pl.concat([rows, found], how="diagonal_relaxed")
+    if rows.is_empty():
+        return rows
+    _retract_rows(connection, table, rows.select("row_id", pl.lit(at, dtype=pl.Datetime("us")).alias("at")))
+    return rows.with_columns(pl.lit(at, dtype=pl.Datetime("us")).alias("retracted_at"))
+
+
+def _retract_rows(connection: Connection, table: Table, ends: pl.DataFrame) -> None:
+    statement = (
+        update(table).where(table.c.row_id == bindparam("b_row_id")).values(retracted_at=bindparam("b_at"))
+    )
+    params = [{"b_row_id": r, "b_at": a} for r, a in ends.select("row_id", "at").iter_rows()]
+    for start in range(0, len(params), BULK_CHUNK):
+        connection.execute(statement, params[start : start + BULK_CHUNK])
+
+
+def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.DataFrame:
+    columns = (table.c.id, table.c.version, table.c.row_id, table.c.recorded_at)
+    schema = {
+        "id": pl.Utf8,
+        "version_live": pl.Utf8,
+        "live_row_id": pl.Int64,
+        "recorded_at_live": pl.Datetime("us"),
+    }
+    live = table.c.retracted_at.is_(None)
+    if ids.len() > 20 * IN_CHUNK:
+        # Many incoming records: one scan of the live versions beats thousands of IN lists.
+        rows: list[Any] = list(connection.execute(select(*columns).where(live)).tuples())
+    else:
+        rows = []
+        values = ids.to_list()
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            rows.extend(connection.execute(select(*columns).where(live, table.c.id.in_(chunk))))
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _rows_by_row_id(connection: Connection, table: Table, row_ids: list[int]) -> pl.DataFrame:
+    frames = []
+    for start in range(0, len(row_ids), IN_CHUNK):
+        chunk = row_ids[start : start + IN_CHUNK]
+        frames.append(_frame(connection.execute(select(table).where(table.c.row_id.in_(chunk)))))
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
+def _frame(result: Any) -> pl.DataFrame:
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8))
+    return pl.DataFrame([tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None)
+
+
+def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Insert a frame fast: COPY on PostgreSQL, executemany of plain tuples on SQLite.
+
+    Values skip SQLAlchemy's per-value type processing, so dates and times are formatted here the
+    way SQLAlchemy stores them on SQLite (ISO text), and read back as dates by the usual queries.
+    """
+    if frame.is_empty():
+        return
+    names = [c.name for c in table.columns if c.name in frame.columns]
+    frame = frame.select(names)
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        frame = frame.with_columns(
+            [pl.col(n).dt.strftime("%Y-%m-%d") for n, t in frame.schema.items() if t == pl.Date]
+            + [
+                pl.col(n).dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+                for n, t in frame.schema.items()
+                if isinstance(t, pl.Datetime)
+            ]
+        )
+    sql_names = ", ".join(f'"{n}"' for n in names)
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if dialect == "postgresql":
+        copy_sql = f'COPY "{table.name}" ({sql_names}) FROM STDIN'
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            for row in frame.iter_rows():
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in names)
+    statement = f'INSERT INTO "{table.name}" ({sql_names}) VALUES ({marks})'
+    cursor = raw.cursor()
+    try:
+        for start in range(0, frame.height, BULK_CHUNK):
+            cursor.executemany(statement, frame.slice(start, BULK_CHUNK).iter_rows())
+    finally:
+        cursor.close()
+
+
+def versions_of(connection: Connection, table: Table, record_id: str) -> list[dict[str, Any]]:
+    """Every version of one record, oldest first: the whole history of a figure."""
+    rows = connection.execute(
+        select(table).where(table.c.id == record_id).order_by(table.c.recorded_at, table.c.row_id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def ids_starting_with(connection: Connection, table: Table, prefix: str) -> Iterable[str]:
+    """Ids are long hashes; people type a prefix, as with git."""
+    rows = connection.execute(select(table.c.id).where(table.c.id.like(f"{prefix}%")).distinct().limit(5))
+    return [r[0] for r in rows]

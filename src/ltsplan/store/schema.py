@@ -1,0 +1,51 @@
+"""Table definitions shared by every domain: one MetaData, and the record-time columns every
+versioned table carries.
+
+A versioned table keeps every version of every record. ``id`` names the record (deterministic, a hash
+of its natural key), ``version`` is a digest of its content, ``recorded_at`` is when we learned this
+version and ``retracted_at`` when it was superseded or withdrawn. Nothing is updated in place except
+``retracted_at``; a partial unique index keeps one live version per record on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, text
+from sqlalchemy.sql.schema import SchemaItem
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+LIVE = text("retracted_at IS NULL")
+
+
+def versioned_table(name: str, *columns: SchemaItem, **kwargs: object) -> Table:
+    """A table with the record-time columns and the one-live-version-per-id index."""
+    from sqlalchemy import Integer
+
+    table = Table(
+        name,
+        metadata,
+        Column("row_id", Integer, primary_key=True, autoincrement=True),
+        Column("id", String(32), nullable=False),
+        Column("version", String(32), nullable=False),
+        *columns,
+        Column("recorded_at", DateTime, nullable=False),
+        Column("retracted_at", DateTime, nullable=True),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    Index(
+        f"uq_{name}_live_id",
+        table.c.id,
+        unique=True,
+        sqlite_where=LIVE,
+        postgresql_where=LIVE,
+    )
+    Index(f"ix_{name}_id_recorded", table.c.id, table.c.recorded_at)
+    return table
