@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,18 +16,22 @@ from typing import Protocol
 
 from sqlalchemy import insert
 
-from ltsplan.errors import LtsplanError, Problem
+from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
-from ltsplan.services.ledger import WriteSummary, write_batch
+from ltsplan.services.ledger import WriteSummary, validate, write_batch
 from ltsplan.store.db import Database
-from ltsplan.store.history import utcnow
+from ltsplan.store.history import WriteResult, utcnow
 from ltsplan.store.tables import import_run
 
 Progress = Callable[[int], None]
 
 
 class Reader(Protocol):
-    def __call__(self, path: Path, *, progress: Progress | None = None) -> LedgerBatch: ...
+    """Reads a file as a stream of batches, so memory stays bounded whatever the file's size.
+
+    ``progress`` is called with the number of bytes read so far."""
+
+    def __call__(self, path: Path, *, progress: Progress | None = None) -> Iterable[LedgerBatch]: ...
 
 
 # format → "module:function"; imported on use so that one reader's dependencies never slow another.
@@ -84,17 +88,39 @@ def import_file(
     progress: Progress | None = None,
     report_dir: Path | None = None,
 ) -> ImportOutcome:
+    """Read, validate and write a file in one transaction.
+
+    Batches are written as they arrive; once any batch has a problem, later batches are still read
+    and checked (so that every problem is listed) but not written, and the transaction is rolled
+    back at the end: an invalid file writes nothing. With ``skip_invalid`` the invalid records are
+    left out, named in a report, and the rest is written.
+    """
     if not path.exists():
         raise LtsplanError(f"{path}: no such file")
     if not path.is_file():
         raise LtsplanError(f"{path}: not a file")
     chosen = fmt or guess_format(path)
-    batch = reader_for(chosen)(path, progress=progress)
     moment = recorded_at or utcnow()
+    problems: list[Problem] = []
+    summary = WriteSummary(WriteResult(), WriteResult(), [], [])
     with database.transaction() as connection:
-        summary = write_batch(
-            connection, batch, recorded_at=moment, file=str(path), skip_invalid=skip_invalid
-        )
+        for batch in reader_for(chosen)(path, progress=progress):
+            if problems and not skip_invalid:
+                problems.extend(validate(connection, batch, file=str(path)))
+                continue
+            try:
+                part = write_batch(
+                    connection, batch, recorded_at=moment, file=str(path), skip_invalid=skip_invalid
+                )
+            except InvalidInput as invalid:
+                problems.extend(invalid.problems)
+                continue
+            summary.entries += part.entries
+            summary.plans += part.plans
+            summary.skipped.extend(part.skipped)
+            summary.notes.extend(n for n in part.notes if n not in summary.notes)
+        if problems:
+            raise InvalidInput(problems, f"{path}: {len(problems)} problem(s); nothing was written")
         report_path = None
         if summary.skipped:
             report_path = write_skip_report(path, summary.skipped, report_dir)

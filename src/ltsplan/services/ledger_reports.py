@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.ledger import analytics
@@ -30,8 +31,8 @@ class LedgerFilter:
     year_from: int | None = None
     year_to: int | None = None
 
-    def conditions(self, table) -> list:  # type: ignore[no-untyped-def]
-        found = []
+    def conditions(self, table: Table) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
         if self.donors:
             found.append(table.c.donor.in_(self.donors))
         if self.categories:

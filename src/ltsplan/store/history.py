@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Column, Connection, MetaData, String, Table, and_, bindparam, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from ltsplan.errors import InvalidInput, Problem
 
@@ -36,7 +37,7 @@ def as_of(moment: date | datetime | None) -> datetime | None:
     return datetime.combine(moment + timedelta(days=1), time()) - timedelta(microseconds=1)
 
 
-def live_at(table: Table, moment: datetime | None) -> ColumnElement[bool]:
+def live_at(table: FromClause, moment: datetime | None) -> ColumnElement[bool]:
     """Versions that were the current knowledge at ``moment`` (or now, when it is None)."""
     if moment is None:
         return table.c.retracted_at.is_(None)
@@ -149,24 +150,38 @@ def _retract_rows(connection: Connection, table: Table, ends: pl.DataFrame) -> N
 
 
 def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.DataFrame:
+    """The live (id, version, row_id, recorded_at) of the given ids, looked up by index.
+
+    Large batches go through a temporary table and one join, so the cost grows with the batch,
+    not with the table (an import of millions of rows arrives in many batches).
+    """
     columns = (table.c.id, table.c.version, table.c.row_id, table.c.recorded_at)
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "id": pl.Utf8,
         "version_live": pl.Utf8,
         "live_row_id": pl.Int64,
         "recorded_at_live": pl.Datetime("us"),
     }
     live = table.c.retracted_at.is_(None)
-    if ids.len() > 20 * IN_CHUNK:
-        # Many incoming records: one scan of the live versions beats thousands of IN lists.
-        rows: list[Any] = list(connection.execute(select(*columns).where(live)).tuples())
+    rows: list[Any] = []
+    if ids.len() > 4 * IN_CHUNK:
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_id (id VARCHAR(32) PRIMARY KEY)"
+        )
+        connection.exec_driver_sql("DELETE FROM incoming_id")
+        bulk_insert(connection, _INCOMING, ids.unique().to_frame("id"))
+        id_list = select(_INCOMING.c.id).scalar_subquery()
+        rows = list(connection.execute(select(*columns).where(live, table.c.id.in_(id_list))).tuples())
     else:
-        rows = []
         values = ids.to_list()
         for start in range(0, len(values), IN_CHUNK):
             chunk = values[start : start + IN_CHUNK]
             rows.extend(connection.execute(select(*columns).where(live, table.c.id.in_(chunk))))
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# A scratch table of ids (temporary, per connection; not part of the schema or migrations).
+_INCOMING = Table("incoming_id", MetaData(), Column("id", String(32), primary_key=True))
 
 
 def _rows_by_row_id(connection: Connection, table: Table, row_ids: list[int]) -> pl.DataFrame:
@@ -210,7 +225,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
     assert raw is not None
     if dialect == "postgresql":
         copy_sql = f'COPY "{table.name}" ({sql_names}) FROM STDIN'
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in frame.iter_rows():
                 copy.write_row(row)
         return

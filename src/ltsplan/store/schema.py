@@ -9,6 +9,8 @@ version and ``retracted_at`` when it was superseded or withdrawn. Nothing is upd
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, text
 from sqlalchemy.sql.schema import SchemaItem
 
@@ -25,7 +27,7 @@ metadata = MetaData(naming_convention=NAMING)
 LIVE = text("retracted_at IS NULL")
 
 
-def versioned_table(name: str, *columns: SchemaItem, **kwargs: object) -> Table:
+def versioned_table(name: str, *columns: SchemaItem, **kwargs: Any) -> Table:
     """A table with the record-time columns and the one-live-version-per-id index."""
     from sqlalchemy import Integer
 
@@ -38,7 +40,7 @@ def versioned_table(name: str, *columns: SchemaItem, **kwargs: object) -> Table:
         *columns,
         Column("recorded_at", DateTime, nullable=False),
         Column("retracted_at", DateTime, nullable=True),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     Index(
         f"uq_{name}_live_id",
