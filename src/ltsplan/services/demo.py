@@ -17,6 +17,7 @@ Loader = Callable[[Database], list[str]]
 LOADERS = (
     "ltsplan.services.demo_ledger:load",
     "ltsplan.services.demo_standards:load",
+    "ltsplan.services.demo_readiness:load",
     "ltsplan.services.demo_pathway:load",
 )
 

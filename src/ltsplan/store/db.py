@@ -22,6 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 TABLE_MODULES = (
     "ltsplan.store.tables",
     "ltsplan.store.standards_tables",
+    "ltsplan.store.readiness_tables",
     "ltsplan.store.pathway_tables",
 )
 
