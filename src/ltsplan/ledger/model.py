@@ -20,6 +20,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "military": ("weapons and equipment", "ammunition", "training", "other"),
     "financial": ("grant", "loan", "guarantee", "other"),
     "humanitarian": ("in kind", "cash", "other"),
+    # A figure its source does not split by category (the Kiel tracker's "to be allocated").
+    "unspecified": (),
 }
 
 # Stages that count as a firm pledge, and as allocated, in the totals (see docs/ledger.md).
