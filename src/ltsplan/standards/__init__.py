@@ -1,0 +1,1 @@
+"""Standards: the catalogue of standards and requirements, how requirements are measured, and national adoption."""
