@@ -63,6 +63,13 @@ def totals(
         int | None,
         typer.Option("--gdp-year", help="Show shares of this year's GDP (the Kiel tracker uses 2021)."),
     ] = None,
+    share_eu: Annotated[
+        bool,
+        typer.Option(
+            "--share-eu",
+            help="Share the EU institutions' figures out to the member states, as the Kiel tracker does.",
+        ),
+    ] = False,
     donor: DonorOption = None,
     category: CategoryOption = None,
     dataset: DatasetOption = None,
@@ -85,6 +92,7 @@ def totals(
             filters=_filters(donor, category, dataset, from_year, to_year),
             top=top,
             gdp_year=gdp_year,
+            share_eu=share_eu,
         )
     emit(report, fmt)
 
@@ -210,3 +218,33 @@ def history(
     with store.reading() as connection:
         report = ledger_reports.history(connection, record)
     emit(report, fmt)
+
+
+@app.command("load-gdp")
+def load_gdp(
+    path: Annotated[
+        Path, typer.Argument(help="A CSV: Country Name, Country Code, Year, Value (US dollars).")
+    ],
+    published_after_year: Annotated[
+        bool,
+        typer.Option(
+            "--published-after-year",
+            help="Record each year's figure as known from 1 July of the next year (for as-of views).",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Load GDP in current US dollars (World Bank NY.GDP.MKTP.CD shape), for shares of GDP.
+
+    Reloading the same file changes nothing; a revised figure becomes a new version.
+
+    Example: ltsplan ledger load-gdp worldbank_gdp_current_usd.csv
+    """
+    from ltsplan.services.reference import load_gdp as load
+
+    result, table = load(database(db), path, published_after_year=published_after_year)
+    Console().print(
+        f"{path}: {result.inserted} new, {result.revised} revised, {result.unchanged} unchanged GDP "
+        f"figures; left out {table.skipped_aggregates} rows of regions or groups (not ISO 3166 states) "
+        f"and {table.skipped_empty} rows with no value"
+    )

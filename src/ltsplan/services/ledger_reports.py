@@ -101,13 +101,18 @@ def totals(
     filters: LedgerFilter = LedgerFilter(),
     top: int | None = None,
     gdp_year: int | None = None,
+    share_eu: bool = False,
 ) -> Report:
     value, missing = _currency(currency)
-    sums = delta_sums(connection, by, moment, filters)
+    notes = []
+    if share_eu and "donor" in by:
+        sums, share_note = _shared_eu(connection, by, moment, filters)
+        notes.append(share_note)
+    else:
+        sums = delta_sums(connection, by, moment, filters)
     frame = analytics.totals(sums, by, value, missing)
     units = dict.fromkeys(analytics.MEASURES, currency.upper())
     units.update(fulfilment="share", allocation_rate="share")
-    notes = []
     if "donor" in by:
         names = actor_names(connection, moment)
         frame = frame.with_columns(
@@ -135,6 +140,27 @@ def totals(
         units=units,
         params={"by": by, "currency": currency.upper(), "as_of": moment, "top": top},
     )
+
+
+def _shared_eu(
+    connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
+) -> tuple[pl.DataFrame, str]:
+    """Sums with the EU institutions' figures shared out to the members (ledger/eu_shares.py)."""
+    from dataclasses import replace
+
+    from ltsplan.ledger.eu_shares import EU, share_out
+    from ltsplan.services.reference import eu_share_weights
+
+    wanted = filters.donors
+    query = replace(filters, donors=(*wanted, EU)) if wanted else filters
+    sums = share_out(delta_sums(connection, by, moment, query), eu_share_weights())
+    if wanted:
+        sums = sums.filter(pl.col("donor").is_in(wanted))
+    note = (
+        "EU institutions' figures shared out to the 27 members in proportion to their attributed "
+        "shares (Kiel tracker release 29, eu_aid_shares.csv); see docs/kiel.md"
+    )
+    return sums, note
 
 
 def _with_gdp_share(
