@@ -1,0 +1,1 @@
+"""Stated objectives of the parties, their assessments over time, and attributed statements."""

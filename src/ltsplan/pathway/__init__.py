@@ -1,0 +1,1 @@
+"""The membership pathway: bodies, decisions before them, positions, consensus and conditions."""
