@@ -16,11 +16,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Load the demonstration data, then serve it (the URL to open is printed; Ctrl+C stops).
 demo: install
 	$(BIN)/ltsplan demo --db $(DB)
+	@echo "Open http://$(HOST):$(PORT)/ in a browser (API docs: http://$(HOST):$(PORT)/api/docs)"
+	$(BIN)/ltsplan serve --db $(DB) --host $(HOST) --port $(PORT)
 
 serve: install
-	$(BIN)/ltsplan serve --db $(DB)
+	$(BIN)/ltsplan serve --db $(DB) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check --quiet .

@@ -1,0 +1,74 @@
+"""Answers cached while the data they rest on is unchanged.
+
+A cached answer is keyed on the question (view, parameters, as-of) and on a *stamp* of the
+database: the highest row number of every table, and the number of retracted versions in every
+versioned table. Every write adds rows (a new version, or a delta of the ledger's maintained totals)
+or retracts versions, so any write changes the stamp and the next question is answered afresh.
+The ledger's entries are covered by ``ledger_total_delta``, which gains rows on every change to
+them (so the large entry table is not counted on each request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, func, select
+
+from ltsplan.store.schema import metadata
+
+T = TypeVar("T")
+COVERED_ELSEWHERE = {"ledger_entry": "ledger_total_delta"}
+
+
+def stamp_statement(tables: list[Table]) -> Any:
+    parts = []
+    for table in tables:
+        if "row_id" in table.c:
+            parts.append(select(func.max(table.c.row_id)).scalar_subquery())
+        if "retracted_at" in table.c and table.name not in COVERED_ELSEWHERE:
+            parts.append(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.retracted_at.is_not(None))
+                .scalar_subquery()
+            )
+    return select(*parts)
+
+
+class AnswerCache:
+    """A small least-recently-used map from (question, stamp) to answer, safe across threads."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._statement: Any = None
+        self._table_count = -1
+
+    def stamp(self, connection: Connection) -> tuple[Any, ...]:
+        tables = sorted(metadata.tables.values(), key=lambda t: t.name)
+        if self._statement is None or len(tables) != self._table_count:
+            self._statement = stamp_statement(tables)
+            self._table_count = len(tables)
+        row = connection.execute(self._statement).one()
+        return tuple(row)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                found: T = self._entries[key]
+                return found
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
