@@ -28,7 +28,7 @@ MEASURE_KINDS = ("binary", "ordinal", "percentage")
 MET_WORDS = frozenset({"met", "yes", "true", "1", "y", "pass", "passed"})
 NOT_MET_WORDS = frozenset({"not met", "no", "false", "0", "n", "fail", "failed", "unmet"})
 
-# STANAG 6001 (Language Proficiency Levels), Edition 5: levels 0–5 with "plus" levels 0+ to 4+,
+# STANAG 6001 (Language Proficiency Levels), since Edition 4: levels 0–5 with "plus" levels 0+ to 4+,
 # rated separately for listening, speaking, reading and writing (the Standardized Language Profile).
 STANAG_6001_LEVELS: tuple[str, ...] = ("0", "0+", "1", "1+", "2", "2+", "3", "3+", "4", "4+", "5")
 
@@ -111,7 +111,7 @@ class Measure:
         if self.kind == "binary":
             return _read_binary(value)
         if self.kind == "ordinal":
-            text = _level_text(value)
+            text = level_text(value)
             if text not in self.levels:
                 raise MeasureError(
                     f"'{value}' is not a level of this scale; use one of {', '.join(self.levels)}"
@@ -171,7 +171,8 @@ def level_index(measure: Measure, level: Observation) -> int:
     return measure.level_index(level)
 
 
-def _level_text(value: Observation) -> str:
+def level_text(value: Observation) -> str:
+    """A level's name from a cell: spreadsheets turn level '2' into 2.0; that is read back as '2'."""
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, float) and value.is_integer():
