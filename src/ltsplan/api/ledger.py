@@ -242,7 +242,9 @@ class EntryIn(BaseModel):
     period_end: date | None = None
     amount: float | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
-    value_date: date | None = None
+    value_date: date | None = Field(
+        None, description="The date the amount's value refers to; the event date when omitted."
+    )
     item: str | None = None
     quantity: float | None = None
     description: str | None = None
@@ -268,6 +270,7 @@ def _write(database: Any, entry_id: str, body: EntryIn) -> EntryWritten:
         sources.append(made)
         values["source_id"] = values["source_id"] or made.id
     values["id"] = entry_id
+    values["value_date"] = values["value_date"] or values["event_date"]
     values["_line"] = 1
     frame = conform(pl.DataFrame([values], infer_schema_length=None), keep_meta=True)
     recorded_at = utcnow()
