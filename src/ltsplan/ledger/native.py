@@ -1,0 +1,510 @@
+"""The native ledger formats' shared rules: columns, formula protection, and turning rows of text
+into typed ledger entries with every problem located by line and field.
+
+The CSV, XLSX and JSON readers (``io_csv``, ``io_xlsx``, ``io_json``) only split their files into
+frames of text plus a ``_line`` column; ``NativeRows`` does the rest, the same way for all three.
+Semantic checks (kinds, stages, currencies, countries…) are ``rules.entry_problems``; this module
+checks only what a parser must: dates, numbers, lengths, ids, sources and duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from ltsplan.errors import Problem
+from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
+from ltsplan.ledger.rules import LINE, RECORD, entry_problems
+from ltsplan.provenance.model import SOURCE_KINDS, Source, parse_grade
+from ltsplan.render import FORMULA_TRIGGERS, neutralise_formula
+from ltsplan.store.history import utcnow
+from ltsplan.store.ids import record_id_expr
+from ltsplan.store.tables import ledger_entry
+
+# A source described in a sources list (JSON) or sheet (XLSX), and the same fields on an entry row,
+# prefixed ``source_``. ``id`` is a label the file chooses; stored ids are always derived.
+SOURCE_FIELDS = ["id", "kind", "title", "publisher", "url", "date", "attribution", "grade", "note"]
+SOURCE_COLUMNS = [f"source_{f}" for f in SOURCE_FIELDS if f != "id"]
+INPUT_COLUMNS = [*NATIVE_COLUMNS, "recorded_at", *SOURCE_COLUMNS]
+# Export: CSV rows describe their source in full; XLSX and JSON cite a sources sheet or list.
+CSV_EXPORT_COLUMNS = [*NATIVE_COLUMNS, *SOURCE_COLUMNS]
+REQUIRED_COLUMNS = ["dataset", "kind", "stage", "donor", "category", "event_date"]
+ONE_OF_COLUMNS = [("amount", "quantity"), ("id", "reference"), ("source_id", "source_title")]
+
+DATE_COLUMNS = ["event_date", "period_start", "period_end", "value_date", "source_date"]
+NUMBER_COLUMNS = ["amount", "quantity"]
+# Free text keeps its spaces; every other field is trimmed.
+FREE_TEXT = {"description", "item", "note", "reference", "source_title", "source_publisher", "source_note"}
+MAX_LENGTH = {
+    c.name: c.type.length  # type: ignore[attr-defined]
+    for c in ledger_entry.columns
+    if c.name in NATIVE_COLUMNS and getattr(c.type, "length", None)
+}
+HEX_ID = r"^[0-9a-f]{32}$"
+DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+
+# Formula protection (OWASP's CSV-injection advice), made reversible: export puts an apostrophe in
+# front of text starting with = + - @ or a control character (render.neutralise_formula), and in
+# front of text that starts with an apostrophe followed by one of those or another apostrophe; import
+# removes exactly one apostrophe from text of that second shape. Round trips are therefore exact.
+_TRIGGER_CLASS = "=+\\-@'\\x00-\\x1f"
+
+
+def protect(value: str) -> str:
+    if len(value) > 1 and value[0] == "'" and (value[1] in "'" + "".join(FORMULA_TRIGGERS) or value[1] < " "):
+        return "'" + value
+    protected: str = neutralise_formula(value)
+    return protected
+
+
+def protect_expr(column: str) -> pl.Expr:
+    """``protect`` column-wise, for the exporters."""
+    needs = pl.col(column).str.contains(r"^[=+\-@\x00-\x1f]") | pl.col(column).str.contains(
+        f"^'[{_TRIGGER_CLASS}]"
+    )
+    return (
+        pl.when(needs.fill_null(False))
+        .then(pl.lit("'") + pl.col(column))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+
+
+def unprotect_expr(column: str) -> pl.Expr:
+    """The inverse of ``protect``: one leading apostrophe goes when a trigger or apostrophe follows."""
+    escaped = pl.col(column).str.contains(f"^'[{_TRIGGER_CLASS}]").fill_null(False)
+    return pl.when(escaped).then(pl.col(column).str.slice(1)).otherwise(pl.col(column)).alias(column)
+
+
+def unprotect_text(value: str | None) -> str | None:
+    """``unprotect_expr`` for one value."""
+    if value and len(value) > 1 and value[0] == "'" and protect(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def header_problems(columns: list[str], *, file: str, line: int = 1) -> list[Problem]:
+    """Unknown, repeated and missing columns, each a problem on the header line."""
+    problems = []
+    for name in sorted({c for c in columns if columns.count(c) > 1}):
+        problems.append(Problem("this column appears more than once", file=file, line=line, field=name))
+    for name in columns:
+        if name not in INPUT_COLUMNS and not name.startswith("_"):
+            problems.append(
+                Problem(
+                    f"unknown column; the columns are {', '.join(INPUT_COLUMNS)} (see docs/formats.md)",
+                    file=file,
+                    line=line,
+                    field=name,
+                )
+            )
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            problems.append(Problem("this required column is missing", file=file, line=line, field=name))
+    for first, second in ONE_OF_COLUMNS:
+        if first not in columns and second not in columns:
+            problems.append(
+                Problem(f"give a '{first}' or a '{second}' column", file=file, line=line, field=first)
+            )
+    return problems
+
+
+@dataclass
+class SourceLabel:
+    """A source a file defines once and cites by label: the parsed source, or why it is invalid."""
+
+    source: Source | None
+    where: str
+    problems: list[str] = field(default_factory=list)
+
+
+def source_from(
+    values: dict[str, object], *, prefix: str = ""
+) -> tuple[Source | None, list[tuple[str, str]]]:
+    """A Source from its text fields (named ``kind``… or ``source_kind``… with ``prefix``), or the
+    (field, message) problems that stop it being one."""
+    found: list[tuple[str, str]] = []
+
+    def text(name: str) -> str | None:
+        value = values.get(prefix + name)
+        if value is None:
+            return None
+        cleaned = str(value) if name in ("title", "publisher", "note") else str(value).strip()
+        return cleaned or None
+
+    kind, title = text("kind"), text("title")
+    if title is None:
+        found.append((prefix + "title", "a source needs a title"))
+    if kind is None:
+        found.append((prefix + "kind", f"a source needs its kind: one of {', '.join(SOURCE_KINDS)}"))
+    published = values.get(prefix + "date")
+    if isinstance(published, str):
+        try:
+            published = date.fromisoformat(published.strip()) if published.strip() else None
+        except ValueError:
+            found.append((prefix + "date", f"'{published}' is not a date; write YYYY-MM-DD"))
+            published = None
+    reliability, credibility = "F", 6
+    grade = text("grade")
+    if grade is not None:
+        try:
+            reliability, credibility = parse_grade(grade)
+        except ValueError as bad:
+            found.append((prefix + "grade", str(bad)))
+    if found:
+        return None, found
+    source = Source(
+        kind=kind or "",
+        title=title or "",
+        publisher=text("publisher"),
+        url=text("url"),
+        published=published if isinstance(published, date) else None,
+        attribution=text("attribution") or "on the record",
+        reliability=reliability,
+        credibility=credibility,
+        note=text("note"),
+    )
+    found.extend((prefix + name, message) for name, message in source.problems())
+    return (None, found) if found else (source, [])
+
+
+def _checks(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr | str]]) -> pl.DataFrame:
+    parts = [_where(frame, failing, name, message) for failing, name, message in checks]
+    return pl.concat(parts) if parts else _no_problems()
+
+
+def _where(frame: pl.DataFrame, failing: pl.Expr, field_name: str, message: pl.Expr | str) -> pl.DataFrame:
+    text = message if isinstance(message, pl.Expr) else pl.lit(message)
+    return frame.filter(failing.fill_null(False)).select(
+        pl.col(LINE), pl.col(RECORD), pl.lit(field_name).alias("field"), text.cast(pl.Utf8).alias("message")
+    )
+
+
+@dataclass
+class NativeRows:
+    """Turns successive frames of text rows from one file into ledger batches.
+
+    Keeps what spans batches: the sources described so far (with the line that first described
+    each), the file's labelled sources, and every record id seen (to catch a record given twice)."""
+
+    file: str
+    unprotect: bool = True
+    labels: dict[str, SourceLabel] = field(default_factory=dict)
+    described: dict[str, tuple[Source, int]] = field(default_factory=dict)
+    seen: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"_hash": pl.UInt64, "_first": pl.Int64})
+    )
+
+    def batches(self, raw: pl.DataFrame, problems: list[Problem] | None = None) -> list[LedgerBatch]:
+        """``raw``: text columns named as in INPUT_COLUMNS plus ``_line`` (and optionally
+        ``_record``); ``problems``: what the reader itself found (they are kept)."""
+        found = list(problems or [])
+        frame = self._clean(raw)
+        if frame.is_empty():
+            return [LedgerBatch(entries=conform(frame, keep_meta=True), problems=found)]
+        frame, typed_problems = self._typed(frame)
+        frame, source_problems, cited = self._sources(frame)
+        frame, id_problems = self._ids(frame)
+        bad = pl.concat([typed_problems, source_problems, id_problems])
+        found.extend(self._as_problems(bad))
+        bad_lines = {*bad.get_column(LINE).to_list(), *(p.line for p in found if p.line is not None)}
+        is_bad = pl.col(LINE).is_in(pl.Series(list(bad_lines), dtype=pl.Int64).implode())
+        invalid = frame.filter(is_bad)
+        valid = frame.filter(is_bad.not_())
+        found.extend(self._semantic(invalid, bad))
+        found.sort(key=lambda p: (p.line or 0, p.field or ""))
+        used = set(valid.get_column("source_id").drop_nulls().unique().to_list())
+        sources = [s for sid, s in cited.items() if sid in used]
+        return self._split(valid.drop(SOURCE_COLUMNS), sources, found)
+
+    @staticmethod
+    def _split(entries: pl.DataFrame, sources: list[Source], problems: list[Problem]) -> list[LedgerBatch]:
+        """Rows with a ``recorded_at`` and rows without go in separate batches: the first keep
+        their own record time, the second take the import's."""
+        dated = entries.filter(pl.col("recorded_at").is_not_null())
+        undated = entries.filter(pl.col("recorded_at").is_null()).drop("recorded_at")
+        batches = [LedgerBatch(entries=undated, sources=sources, problems=problems)]
+        if dated.height:
+            batches.append(LedgerBatch(entries=dated, sources=sources))
+        return batches
+
+    def _clean(self, raw: pl.DataFrame) -> pl.DataFrame:
+        present = [c for c in INPUT_COLUMNS if c in raw.columns]
+        exprs = []
+        for name in present:
+            value = unprotect_expr(name) if self.unprotect else pl.col(name)
+            if name not in FREE_TEXT:
+                value = value.str.strip_chars()
+            exprs.append(pl.when(value == "").then(None).otherwise(value).alias(name))
+        record = pl.col(RECORD) if RECORD in raw.columns else pl.lit(None, dtype=pl.Utf8).alias(RECORD)
+        frame = raw.select(pl.col(LINE).cast(pl.Int64), record.cast(pl.Utf8), *exprs)
+        missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in INPUT_COLUMNS if c not in frame.columns]
+        frame = frame.with_columns(missing)
+        # A blank line (or a row of empty cells) is not a record.
+        return frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in INPUT_COLUMNS))
+
+    def _typed(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        checks: list[tuple[pl.Expr, str, pl.Expr | str]] = []
+        parsed_columns = []
+        for name in DATE_COLUMNS:
+            text = pl.col(name)
+            parsed = pl.when(text.str.contains(DATE_TEXT)).then(
+                text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            )
+            checks.append(
+                (
+                    text.is_not_null() & parsed.is_null(),
+                    name,
+                    pl.format("'{}' is not a date; write YYYY-MM-DD", text),
+                )
+            )
+            parsed_columns.append(parsed.alias(name))
+        for name in NUMBER_COLUMNS:
+            text = pl.col(name)
+            number = text.cast(pl.Float64, strict=False)
+            checks.append(
+                (
+                    text.is_not_null() & (number.is_null() | number.is_finite().not_()),
+                    name,
+                    pl.format("'{}' is not a number (write it like 1250000 or -3.5)", text),
+                )
+            )
+            parsed_columns.append(pl.when(number.is_finite()).then(number).alias(name))
+        instant = _parse_instant(pl.col("recorded_at"))
+        parsed_columns.append(instant.alias("recorded_at"))
+        checks += [
+            (
+                pl.col("recorded_at").is_not_null() & instant.is_null(),
+                "recorded_at",
+                pl.format(
+                    "'{}' is not a date or a date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS "
+                    "(UTC, or with an offset such as +02:00)",
+                    pl.col("recorded_at"),
+                ),
+            ),
+            (instant > pl.lit(utcnow()), "recorded_at", "a record cannot be known in the future"),
+            (
+                pl.col("dataset").is_null(),
+                "dataset",
+                "a dataset name is required (with the reference it gives the record its id)",
+            ),
+            (
+                pl.col("id").is_null() & pl.col("reference").is_null(),
+                "reference",
+                "give a reference (unique within the dataset) or an id",
+            ),
+        ]
+        for name, limit in MAX_LENGTH.items():
+            if name in ("source_id", "commitment_id"):
+                continue  # labels and references become ids; ids are checked by length below
+            checks.append(
+                (
+                    pl.col(name).str.len_chars() > limit,
+                    name,
+                    pl.format(
+                        "'{}…' is longer than {} characters", pl.col(name).str.slice(0, 40), pl.lit(limit)
+                    ),
+                )
+            )
+        problems = _checks(frame, checks)
+        return frame.with_columns(parsed_columns), problems
+
+    def _sources(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Source]]:
+        """Give every row the id of its source, describe each source once, and find what is wrong
+        with the descriptions and citations, line by line."""
+        problems: list[tuple[int, str | None, str, str]] = []
+        cited: dict[str, Source] = {}
+        describes = pl.any_horizontal(pl.col(c).is_not_null() for c in SOURCE_COLUMNS)
+        keys = frame.filter(describes).group_by(SOURCE_COLUMNS).agg(pl.col(LINE).min().alias("_first"))
+        wrong: dict[int, list[tuple[str, str]]] = {}
+        described_ids: list[str | None] = []
+        for number, values in enumerate(keys.iter_rows(named=True)):
+            source, faults = source_from(values, prefix="source_")
+            if source is not None:
+                earlier = self.described.get(source.id)
+                if earlier is not None and earlier[0] != source:
+                    source = None
+                    faults = [
+                        (
+                            "source_title",
+                            f"describes source '{earlier[0].title}' differently from line {earlier[1]}; "
+                            "the same title, publisher, url and date need the same kind, attribution, "
+                            "grade and note",
+                        )
+                    ]
+                elif earlier is None:
+                    self.described[source.id] = (source, values["_first"])
+            if source is None:
+                wrong[number] = faults
+            described_ids.append(source.id if source else None)
+        mapping = keys.select(SOURCE_COLUMNS).with_columns(
+            pl.Series("_described", described_ids, dtype=pl.Utf8),
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_key"),
+        )
+        frame = frame.join(mapping, on=SOURCE_COLUMNS, how="left", nulls_equal=True, maintain_order="left")
+        if wrong:
+            faulty = frame.filter(pl.col("_key").is_in(list(wrong)))
+            for line, record, key in faulty.select(LINE, RECORD, "_key").iter_rows():
+                problems.extend((line, record, name, message) for name, message in wrong[key])
+        label_ids = {k: v.source.id for k, v in self.labels.items() if v.source is not None}
+        bad_labels = {k: v for k, v in self.labels.items() if v.source is None}
+        given = pl.col("source_id")
+        as_label = given.replace(label_ids) if label_ids else given
+        frame = frame.with_columns(
+            pl.when(pl.col("_key").is_not_null())
+            .then(pl.col("_described"))
+            .otherwise(as_label)
+            .alias("_source")
+        )
+        mismatched = frame.filter(
+            pl.col("_described").is_not_null() & given.is_not_null() & (as_label != pl.col("_described"))
+        )
+        for line, record, text, derived in mismatched.select(
+            LINE, RECORD, "source_id", "_described"
+        ).iter_rows():
+            problems.append(
+                (
+                    line,
+                    record,
+                    "source_id",
+                    f"'{text}' is not the source the source_* columns describe (that one's id is "
+                    f"{derived}); leave source_id empty or give that id",
+                )
+            )
+        citing = frame.filter(pl.col("_key").is_null() & given.is_not_null())
+        if bad_labels:
+            for line, record, label in (
+                citing.filter(given.is_in(list(bad_labels))).select(LINE, RECORD, "source_id").iter_rows()
+            ):
+                entry = bad_labels[label]
+                problems.append(
+                    (
+                        line,
+                        record,
+                        "source_id",
+                        f"cites source '{label}', which is invalid ({entry.where}: {'; '.join(entry.problems)})",
+                    )
+                )
+        for label in citing.filter(given.is_in(list(label_ids))).get_column("source_id").unique().to_list():
+            labelled = self.labels[label].source
+            assert labelled is not None
+            cited[labelled.id] = labelled
+        by_id = citing.filter(given.is_in(list(self.labels)).not_())
+        described_at = pl.DataFrame(
+            [(k, v[1]) for k, v in self.described.items()],
+            schema={"_source": pl.Utf8, "_at": pl.Int64},
+            orient="row",
+        )
+        early = by_id.join(described_at, on="_source", how="inner")
+        for line, record, at in (
+            early.filter(pl.col("_at") > pl.col(LINE)).select(LINE, RECORD, "_at").iter_rows()
+        ):
+            problems.append(
+                (
+                    line,
+                    record,
+                    "source_id",
+                    f"cites a source first described on line {at}; describe a source on or before "
+                    "the first row that cites it",
+                )
+            )
+        for sid in [*early.get_column("_source").unique().to_list(), *(i for i in described_ids if i)]:
+            cited[sid] = self.described[sid][0]
+        frame = frame.with_columns(pl.col("_source").alias("source_id")).drop("_source", "_described", "_key")
+        found = pl.DataFrame(
+            problems,
+            schema={LINE: pl.Int64, RECORD: pl.Utf8, "field": pl.Utf8, "message": pl.Utf8},
+            orient="row",
+        )
+        return frame, found, cited
+
+    def _ids(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        derived = record_id_expr(pl.col("dataset"), pl.col("reference"))
+        commitment = pl.col("commitment_id")
+        frame = frame.with_columns(
+            pl.coalesce(pl.col("id"), derived).alias("id"),
+            pl.when(commitment.is_null() | commitment.str.contains(HEX_ID))
+            .then(commitment)
+            .otherwise(record_id_expr(pl.col("dataset"), commitment))
+            .alias("commitment_id"),
+        )
+        checks: list[tuple[pl.Expr, str, pl.Expr | str]] = [
+            (
+                pl.col("id").str.len_chars() > 32,
+                "id",
+                "an id has at most 32 characters (leave it empty to derive it from dataset and reference)",
+            ),
+            (
+                pl.col("source_id").str.len_chars() > 32,
+                "source_id",
+                pl.format("'{}' is neither a source of this file nor a source id", pl.col("source_id")),
+            ),
+        ]
+        return frame, pl.concat([_checks(frame, checks), self._duplicates(frame)])
+
+    def _duplicates(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A record given twice in one file, in this batch or an earlier one."""
+        hashed = frame.select(LINE, RECORD, pl.col("id").hash(seed=7).alias("_hash"))
+        firsts = hashed.group_by("_hash").agg(pl.col(LINE).min().alias("_first"))
+        earlier = firsts.join(self.seen, on="_hash", how="inner", suffix="_seen")
+        if earlier.height:
+            firsts = firsts.join(earlier.select("_hash", "_first_seen"), on="_hash", how="left").select(
+                "_hash", pl.coalesce("_first_seen", "_first").alias("_first")
+            )
+        self.seen = pl.concat([self.seen, firsts.join(self.seen, on="_hash", how="anti")])
+        twice = hashed.join(firsts, on="_hash").filter(pl.col("_first") != pl.col(LINE))
+        return twice.select(
+            LINE,
+            RECORD,
+            pl.lit("reference").alias("field"),
+            pl.format(
+                "the same record as line {} (the same id, or the same dataset and reference)",
+                pl.col("_first"),
+            ).alias("message"),
+        )
+
+    def _as_problems(self, bad: pl.DataFrame) -> list[Problem]:
+        return [
+            Problem(message, file=self.file, line=line, field=name, record=record)
+            for line, record, name, message in bad.select(LINE, RECORD, "field", "message").iter_rows()
+        ]
+
+    def _semantic(self, invalid: pl.DataFrame, bad: pl.DataFrame) -> list[Problem]:
+        """The rules' findings on rows already found wrong, minus echoes of the same fault
+        (a bad date is not also reported as a missing one; a bad source not as an unknown one)."""
+        if invalid.is_empty():
+            return []
+        own = invalid.get_column("source_id").drop_nulls().unique().to_list()
+        found = entry_problems(conform(invalid, keep_meta=True), file=self.file, known_sources=own)
+        taken = {(line, name) for line, name in bad.select(LINE, "field").iter_rows()}
+        source_lines = {line for line, name in taken if name.startswith("source_")}
+        echoes = {"amount": ("amount", "quantity"), "quantity": ("amount", "quantity")}
+        kept = []
+        for problem in found:
+            fields = echoes.get(problem.field or "", (problem.field,))
+            if any((problem.line, f) in taken for f in fields):
+                continue
+            if problem.field == "source_id" and problem.line in source_lines:
+                continue
+            kept.append(problem)
+        return kept
+
+
+def _no_problems() -> pl.DataFrame:
+    return pl.DataFrame(schema={LINE: pl.Int64, RECORD: pl.Utf8, "field": pl.Utf8, "message": pl.Utf8})
+
+
+def _parse_instant(text: pl.Expr) -> pl.Expr:
+    """A date (midnight UTC) or an ISO date-time, with an offset or in UTC, as naive UTC."""
+    cleaned = text.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace(" ", "T")
+    zoned = cleaned.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False)
+    return pl.coalesce(
+        zoned.dt.replace_time_zone(None),
+        cleaned.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False),
+        cleaned.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False),
+        pl.when(cleaned.str.contains(DATE_TEXT)).then(
+            cleaned.str.strptime(pl.Date, "%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+        ),
+    )
