@@ -12,7 +12,8 @@ For ``majority`` with threshold t over n members: **adopted** when supporters > 
 when opposers ≥ n − ⌊t·n⌋ (a majority can no longer be reached), else **pending**.
 
 Positions of actors that are not members on D are reported as *outside* and never count.
-A decision that has been taken is judged on the day it was taken (see ``judgement_day``).
+A decision that has been taken (adopted, not adopted, withdrawn — not merely deferred) is judged on
+the day it was taken (see ``judgement_day``).
 """
 
 from __future__ import annotations

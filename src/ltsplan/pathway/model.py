@@ -19,6 +19,8 @@ RULE_KINDS = ("consensus", "majority")
 SILENCE = ("no position", "consent")  # what a member who has stated nothing counts as
 STANCES = ("support", "oppose", "conditional", "undecided")
 OUTCOMES = ("adopted", "not adopted", "deferred", "withdrawn")
+# Outcomes that close a decision; a deferred one stays before the body.
+FINAL_OUTCOMES = ("adopted", "not adopted", "withdrawn")
 CONDITION_STATUSES = ("met", "not met", "unknown")
 DERIVATIONS = ("recorded", "consensus")
 DECISION_KINDS = (
