@@ -12,6 +12,8 @@ from datetime import date
 
 import polars as pl
 
+from ltsplan.standards.model import Measure, Observation
+
 ELEMENT_KINDS = (
     "ministry",
     "general staff",
@@ -123,8 +125,8 @@ class EvaluationProgramme:
     gates: tuple[Gate, ...]
     validity_months: int | None = 36
     rule: str = "all-mandatory"
-    pass_outcome: str = "combat ready"
-    fail_outcome: str = "not combat ready"
+    pass_outcome: str = "passed"
+    fail_outcome: str = "not passed"
     pass_score: float | None = None
 
     def gate(self, code: str) -> Gate | None:
@@ -258,3 +260,15 @@ def month_ends(start: date, end: date) -> list[date]:
         days.append(date.fromordinal(nxt.toordinal() - 1))
         year, month = nxt.year, nxt.month
     return days
+
+
+def position(measure: Measure, value: Observation) -> float:
+    """Where a level sits on its requirement's scale, as a number that compares the way
+    ``standards.model.meets`` does: binary 1 (met) or 0; ordinal the level's index, lowest 0;
+    percentage the number itself. Raises ``MeasureError`` when the value is not on the scale."""
+    read = measure.read(value)
+    if measure.kind == "binary":
+        return 1.0 if read else 0.0
+    if measure.kind == "ordinal":
+        return float(measure.level_index(read))
+    return float(read)

@@ -135,8 +135,9 @@ def prepare(elements: pl.DataFrame, targets: pl.DataFrame, assessments: pl.DataF
     )
     depth = _depths(parent)
     el = el.with_columns(pl.Series("depth", depth))
+    passthrough = [pl.col(c) for c in ("id",) if c in targets.columns]
     tg = (
-        targets.select([pl.col(c).cast(t) for c, t in TARGET_COLUMNS.items()])
+        targets.select([pl.col(c).cast(t) for c, t in TARGET_COLUMNS.items()] + passthrough)
         .join(codes.rename({"code": "element", "idx": "element_idx"}), on="element", how="inner")
         .sort("element_idx", "requirement")
         .with_row_index("pair")

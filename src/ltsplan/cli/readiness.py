@@ -1,0 +1,345 @@
+"""``ltsplan readiness …``: force elements against their targets — roll-up, trend, gated
+evaluations, milestones and gaps, findings, charts, import and export, commander's overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.readiness.io import FORMATS
+from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
+from ltsplan.services import readiness as service
+from ltsplan.services import readiness_store as store
+
+app = typer.Typer(
+    help="Readiness: force elements against their targets, rolled up the force tree, per domain and "
+    "per standard; gated evaluations; milestones and gaps; findings and corrective actions.",
+    no_args_is_help=True,
+)
+
+RuleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help=f"Aggregation: {', '.join(RULES)} (default: the rule the programme declares, else lowest).",
+        show_default=False,
+    ),
+]
+LevelOption = Annotated[str, typer.Option("--level", help=f"Roll up per {', '.join(LEVELS)}.")]
+OnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        help="Compute readiness for this date (default: the --as-of date, else today).",
+        show_default=False,
+    ),
+]
+
+
+def _date(text: str | None, hint: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date; write YYYY-MM-DD", param_hint=hint) from None
+
+
+def _check(value: str | None, allowed: tuple[str, ...], hint: str) -> None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(
+            f"'{value}' is not allowed; use one of {', '.join(allowed)}", param_hint=hint
+        )
+
+
+@app.command()
+def rollup(
+    rule: RuleOption = None,
+    level: LevelOption = "element",
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Readiness per element (rolled up the force tree), per domain or per standard.
+
+    Shows the computed level beside any commander's override, and mission capability apart.
+
+    Example: ltsplan readiness rollup --rule lowest --level element --as-of 2025-06-30
+    """
+    _check(rule, RULES, "--rule")
+    _check(level, LEVELS, "--level")
+    with database(db).reading() as connection:
+        report = service.rollup_report(
+            connection, rule=rule, by=level, on=_date(on, "--on"), moment=parse_as_of(as_of)
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def trend(
+    rule: RuleOption = None,
+    level: LevelOption = "element",
+    element: Annotated[
+        list[str] | None,
+        typer.Option("--key", help="Only these elements, domains or standards (repeatable)."),
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First month (YYYY-MM-DD).")] = None,
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Readiness at every month-end: how each element, domain or standard moved over time.
+
+    Example: ltsplan readiness trend --level domain --rule weighted --format csv
+    """
+    _check(rule, RULES, "--rule")
+    _check(level, LEVELS, "--level")
+    with database(db).reading() as connection:
+        report = service.trend_report(
+            connection,
+            rule=rule,
+            by=level,
+            start=_date(start, "--from"),
+            on=_date(on, "--on"),
+            moment=parse_as_of(as_of),
+            keys=element,
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def evaluations(
+    element: Annotated[str | None, typer.Option("--element", help="Only this element.")] = None,
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Gated evaluations: checklist outcome, whether each counts (gate order, expiry), and why not.
+
+    Example: ltsplan readiness evaluations --element 1-MECH-BN-A --as-of 2026-06-30
+    """
+    with database(db).reading() as connection:
+        report = service.evaluations_report(
+            connection, element=element, on=_date(on, "--on"), moment=parse_as_of(as_of)
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def milestones(
+    on: OnOption = None, as_of: AsOfOption = None, fmt: FormatOption = "table", db: DbOption = None
+) -> None:
+    """Milestones with status met / on track / at risk / late, and the rule's reason for each.
+
+    Example: ltsplan readiness milestones --as-of 2024-12-31
+    """
+    with database(db).reading() as connection:
+        report = service.milestones_report(connection, on=_date(on, "--on"), moment=parse_as_of(as_of))
+    emit(report, fmt)
+
+
+@app.command()
+def gaps(
+    milestone: Annotated[
+        str | None, typer.Argument(help="A milestone's code (default: every milestone).", show_default=False)
+    ] = None,
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """What is missing where: each milestone's unmet targets, worst first.
+
+    Example: ltsplan readiness gaps M2-FICTIONAL --format csv
+    """
+    with database(db).reading() as connection:
+        report = service.gaps_report(
+            connection, milestone=milestone, on=_date(on, "--on"), moment=parse_as_of(as_of)
+        )
+    emit(report, fmt)
+
+
+@app.command()
+def findings(
+    element: Annotated[str | None, typer.Option("--element", help="Only this element.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only findings with open actions.")] = False,
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Findings and their corrective actions (owner, due date, status, overdue).
+
+    Example: ltsplan readiness findings --open --format json
+    """
+    with database(db).reading() as connection:
+        report = service.findings_report(
+            connection, element=element, open_only=open_only, on=_date(on, "--on"), moment=parse_as_of(as_of)
+        )
+    emit(report, fmt)
+
+
+ChartOutput = Annotated[
+    Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
+]
+
+
+@app.command()
+def heatmap(
+    output: ChartOutput = Path("readiness-heatmap.png"),
+    rule: RuleOption = None,
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Draw the heatmap of elements × standards (PNG and SVG).
+
+    Example: ltsplan readiness heatmap -o out/heatmap.png --as-of 2025-12-31
+    """
+    from ltsplan.services.readiness_charts import heatmap as draw
+
+    _check(rule, RULES, "--rule")
+    with database(db).reading() as connection:
+        report = service.heatmap_report(
+            connection, rule=rule, on=_date(on, "--on"), moment=parse_as_of(as_of)
+        )
+    Console().print("wrote " + " and ".join(str(p) for p in draw(report, output)))
+
+
+@app.command()
+def burnup(
+    output: ChartOutput = Path("readiness-burnup.png"),
+    on: OnOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Draw the milestone burn-up: targets met per milestone over time (PNG and SVG).
+
+    Example: ltsplan readiness burnup -o out/burnup.png
+    """
+    from ltsplan.services.readiness_charts import burnup as draw
+
+    with database(db).reading() as connection:
+        report = service.burnup_report(connection, on=_date(on, "--on"), moment=parse_as_of(as_of))
+    Console().print("wrote " + " and ".join(str(p) for p in draw(report, output)))
+
+
+FormatFileOption = Annotated[
+    str | None,
+    typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
+]
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .yaml, .json, .xlsx or .csv file, or a directory of CSV files.", show_default=False
+        ),
+    ],
+    fmt: FormatFileOption = None,
+    db: DbOption = None,
+) -> None:
+    """Import elements, programmes, targets, evaluations, assessments, overrides, findings, actions and
+    milestones in one transaction: a file with any problem writes nothing and lists every problem.
+
+    Re-importing the same file changes nothing.
+
+    Example: ltsplan readiness import readiness.yaml
+    """
+    _check(fmt, FORMATS, "--format")
+    results = store.import_path(database(db), path, fmt=fmt)
+    console = Console(highlight=False)
+    for section, r in results.items():
+        console.print(f"{section}: {r.inserted} new, {r.revised} revised, {r.unchanged} unchanged")
+    if not results:
+        console.print(f"{path}: no records")
+
+
+@app.command("export")
+def export_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Where to write: .yaml, .json, .xlsx, or a directory for CSV.", show_default=False
+        ),
+    ],
+    fmt: FormatFileOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Export every readiness record (as known on --as-of); export then import round-trips.
+
+    Example: ltsplan readiness export readiness.xlsx --as-of 2025-06-30
+    """
+    _check(fmt, FORMATS, "--format")
+    count, written = store.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of))
+    Console(highlight=False).print(f"wrote {count} records to " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def override(
+    element: Annotated[str, typer.Argument(help="The force element's code.", show_default=False)],
+    level: Annotated[
+        str, typer.Option("--level", help=f"One of {', '.join(OVERRIDE_LEVELS)}.", show_default=False)
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the commander judges otherwise.", show_default=False)
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who overrides (post or name).")] = "commander",
+    valid_from: Annotated[str | None, typer.Option("--from", help="From this date (default today).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a commander's override; it is shown beside the computed level, never instead of it.
+
+    Example: ltsplan readiness override 1-MECH-BN-A --level R2 --reason "new equipment fielded, not yet assessed"
+    """
+    _check(level, OVERRIDE_LEVELS, "--level")
+    values = service.record_override(
+        database(db),
+        element=element,
+        level=level,
+        reason=reason,
+        by=by,
+        valid_from=_date(valid_from, "--from") or date.today(),
+    )
+    Console(highlight=False).print(
+        f"override recorded for {element}: {level} from {values['valid_from']} ({values['reason']})"
+    )
+
+
+@app.command()
+def capability(
+    element: Annotated[str, typer.Argument(help="The force element's code.", show_default=False)],
+    judgement: Annotated[
+        str, typer.Option("--judgement", help=f"One of {', '.join(CAPABILITIES)}.", show_default=False)
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who judges.")] = "commander",
+    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Judged on this date (default today).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record whether an element can do its assigned mission (yes / qualified / no) — a separate
+    judgement, never mixed into the computed readiness.
+
+    Example: ltsplan readiness capability 1-MECH-BN-A --judgement qualified --reason "lacks bridging"
+    """
+    _check(judgement, CAPABILITIES, "--judgement")
+    service.record_capability(
+        database(db),
+        element=element,
+        capability=judgement,
+        by=by,
+        assessed_on=_date(on, "--on") or date.today(),
+        reason=reason,
+    )
+    Console(highlight=False).print(f"mission capability recorded for {element}: {judgement}")
