@@ -210,18 +210,23 @@ def page_of(report: Report, query: ListQuery, *, everything: bool = False) -> Pa
 
 
 def page_links(path: str, params: QueryParams, page: Page) -> dict[str, str]:
-    """Links to this list's CSV, JSON, and next and previous pages, keeping every other parameter."""
+    """Links to this list's CSV and JSON (always the API's), and to the next and previous pages
+    (on the same face), keeping every other parameter."""
     kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "format")]
     base = path.removesuffix(".csv").removesuffix(".json")
+    api = base if base.startswith("/api/") else "/api" + base
 
-    def with_(extra: list[tuple[str, str]], suffix: str = "") -> str:
+    def with_(root: str, extra: list[tuple[str, str]], suffix: str = "") -> str:
         query = urlencode(kept + extra)
-        return f"{base}{suffix}" + (f"?{query}" if query else "")
+        return f"{root}{suffix}" + (f"?{query}" if query else "")
 
-    links = {"self": with_([("page", str(page.page))] if page.per_page else []), "csv": with_([], ".csv")}
-    links["json"] = with_([], ".json")
+    links = {
+        "self": with_(base, [("page", str(page.page))] if page.per_page else []),
+        "csv": with_(api, [], ".csv"),
+        "json": with_(api, [], ".json"),
+    }
     if page.per_page and page.page < page.pages:
-        links["next"] = with_([("page", str(page.page + 1))])
+        links["next"] = with_(base, [("page", str(page.page + 1))])
     if page.per_page and page.page > 1:
-        links["prev"] = with_([("page", str(page.page - 1))])
+        links["prev"] = with_(base, [("page", str(page.page - 1))])
     return links
