@@ -27,12 +27,12 @@ from lxml import etree
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.iati_activity import Activity, read_activity
 from ltsplan.ledger.iati_codes import FLOWS, SUPPORTED_VERSIONS, codelist, transaction_type_name
-from ltsplan.ledger.iati_frames import Placed, Tally, plans, transactions
+from ltsplan.ledger.iati_frames import Placed, Tally, activity_rows, plans, transactions
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.provenance.model import Source
 
-BATCH_ACTIVITIES = 2_000
-BATCH_ROWS = 20_000
+BATCH_ACTIVITIES = 5_000
+BATCH_ROWS = 50_000
 PROLOG_BYTES = 1 << 16
 DONOR_LIMIT = 64  # ledger_entry.donor / recipient
 DATASET_LIMIT = 80  # ledger_entry.dataset
@@ -112,6 +112,7 @@ class _Reading:
         self.held_ids: set[str] = set()
         self.late_parents: set[str] = set()
         self.sources: dict[tuple[str, bool], Source] = {}
+        self.names: dict[str, str] = {}  # organisation ref → the first name given for it
         self.generated: date | None = None
         self.version: str | None = None
         self.seq = 0
@@ -137,7 +138,7 @@ class _Reading:
                 if self.seq == 0:
                     problems.extend(self._check_root(element))
                 self.seq += 1
-                activity = read_activity(element)
+                activity = read_activity(element, self.names)
                 _release(element)
                 placed = self._place(activity, problems)
                 if placed is not None:
@@ -148,9 +149,12 @@ class _Reading:
                     pending, problems, rows = [], [], 0
             root = context.root
         except etree.XMLSyntaxError as error:
-            line = error.lineno
+            # libxml2's own log says what and where; the exception may only say "no element found".
+            last = error.error_log.last_error
+            line = last.line if last is not None and last.line else error.lineno
+            message = last.message if last is not None and last.message else error.msg
             raise InvalidInput(
-                [Problem(f"not well-formed XML: {error.msg}", file=self.file, line=line)],
+                [Problem(f"not well-formed XML: {message}", file=self.file, line=line)],
                 f"{self.file}, line {line}: not well-formed XML; nothing was written",
             ) from None
         if self.seq == 0:
@@ -242,8 +246,10 @@ class _Reading:
     def _placed(self, activity: Activity, covered: int) -> Placed:
         ref = activity.reporting_ref or ""
         source = self._source(activity)
-        dropped = frozenset(
-            code for code in (*FLOWS, *PLAN_BITS) if covered & (1 << _bit(code)) and _bit(code) > 0
+        dropped = (
+            frozenset(code for code in (*FLOWS, *PLAN_BITS) if _bit(code) and covered & (1 << _bit(code)))
+            if covered
+            else frozenset()
         )
         return Placed(activity, self.seq, f"iati:{ref}", source.id, dropped)
 
@@ -344,8 +350,9 @@ class _Reading:
 
     # -- batches and notes -----------------------------------------------------------------
     def _batch(self, pending: list[Placed], problems: list[Problem]) -> LedgerBatch:
-        entries, tx_problems = transactions(pending, self.file, self.tally)
-        budget_rows, plan_problems = plans(pending, self.file, self.tally)
+        activities = activity_rows(pending)
+        entries, tx_problems = transactions(pending, activities, self.file, self.tally)
+        budget_rows, plan_problems = plans(pending, activities, self.file, self.tally)
         used = {p.source_id for p in pending if not p.invalid}
         sources = [s for s in self.sources.values() if s.id in used]
         codes: set[str] = set()
@@ -353,11 +360,7 @@ class _Reading:
             for column in ("donor", "recipient"):
                 if column in frame.columns:
                     codes.update(frame.get_column(column).drop_nulls().unique().to_list())
-        names: dict[str, tuple[str, str]] = {}
-        for p in pending:
-            for ref, name in p.activity.names.items():
-                if ref in codes:
-                    names[ref] = ("organisation", name)
+        names = {ref: ("organisation", self.names[ref]) for ref in codes if ref in self.names}
         return LedgerBatch(
             entries=entries,
             sources=sources,

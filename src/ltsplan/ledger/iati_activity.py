@@ -67,7 +67,6 @@ class Activity:
     children: list[str] = field(default_factory=list)  # related-activity type 2
     transactions: list[tuple[Any, ...]] = field(default_factory=list)
     plans: list[tuple[Any, ...]] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)  # organisation ref → name
 
     def recipient_country(self) -> str | None:
         """The activity's country when it is the only one, or given 100%."""
@@ -125,13 +124,13 @@ def _org(element: Any, names: dict[str, str]) -> str | None:
     return ref
 
 
-def read_activity(element: Any) -> Activity:
-    """Collect one activity's figures; nothing is judged here except what the XML says."""
+def read_activity(element: Any, names: dict[str, str]) -> Activity:
+    """Collect one activity's figures; nothing is judged here except what the XML says. Names of
+    organisations seen for the first time are added to ``names`` (ref → name)."""
     activity = Activity(line=element.sourceline or 0, identifier="")
     activity.default_currency = element.get("default-currency")
     activity.humanitarian = element.get("humanitarian")
     activity.hierarchy = element.get("hierarchy")
-    names = activity.names
     for child in element:
         tag = child.tag
         if tag == "transaction":
@@ -145,7 +144,7 @@ def read_activity(element: Any) -> Activity:
                 activity.reporting_name = _text(child)
                 activity.secondary_reporter = (child.get("secondary-reporter") or "0") in ("1", "true")
                 if activity.reporting_ref and activity.reporting_name:
-                    names[activity.reporting_ref] = activity.reporting_name
+                    names.setdefault(activity.reporting_ref, activity.reporting_name)
         elif tag == "title":
             activity.title = _text(child)
         elif tag == "participating-org":

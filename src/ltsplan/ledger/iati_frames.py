@@ -80,7 +80,7 @@ _ACT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _activity_rows(placed: list[Placed]) -> pl.DataFrame:
+def activity_rows(placed: list[Placed]) -> pl.DataFrame:
     rows = []
     for p in placed:
         a = p.activity
@@ -131,7 +131,9 @@ def _notes(*parts: tuple[pl.Expr, str]) -> pl.Expr:
     return pl.concat_list(texts).list.drop_nulls().list.join("; ").replace("", None)
 
 
-def transactions(placed: list[Placed], file: str, tally: Tally) -> tuple[pl.DataFrame, list[Problem]]:
+def transactions(
+    placed: list[Placed], activities: pl.DataFrame, file: str, tally: Tally
+) -> tuple[pl.DataFrame, list[Problem]]:
     """The counted transactions of these activities as ENTRY_SCHEMA rows (plus ``_line``/``_record``),
     and a problem for each transaction that cannot be read."""
     rows: list[tuple[Any, ...]] = []
@@ -148,7 +150,7 @@ def transactions(placed: list[Placed], file: str, tally: Tally) -> tuple[pl.Data
     )
     if raw.is_empty():
         return pl.DataFrame(schema={**ENTRY_SCHEMA, "_line": pl.Int64, "_record": pl.Utf8}), []
-    frame = raw.join(_activity_rows(placed), on="_act", how="left")
+    frame = raw.join(activities, on="_act", how="left")
     flows = pl.DataFrame(
         {
             "type": list(FLOWS),
@@ -241,10 +243,20 @@ def _transaction_problems(frame: pl.DataFrame, file: str) -> list[Problem]:
             pl.format("'{}' is not an IATI Country code (ISO 3166-1 alpha-2)", pl.col("country")),
         ),
     ]
-    found: list[Problem] = []
-    for failing, field_name, message in checks:
-        found.extend(_problems(frame, failing, field_name, message.alias("m"), file))
+    found = _check(frame, checks, file)
     found.sort(key=lambda p: (p.line or 0, p.field or ""))
+    return found
+
+
+def _check(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr]], file: str) -> list[Problem]:
+    """Every check's problems; the rows failing any check are picked out first, in one pass."""
+    failing_any = pl.any_horizontal([failing.fill_null(False) for failing, _, _ in checks])
+    suspects = frame.filter(failing_any)
+    found: list[Problem] = []
+    if suspects.is_empty():
+        return found
+    for failing, field_name, message in checks:
+        found.extend(_problems(suspects, failing, field_name, message.alias("m"), file))
     return found
 
 
@@ -352,7 +364,9 @@ def _entries(frame: pl.DataFrame, tally: Tally) -> pl.DataFrame:
     ).select([*ENTRY_SCHEMA, "_line", "_record"])
 
 
-def plans(placed: list[Placed], file: str, tally: Tally) -> tuple[pl.DataFrame, list[Problem]]:
+def plans(
+    placed: list[Placed], activities: pl.DataFrame, file: str, tally: Tally
+) -> tuple[pl.DataFrame, list[Problem]]:
     """Budgets and planned disbursements as ledger plans; a revised one replaces the original of
     the same activity and period (same id), and is the only one kept when both are in the file."""
     rows: list[tuple[Any, ...]] = []
@@ -369,7 +383,7 @@ def plans(placed: list[Placed], file: str, tally: Tally) -> tuple[pl.DataFrame, 
     )
     if raw.is_empty():
         return raw, []
-    frame = raw.join(_activity_rows(placed), on="_act", how="left").with_columns(
+    frame = raw.join(activities, on="_act", how="left").with_columns(
         _date("period_start").alias("start"),
         _date("period_end").alias("end"),
         _date("value_date").alias("given_value_date"),
@@ -408,9 +422,7 @@ def plans(placed: list[Placed], file: str, tally: Tally) -> tuple[pl.DataFrame, 
             pl.format("'{}' is not an IATI Currency code (ISO 4217)", pl.col("money")),
         ),
     ]
-    problems: list[Problem] = []
-    for failing, field_name, message in checks:
-        problems.extend(_problems(frame, failing, field_name, message.alias("m"), file))
+    problems = _check(frame, checks, file)
     bad = {p.line for p in problems}
     invalid = [p.seq for p in placed if p.invalid]
     frame = frame.filter(pl.col("_line").is_in(list(bad)).not_() & pl.col("_act").is_in(invalid).not_())
