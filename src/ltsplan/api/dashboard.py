@@ -20,7 +20,7 @@ from ltsplan.report import Report
 from ltsplan.services import ledger_reports
 from ltsplan.web import charts
 
-Panel = Callable[[Connection, datetime | None], dict[str, Any] | None]
+Panel = Callable[[Connection, datetime | None, Any], list[dict[str, Any]]]
 
 # Other modules' dashboard panels, "module:function"; a module that has not landed is left out.
 PANELS = (
@@ -58,7 +58,9 @@ def headline(totals: Report) -> dict[str, Any]:
     }
 
 
-def overview(connection: Connection, moment: datetime | None, currency: str = "EUR") -> dict[str, Any]:
+def overview(
+    connection: Connection, moment: datetime | None, database: Any = None, currency: str = "EUR"
+) -> dict[str, Any]:
     """Everything the overview shows, as plain data (Reports are kept for the tables)."""
     overall = ledger_reports.totals(connection, by=[], currency=currency, moment=moment)
     donors = ledger_reports.totals(connection, by=["donor"], currency=currency, moment=moment)
@@ -78,7 +80,7 @@ def overview(connection: Connection, moment: datetime | None, currency: str = "E
         "series": series,
         "series_chart": charts.series_lines(series),
         "donors_chart": charts.totals_bars(donors, limit=15),
-        "panels": [p for p in (panel(connection, moment) for panel in panels()) if p],
+        "panels": [p for panel in panels() for p in panel(connection, moment, database)],
     }
 
 
@@ -100,7 +102,12 @@ def as_json(data: dict[str, Any]) -> dict[str, Any]:
             return value.isoformat()
         return value
 
-    return {k: plain(v) for k, v in data.items() if not k.endswith("_chart")}
+    shown = {k: plain(v) for k, v in data.items() if not k.endswith("_chart") and k != "panels"}
+    shown["panels"] = [
+        {"title": p["title"], "report": plain(p.get("report")), "csv": p.get("csv"), "more": p.get("more")}
+        for p in data["panels"]
+    ]
+    return shown
 
 
 def cached_overview(request: Request, moment: datetime | None) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def cached_overview(request: Request, moment: datetime | None) -> dict[str, Any]
     with state.database.reading() as connection:
         stamp = state.cache.stamp(connection)
         found: dict[str, Any] = state.cache.get_or_compute(
-            ("overview", moment, stamp), lambda: overview(connection, moment)
+            ("overview", moment, stamp), lambda: overview(connection, moment, state.database)
         )
         return found
 

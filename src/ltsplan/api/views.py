@@ -33,7 +33,7 @@ from ltsplan.report import Report
 
 RowLinks = Callable[[dict[str, Any], "LinkContext"], dict[str, str]]
 Chart = Callable[[Report], dict[str, Any] | None]
-INJECTED = ("connection", "query", "everything")
+INJECTED = ("connection", "query", "everything", "database")
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,7 @@ def _endpoint(view: ListView, signature: inspect.Signature, *, html: bool) -> Ca
 
 
 def compute_page(
+    database: Any,
     connection: Connection,
     cache: Any,
     stamp: tuple[Any, ...],
@@ -166,13 +167,14 @@ def compute_page(
     takes_query: bool,
 ) -> Page:
     key: tuple[Any, ...] = (view.path, tuple(sorted((k, repr(v)) for k, v in kwargs.items())), stamp)
+    extra: dict[str, Any] = {}
+    wanted = inspect.signature(view.function).parameters
+    if "database" in wanted:
+        extra["database"] = database
     if takes_query:
         key += (query, everything)
-        result = cache.get_or_compute(
-            key, lambda: view.function(connection, query=query, everything=everything, **kwargs)
-        )
-    else:
-        result = cache.get_or_compute(key, lambda: view.function(connection, **kwargs))
+        extra.update(query=query, everything=everything)
+    result = cache.get_or_compute(key, lambda: view.function(connection, **extra, **kwargs))
     if isinstance(result, Page):
         return replace(result, links={})
     return page_of(result, query, everything=everything)
@@ -193,10 +195,13 @@ def _answer(
             rendered = ("json", str(request.url), stamp)
             body = state.cache.get_or_compute(
                 rendered,
-                lambda: _json_body(connection, state.cache, stamp, view, kwargs, query, request, takes_query),
+                lambda: _json_body(
+                    state.database, connection, state.cache, stamp, view, kwargs, query, request, takes_query
+                ),
             )
             return Response(body, media_type="application/json")
         page = compute_page(
+            state.database,
             connection,
             state.cache,
             stamp,
@@ -219,6 +224,7 @@ def _answer(
 
 
 def _json_body(
+    database: Any,
     connection: Connection,
     cache: Any,
     stamp: tuple[Any, ...],
@@ -229,7 +235,7 @@ def _json_body(
     takes_query: bool,
 ) -> bytes:
     page = compute_page(
-        connection, cache, stamp, view, kwargs, query, everything=False, takes_query=takes_query
+        database, connection, cache, stamp, view, kwargs, query, everything=False, takes_query=takes_query
     )
     page.links = page_links(request.url.path, request.query_params, page)
     return json.dumps(page.as_dict(), ensure_ascii=False, default=str, allow_nan=False).encode()

@@ -1,0 +1,65 @@
+"""Objectives over HTTP: the scoreboard with competing assessments side by side, one objective,
+and statements; and the overview's scoreboard panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from sqlalchemy import Connection
+
+from ltsplan.api.deps import AsOf
+from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.report import Report
+from ltsplan.services import objectives
+
+views = ListViews("objectives")
+
+
+def objective_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    code = row.get("objective")
+    return {"objective": context.href(f"/objectives/{code}")} if code else {}
+
+
+@views.list("/objectives", title="Objectives scoreboard", row_links=objective_links)
+def scoreboard(connection: Connection, moment: AsOf) -> Report:
+    """Each party's stated objectives with every assessor's latest verdict, graded by source."""
+    return objectives.scoreboard(connection, moment)
+
+
+@views.list("/objectives/{code}", title="An objective and its assessments")
+def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
+    """One objective: who stated it, and each assessment over time with its evidence."""
+    return objectives.show(connection, code, moment)
+
+
+@views.list("/objectives-statements", title="Statements")
+def statements(
+    connection: Connection,
+    moment: AsOf,
+    search: Annotated[str | None, Query(description="Words in the quote, actor, subject or source.")] = None,
+    actor: Annotated[str | None, Query(description="Only this actor's statements.")] = None,
+) -> Report:
+    """Quotes attributed to actors, newest first."""
+    return objectives.statements(connection, moment, search=search, actor_code=actor)
+
+
+def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    report = objectives.scoreboard(connection, moment)
+    if report.frame.is_empty():
+        return []
+    keep = [
+        c
+        for c in ("objective", "party", "text", "assessor_name", "label", "assessed", "grade", "agreement")
+        if c in report.frame.columns
+    ]
+    return [
+        {
+            "title": "Objectives scoreboard: competing assessments side by side",
+            "report": Report(report.title, report.frame.select(keep), report.notes, report.units),
+            "row_links": objective_links,
+            "csv": "/api/objectives.csv",
+            "more": "/objectives",
+        }
+    ]

@@ -1,0 +1,71 @@
+"""The pathway over HTTP: decisions with consensus and blockers, positions, conditions; and the
+overview's open-decisions panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from sqlalchemy import Connection
+
+from ltsplan.api.deps import AsOf
+from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.report import Report
+from ltsplan.services import pathway
+
+views = ListViews("pathway")
+
+
+def decision_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    code = row.get("decision")
+    return {"decision": context.href(f"/pathway/decisions/{code}/positions")} if code else {}
+
+
+@views.list("/pathway/decisions", title="Decisions", row_links=decision_links)
+def decisions(connection: Connection, moment: AsOf) -> Report:
+    """Each decision before a body: status, consensus, supporters and blockers."""
+    return pathway.decisions(connection, moment)
+
+
+@views.list("/pathway/decisions/{code}/positions", title="Positions on a decision")
+def positions(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
+    """Each actor's position on one decision, with conditions, date and evidence."""
+    return pathway.positions(connection, code, moment)
+
+
+@views.list("/pathway/decisions/{code}/history", title="History of a decision")
+def history(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
+    """How the positions on one decision changed over time."""
+    return pathway.history(connection, code, moment)
+
+
+@views.list("/pathway/conditions", title="Conditions", row_links=decision_links)
+def conditions(
+    connection: Connection,
+    moment: AsOf,
+    decision: Annotated[str | None, Query(description="Only this decision's conditions.")] = None,
+) -> Report:
+    """The conditions on the pathway, with status and evidence."""
+    return pathway.conditions(connection, moment, decision)
+
+
+def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    report = pathway.decisions(connection, moment)
+    if report.frame.is_empty():
+        return []
+    keep = [
+        c
+        for c in ("decision", "title", "due", "status", "consensus", "support", "blockers")
+        if c in report.frame.columns
+    ]
+    open_ = report.frame.filter(report.frame.get_column("status") != "adopted").select(keep)
+    return [
+        {
+            "title": "Open decisions and their blockers",
+            "report": Report(report.title, open_, report.notes, report.units),
+            "row_links": decision_links,
+            "csv": "/api/pathway/decisions.csv",
+            "more": "/pathway/decisions",
+        }
+    ]

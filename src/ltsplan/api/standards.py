@@ -1,0 +1,63 @@
+"""Standards over HTTP: the catalogue, national adoption and coverage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from sqlalchemy import Connection
+
+from ltsplan.api.deps import AsOf
+from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.report import Report
+from ltsplan.services import standards_reports
+from ltsplan.store.db import Database
+
+views = ListViews("standards")
+
+
+def standard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    designator = row.get("designator")
+    return {"designator": context.href(f"/standards/{designator}")} if designator else {}
+
+
+@views.list("/standards", title="Standards", row_links=standard_links)
+def catalogue(
+    connection: Connection,
+    database: Database,
+    moment: AsOf,
+    domain: Annotated[str | None, Query(description="Only this domain.")] = None,
+) -> Report:
+    """The catalogue of standards, with how many requirements each has."""
+    return standards_reports.list_standards(database, domain=domain, moment=moment)
+
+
+@views.list("/standards/{designator}", title="A standard and its requirements")
+def standard(
+    connection: Connection, database: Database, moment: AsOf, designator: Annotated[str, Path()]
+) -> Report:
+    """One standard: its requirements and how each is measured."""
+    return standards_reports.show_standard(database, designator, moment=moment)
+
+
+@views.list("/standards-coverage", title="Coverage of standards")
+def coverage(connection: Connection, database: Database, moment: AsOf) -> Report:
+    """How many applicable standards are ratified and implemented (not-applicable ones are not counted)."""
+    return standards_reports.coverage_report(database, moment=moment)
+
+
+def dashboard_panel(
+    connection: Connection, moment: datetime | None, database: Database
+) -> list[dict[str, Any]]:
+    report = standards_reports.coverage_report(database, moment=moment)
+    if report.frame.is_empty():
+        return []
+    return [
+        {
+            "title": "Coverage of standards",
+            "report": report,
+            "csv": "/api/standards-coverage.csv",
+            "more": "/standards-coverage",
+        }
+    ]
