@@ -65,6 +65,8 @@ class NationalAdoption:
         found = []
         if not self.country.strip():
             found.append(("country", "an adoption record names its country (an actor code such as UKR)"))
+        elif len(self.country.strip()) > 64:
+            found.append(("country", "a country code has at most 64 characters"))
         if not self.designator.strip():
             found.append(("designator", "an adoption record names its standard's designator"))
         if self.ratification not in RATIFICATION_STATES:

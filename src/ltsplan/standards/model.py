@@ -76,6 +76,8 @@ class Measure:
                 found.append(("levels", f"level names repeat: {', '.join(duplicates)}"))
             if any(not lv.strip() for lv in self.levels):
                 found.append(("levels", "a level name is empty"))
+            if any(len(lv) > 64 for lv in self.levels):
+                found.append(("levels", "a level name has at most 64 characters"))
             if self.threshold_level is not None and self.threshold_level not in self.levels:
                 found.append(
                     (
@@ -231,6 +233,10 @@ class Standard:
             found.append(("title", "a standard needs a title"))
         if not self.domain.strip():
             found.append(("domain", "a standard needs a domain, such as land or command and control"))
+        elif len(self.domain) > 64:
+            found.append(("domain", "a domain has at most 64 characters"))
+        if self.edition and len(self.edition) > 32:
+            found.append(("edition", "an edition has at most 32 characters"))
         if self.edition_date and not _looks_like_date(self.edition_date):
             found.append(("edition_date", f"'{self.edition_date}' is not a year, YYYY-MM or YYYY-MM-DD"))
         return found

@@ -25,7 +25,7 @@ standard = versioned_table(
     Column("domain", String(64), nullable=False),  # "land", "command and control", …
     Column("edition", String(32)),
     Column("edition_date", String(10)),  # as precise as the source gives it: "2014", "2014-08-07"
-    Column("status", String(64)),  # catalogue status as the source states it
+    Column("status", Text),  # catalogue status as the source states it
     Column("reference", Text),  # where the row comes from (repository, file, record)
     Column("source_id", String(32)),
     Column("note", Text),
@@ -40,7 +40,7 @@ requirement = versioned_table(
     Column("text", Text, nullable=False),
     Column("measure", String(16), nullable=False),  # binary | ordinal | percentage
     Column("levels", Text),  # ordinal only: JSON array of level names, lowest first
-    Column("threshold_level", String(16)),  # ordinal only: the level that counts as meeting it
+    Column("threshold_level", String(64)),  # ordinal only: the level that counts as meeting it
     Column("threshold_percent", Float),  # percentage only: 0–100, met at or above
     Column("mandatory", Boolean, nullable=False),
     Column("weight", Float, nullable=False),

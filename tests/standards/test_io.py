@@ -1,0 +1,117 @@
+"""Files in and out: every problem located, nothing half-written, and exact round trips."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ltsplan.errors import InvalidInput, LtsplanError
+from ltsplan.services import standards as service
+from ltsplan.services import standards_reports as reports
+from ltsplan.standards import io
+from ltsplan.store.db import Database
+
+from .helpers import ADOPTION, CATALOGUE, FIXTURES
+
+BAD_ADOPTION = FIXTURES / "bad-adoption.csv"
+
+
+def test_an_import_with_bad_rows_lists_every_problem_and_writes_nothing(db: Database):
+    service.import_files(db, [CATALOGUE])
+    with pytest.raises(InvalidInput) as raised:
+        service.import_files(db, [BAD_ADOPTION])
+    located = {(p.line, p.field) for p in raised.value.problems}
+    assert located == {
+        (2, "ratification"),
+        (3, "reservation"),
+        (4, "implemented_on"),
+        (5, "applicable"),
+        (5, "ratified_on"),
+        (6, "designator"),
+    }
+    assert all(p.file == str(BAD_ADOPTION) for p in raised.value.problems)
+    assert "nothing was written" in str(raised.value)
+    assert reports.adoption_report(db).frame.height == 0
+
+
+def test_skip_invalid_writes_the_valid_rows_and_names_the_skipped_ones(db: Database, tmp_path: Path):
+    service.import_files(db, [CATALOGUE])
+    result = service.import_files(db, [BAD_ADOPTION], skip_invalid=True, report_dir=tmp_path)
+    assert result.adoption.inserted == 1
+    assert result.report_path is not None and result.report_path.exists()
+    assert len(result.report_path.read_text().splitlines()) == 1 + len(result.skipped)
+
+
+def test_yaml_problems_name_the_line_of_the_record(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "standards:\n  - designator: AJP-01\n    title: Allied Joint Doctrine\n    domain: land\n"
+        "  - designator: AJP-02\n    title: ''\n    domain: land\n    colour: red\n",
+        encoding="utf-8",
+    )
+    found = io.read(path)
+    assert len(found.standards) == 1
+    assert {(p.line, p.field) for p in found.problems} == {(5, "title"), (5, "colour")}
+
+
+def test_json_problems_name_the_records_position(tmp_path: Path):
+    path = tmp_path / "bad.json"
+    path.write_text(
+        '{"requirements": [{"designator": "AJP-01", "code": "X", "text": "t", "measure": "scale"}]}'
+    )
+    found = io.read(path)
+    assert [(p.record, p.field) for p in found.problems] == [("requirements[1] AJP-01 X", "measure")]
+
+
+def test_a_csv_whose_header_names_no_section_is_refused_at_line_1(tmp_path: Path):
+    path = tmp_path / "odd.csv"
+    path.write_text("a,b\n1,2\n")
+    found = io.read(path)
+    assert [(p.line, p.message.split(":")[0]) for p in found.problems] == [
+        (1, "cannot tell which section this CSV holds")
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "xlsx", "csv"])
+def test_export_then_import_round_trips_exactly(db: Database, tmp_path: Path, fmt: str):
+    service.import_files(db, [CATALOGUE, ADOPTION])
+    with db.reading() as connection:
+        before = service.stored_sections(connection)
+    written = service.export_files(db, tmp_path / f"out.{fmt}")
+    assert sum(written.values()) == sum(len(v) for v in before.values())
+    again = service.import_files(db, list(written))
+    assert (again.standards.inserted, again.standards.revised) == (0, 0)
+    assert (again.requirements.inserted, again.requirements.revised) == (0, 0)
+    assert (again.adoption.inserted, again.adoption.revised) == (0, 0)
+    assert again.adoption.unchanged == len(before["adoption"])
+    with db.reading() as connection:
+        assert service.stored_sections(connection) == before
+
+
+def test_exported_cells_that_look_like_formulas_are_neutralised(db: Database, tmp_path: Path):
+    service.import_files(db, [CATALOGUE])
+    service.export_files(db, tmp_path / "out.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)
+    texts = [row[2] for row in workbook["requirements"].iter_rows(min_row=2, values_only=True)]
+    workbook.close()
+    assert any(isinstance(t, str) and t.startswith("'=HYPERLINK") for t in texts)
+    assert not any(isinstance(t, str) and t.startswith("=") for t in texts)
+
+
+def test_a_workbook_that_expands_like_a_zip_bomb_is_refused_before_opening(tmp_path: Path):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 2**20))
+    with pytest.raises(LtsplanError, match="zip bomb"):
+        io.read(path)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_with_a_message(tmp_path: Path):
+    path = tmp_path / "fake.xlsx"
+    shutil.copy(ADOPTION, path)
+    with pytest.raises(LtsplanError, match="not an XLSX workbook"):
+        io.read(path)
