@@ -38,6 +38,7 @@ class Located:
     file: str
     line: int | None
     label: str | None
+    ok: bool = True  # False: the record has problems of its own (its bad fields are None)
 
 
 @dataclass
@@ -50,8 +51,7 @@ class ReadinessFile:
     def add(self, section: str, raw: dict[str, Any], file: str, line: int | None, label: str | None) -> None:
         values, problems = check_record(section, raw, file=file, line=line, record=label)
         self.problems.extend(problems)
-        if values is not None:
-            self.sections[section].append(Located(values, file, line, label))
+        self.sections[section].append(Located(values, file, line, label, ok=not problems))
 
     @property
     def records(self) -> int:
@@ -89,10 +89,18 @@ def read(path: Path, fmt: str | None = None) -> ReadinessFile:
     return found
 
 
+class _Loader(_LineLoader):
+    """The standards' line-noting safe loader, leaving dates as text so that a bad one (2024-13-01)
+    is reported at its record and field like any other bad value."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def _read_yaml(path: Path, found: ReadinessFile) -> None:
     name = str(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)
+        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
     except UnicodeDecodeError:
         found.problems.append(Problem("the file is not UTF-8 text", file=name))
         return

@@ -247,8 +247,9 @@ def is_blank(value: Any) -> bool:
 
 def check_record(
     section: str, raw: dict[str, Any], *, file: str, line: int | None, record: str | None
-) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """One raw record → typed values (every field present, None when blank) and its problems."""
+) -> tuple[dict[str, Any], list[Problem]]:
+    """One raw record → typed values (every field present; None when blank or unreadable) and its
+    problems. A record with problems is still returned, so that its references can be checked too."""
     fields = SECTIONS[section]
     known = {f.name for f in fields}
     problems = []
@@ -304,4 +305,4 @@ def check_record(
                 Problem("at most 64 characters", file=file, line=line, field=spec.name, record=record)
             )
         values[spec.name] = parsed
-    return (None if problems else values), problems
+    return values, problems

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.readiness import milestones as milestone_rules
-from ltsplan.readiness.gates import achieved
+from ltsplan.readiness.gates import GateResult, achieved
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES, month_ends
 from ltsplan.readiness.rollup import Grouping, group_stats, level_expr, pair_states, rollup, scores
 from ltsplan.report import Report
@@ -126,13 +126,22 @@ def _element_view(data: ReadinessData, frame: pl.DataFrame, day: date) -> pl.Dat
         pl.col("capability").alias("mission_capability"),
         pl.col("reason").alias("capability_reason"),
     )
-    best = achieved(data.gate_results(day), data.programmes)
+    results = data.gate_results(day)
+    best = achieved(results, data.programmes)
+    lapsed = {(r.element, r.programme): r for r in results if r.passed and r.status.startswith("expired")}
+
+    def gate_text(element: str, programme: str, result: GateResult | None) -> str:
+        if result is not None:
+            until = f" until {result.expires_on}" if result.expires_on else ""
+            return f"{result.gate} ({programme}){until}"
+        gone = lapsed.get((element, programme))
+        if gone is not None:
+            return f"none ({programme}): {gone.gate} expired on {gone.expires_on}"
+        return f"none ({programme})"
+
     gates = (
         pl.DataFrame(
-            [
-                (element, f"{r.gate} ({programme})" if r else f"none ({programme})")
-                for (element, programme), r in sorted(best.items())
-            ],
+            [(element, gate_text(element, programme, r)) for (element, programme), r in sorted(best.items())],
             schema={"key": pl.Utf8, "evaluation": pl.Utf8},
             orient="row",
         )

@@ -86,7 +86,7 @@ def _with_id(natural: tuple[Any, ...], values: Row) -> Row:
 
 
 def _req(v: Row) -> str:
-    return requirement_id(v["standard"], v["requirement"])
+    return requirement_id(v["standard"] or "", v["requirement"] or "")
 
 
 BUILDERS: dict[str, tuple[Table, Callable[[Row], Row]]] = {
@@ -325,8 +325,10 @@ def cross_check(found: io.ReadinessFile, store: Known) -> list[Problem]:
     s = found.sections
     problems: list[Problem] = []
     elements = dict(store.elements)
-    elements.update({i.values["code"]: i.values["parent"] for i in s["elements"]})
+    elements.update({i.values["code"]: i.values["parent"] for i in s["elements"] if i.values["code"]})
     for item in s["elements"]:
+        if item.values["code"] is None:
+            continue
         parent = item.values["parent"]
         if parent is not None and parent not in elements:
             problems.append(_problem(item, "parent", f"no force element with code '{parent}'"))
@@ -344,23 +346,27 @@ def cross_check(found: io.ReadinessFile, store: Known) -> list[Problem]:
             problems.append(_problem(item, "pass_score", "a weighted programme must declare its pass_score"))
         if v["pass_score"] is not None and v["rule"] != "weighted":
             problems.append(_problem(item, "pass_score", "only a weighted programme has a pass_score"))
-        progs[v["code"]] = EvaluationProgramme(v["code"], v["name"], parse_gates(v["gates"]))
-    evaluations = store.evaluations | {i.values["code"] for i in s["evaluations"]}
-    targets = store.targets | {target_id(i.values["element"], _req(i.values)) for i in s["targets"]}
-    findings = store.findings | {i.values["code"] for i in s["findings"]}
-    milestones = store.milestones | {i.values["code"] for i in s["milestones"]}
+        if v["code"] and v["gates"]:
+            progs[v["code"]] = EvaluationProgramme(v["code"], v["name"], parse_gates(v["gates"]))
+    evaluations = store.evaluations | {i.values["code"] for i in s["evaluations"] if i.values["code"]}
+    targets = store.targets | {target_id(i.values["element"], _req(i.values)) for i in s["targets"] if i.ok}
+    findings = store.findings | {i.values["code"] for i in s["findings"] if i.values["code"]}
+    milestones = store.milestones | {i.values["code"] for i in s["milestones"] if i.values["code"]}
     assessments = store.assessments | {
         assessment_id(i.values["element"], _req(i.values), i.values["assessed_on"], i.values["method"])
         for i in s["assessments"]
+        if i.ok
     }
     for section, items in s.items():
         for item in items:
             v = item.values
-            if "element" in v and v["element"] not in elements:
+            if v.get("element") is not None and v["element"] not in elements:
                 problems.append(_problem(item, "element", f"no force element with code '{v['element']}'"))
-            if "requirement" in v and "standard" in v:
+            if v.get("requirement") is not None and v.get("standard") is not None:
                 problems.extend(_requirement_problems(item, section, store))
     for item in s["evaluations"]:
+        if item.values["programme"] is None or item.values["gate"] is None:
+            continue
         programme = progs.get(item.values["programme"])
         if programme is None:
             problems.append(
@@ -387,20 +393,20 @@ def cross_check(found: io.ReadinessFile, store: Known) -> list[Problem]:
                     item, "assessed_on", "name the assessment with both assessed_on and method, or neither"
                 )
             )
-        elif v["assessed_on"] is not None and _finding_assessment(v) not in assessments:
+        elif v["assessed_on"] is not None and item.ok and _finding_assessment(v) not in assessments:
             problems.append(
                 _problem(
                     item, "assessed_on", f"no assessment of this requirement in {v['element']} on that date"
                 )
             )
     for item in s["actions"]:
-        if item.values["finding"] not in findings:
+        if item.values["finding"] is not None and item.values["finding"] not in findings:
             problems.append(_problem(item, "finding", f"no finding with code '{item.values['finding']}'"))
     for item in s["milestone_targets"]:
         v = item.values
-        if v["milestone"] not in milestones:
+        if v["milestone"] is not None and v["milestone"] not in milestones:
             problems.append(_problem(item, "milestone", f"no milestone with code '{v['milestone']}'"))
-        if target_id(v["element"], _req(v)) not in targets:
+        if item.ok and target_id(v["element"], _req(v)) not in targets:
             problems.append(
                 _problem(item, "requirement", f"{v['element']} has no target for this requirement")
             )
@@ -424,7 +430,7 @@ def _requirement_problems(item: Located, section: str, store: Known) -> list[Pro
             )
         ]
     field = {"targets": "level", "assessments": "observed"}.get(section)
-    if field is None:
+    if field is None or v[field] is None:
         return []
     try:
         measure_from_row(row).read(v[field])
@@ -439,6 +445,8 @@ def _duplicates(found: io.ReadinessFile) -> list[Problem]:
         build = BUILDERS[section][1]
         first: dict[str, Located] = {}
         for item in items:
+            if not item.ok:
+                continue
             key = build(item.values)["id"]
             if key in first:
                 earlier = first[key]

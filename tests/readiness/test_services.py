@@ -1,0 +1,152 @@
+"""Readiness through the store, on SQLite and PostgreSQL: import (all or nothing), round-trips,
+the roll-up with overrides and mission capability beside it, expiry, milestones and gaps."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from ltsplan.errors import InvalidInput
+from ltsplan.services import readiness as service
+from ltsplan.services.readiness_store import export_path, import_path
+from ltsplan.store.db import Database
+from ltsplan.store.readiness_tables import TABLES
+
+from .conftest import FIXTURES
+
+PROGRAMME = yaml.safe_load((FIXTURES / "programme.yaml").read_text())
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.reading() as connection:
+        return {
+            name: connection.execute(
+                select(func.count()).select_from(t).where(t.c.retracted_at.is_(None))
+            ).scalar_one()
+            for name, t in TABLES.items()
+        }
+
+
+def test_a_file_with_bad_rows_lists_every_problem_and_writes_nothing(catalogue):
+    with pytest.raises(InvalidInput) as raised:
+        import_path(catalogue, FIXTURES / "bad.yaml")
+    problems = raised.value.problems
+    where = {(p.line, p.field) for p in problems}
+    assert (2, "kind") in where  # not an element kind
+    assert (4, "due") in where  # 2024-13-01 is not a date
+    assert (5, "level") in where  # 'superb' is not on the ordinal scale
+    assert (7, "method") in where  # not a method
+    assert all(p.file and p.file.endswith("bad.yaml") for p in problems)
+    messages = " ".join(p.message for p in problems)
+    assert "no force element with code 'NOWHERE'" in messages
+    assert set(_counts(catalogue).values()) == {0}
+
+
+def test_reimporting_the_same_file_changes_nothing(programme):
+    before = _counts(programme)
+    results = import_path(programme, FIXTURES / "programme.yaml")
+    assert all(r.inserted == 0 and r.revised == 0 for r in results.values())
+    assert _counts(programme) == before
+    assert before["target"] == len(PROGRAMME["targets"])
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".xlsx", ""])
+def test_export_then_import_round_trips(programme, tmp_path: Path, suffix: str):
+    target = tmp_path / f"export{suffix}" if suffix else tmp_path / "csv"
+    count, written = export_path(programme, target)
+    assert count == sum(len(v) for v in PROGRAMME.values())
+    results = import_path(programme, target)
+    assert sum(r.inserted + r.revised for r in results.values()) == 0
+    assert sum(r.unchanged for r in results.values()) == count
+    assert written
+
+
+def _rows(report) -> dict[str, dict]:
+    key = report.frame.columns[0]
+    return {r[key]: r for r in report.records()}
+
+
+def test_the_rollup_follows_the_programme_rule_and_rolls_up_the_tree(programme):
+    with programme.reading() as connection:
+        report = service.rollup_report(connection, on=date(2024, 6, 30))
+    assert report.params["rule"] == "all-mandatory"
+    rows = _rows(report)
+    # BN1: mandatory R1 met, R3 last seen 70 < 80 (EV-2) → not ready; BN2: R1 not met → not ready.
+    assert rows["BN1"]["computed_level"] == "not ready"
+    assert rows["BN2"]["mandatory_met"] == 0
+    assert rows["BDE"]["targets"] == rows["BN1"]["targets"] + rows["BN2"]["targets"] + 1
+    assert rows["MOD"]["targets"] == len(PROGRAMME["targets"])
+
+
+def test_an_override_is_shown_beside_the_computed_level_and_capability_apart(programme):
+    with programme.reading() as connection:
+        rows = _rows(service.rollup_report(connection, rule="weighted", on=date(2024, 6, 30)))
+    bn2 = rows["BN2"]
+    # computed from the inputs: R1 (weight 1) not met, R4 (weight 3) met → 3/4
+    assert bn2["score"] == pytest.approx(0.75)
+    assert bn2["computed_level"] == "R2"
+    assert bn2["override_level"] == "R2" and bn2["override_reason"] == "New kit fielded since the assessment"
+    assert bn2["mission_capability"] == "qualified"
+    # before the override's date it is not shown; the computed level does not change with it
+    with programme.reading() as connection:
+        early = _rows(service.rollup_report(connection, rule="weighted", on=date(2024, 2, 15)))["BN2"]
+    assert early["override_level"] is None and early["score"] == bn2["score"]
+
+
+def test_recording_an_override_keeps_the_computed_level(programme):
+    service.record_override(
+        programme, element="BN1", level="R1", reason="judged ready", by="CO", valid_from=date(2024, 1, 1)
+    )
+    with programme.reading() as connection:
+        bn1 = _rows(service.rollup_report(connection, rule="lowest", on=date(2024, 6, 30)))["BN1"]
+    assert bn1["override_level"] == "R1"
+    assert bn1["computed_level"] != "R1"
+
+
+def test_three_years_later_the_evaluation_has_expired_and_the_view_says_so(programme):
+    with programme.reading() as connection:
+        then = service.evaluations_report(connection, on=date(2025, 12, 31))
+        later = service.evaluations_report(connection, on=date(2026, 4, 10))
+        rollup = _rows(service.rollup_report(connection, on=date(2026, 4, 10)))
+    sel1_then = then.frame.filter(pl.col("gate") == "SEL1").row(0, named=True)
+    assert sel1_then["counts"] and sel1_then["outcome"] == "combat ready"
+    sel1 = later.frame.filter(pl.col("gate") == "SEL1").row(0, named=True)
+    assert not sel1["counts"] and sel1["status"].startswith("expired on 2026-01-10")
+    assert "expired" in rollup["BN1"]["evaluation"]
+    # BN1's R1 and R3 results belong to the expired evaluations: they no longer count
+    assert rollup["BN1"]["expired"] == 2
+
+
+def test_the_nato_evaluation_checklist_outcome_and_gate(programme):
+    with programme.reading() as connection:
+        frame = service.evaluations_report(connection, on=date(2024, 1, 1)).frame
+    nel1 = frame.filter(pl.col("gate") == "NEL1").row(0, named=True)
+    # R3 observed 70 against target 80 is an unmet mandatory criterion
+    assert nel1["outcome"] == "not combat ready" and "R3" in nel1["unmet_mandatory"]
+    assert not nel1["counts"]
+
+
+def test_as_of_a_past_date_shows_what_was_known_then(programme):
+    with programme.reading() as connection:
+        report = service.rollup_report(
+            connection, moment=__import__("ltsplan.store.history", fromlist=["as_of"]).as_of(date(2000, 1, 1))
+        )
+    assert report.frame.is_empty()
+
+
+def test_milestone_status_and_gaps_worst_first(programme):
+    with programme.reading() as connection:
+        ms = _rows(service.milestones_report(connection, on=date(2025, 1, 15)))
+        gaps = service.gaps_report(connection, milestone="M2", on=date(2025, 1, 15)).frame
+    assert ms["M1"]["status"] == "late"  # due 2024-12-31, not every target met
+    assert ms["M2"]["targets"] == 3
+    assert gaps.get_column("gap").to_list() == sorted(gaps.get_column("gap").to_list(), reverse=True)
+    first = gaps.row(0, named=True)
+    # BDE's R3: 40 of 80 (gap 0.5) comes before BN1's R3 at 70 of 80 (gap 0.125)
+    assert (first["element"], first["requirement"]) == ("BDE", "R3")
+    assert first["gap"] == pytest.approx(0.5)
