@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import DATA  # noqa: E402
+from benchmarks.common import DATA
 
 PUBLISHERS = [
     ("GB-GOV-1", "UK - Foreign, Commonwealth and Development Office"),
@@ -29,10 +29,27 @@ COUNTRIES = ["UA", "MD", "GE", "AF", "SO", "ET", "KE", "YE", "SY", "HT", "NG", "
 SECTORS = ["15210", "15220", "15250", "72010", "72040", "73010", "11220", "12220", "14030", "15110", "24010"]
 CURRENCIES = ["USD", "EUR", "GBP", "SEK"]
 FINANCE = ["110", "110", "110", "421", "410", "1100"]
-WORDS = (
-    "support resilience programme national capacity security reform health water sanitation "
-    "governance recovery emergency response training equipment communities partners delivery"
-).split()
+WORDS = [
+    "support",
+    "resilience",
+    "programme",
+    "national",
+    "capacity",
+    "security",
+    "reform",
+    "health",
+    "water",
+    "sanitation",
+    "governance",
+    "recovery",
+    "emergency",
+    "response",
+    "training",
+    "equipment",
+    "communities",
+    "partners",
+    "delivery",
+]
 
 
 def _text(rng: random.Random, words: int) -> str:

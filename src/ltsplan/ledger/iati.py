@@ -31,8 +31,8 @@ from ltsplan.ledger.iati_frames import Placed, Tally, activity_rows, plans, tran
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.provenance.model import Source
 
-BATCH_ACTIVITIES = 5_000
-BATCH_ROWS = 50_000
+BATCH_ACTIVITIES = 2_000
+BATCH_ROWS = 20_000
 PROLOG_BYTES = 1 << 16
 DONOR_LIMIT = 64  # ledger_entry.donor / recipient
 DATASET_LIMIT = 80  # ledger_entry.dataset

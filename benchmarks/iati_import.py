@@ -1,0 +1,102 @@
+"""IATI import into SQLite: MB of XML per second and peak memory, against raw lxml parsing.
+
+``python benchmarks/iati_import.py`` (default: a 1 GiB generated file) or ``--size-mb 100`` for a
+quick run. The file is written by ``generate_iati.py`` into ``benchmarks/data/`` (not committed)
+and reused when present. Baseline, measured in the same run on the same file: lxml ``iterparse``
+of every activity, freed as it goes, storing nothing (``parse_only_mb_per_s``).
+
+Figures: ``mb_per_s`` (file MiB ÷ seconds of ``import_file`` into a fresh SQLite file: parse, map,
+validate, normalise money, write versions, sources, actors, plans and totals, in one transaction),
+``peak_mb`` (the process's peak resident memory), ``parse_only_mb_per_s`` and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lxml import etree
+
+from benchmarks.common import DATA, peak_rss_mb, write_result
+from benchmarks.generate_iati import generate
+
+
+def parse_only(path: Path) -> float:
+    """Seconds to iterparse every activity of the file and free it, keeping nothing."""
+    start = time.perf_counter()
+    for _, element in etree.iterparse(
+        str(path),
+        events=("end",),
+        tag="iati-activity",
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+    ):
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        while element.getprevious() is not None:
+            del parent[0]
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=float, default=1024.0, help="file size in MiB (default 1024)")
+    args = parser.parse_args(argv)
+
+    path = DATA / f"iati-{args.size_mb:g}mb.xml"
+    if not path.exists():
+        print(f"generating {path} …", flush=True)
+        generate(args.size_mb, path)
+    size_mb = path.stat().st_size / 2**20
+
+    from ltsplan.services.imports import import_file
+    from ltsplan.services.ledger import rates
+    from ltsplan.store.db import open_database
+
+    rates()  # the ECB table is read once per process; not part of the import
+    parse_seconds = parse_only(path)
+
+    target = DATA / "iati_import.db"
+    target.unlink(missing_ok=True)
+    database = open_database(f"sqlite:///{target}")
+    start = time.perf_counter()
+    outcome = import_file(database, path)
+    seconds = time.perf_counter() - start
+    database.dispose()
+    peak = peak_rss_mb()
+
+    mb_per_s = size_mb / seconds
+    parse_mb_per_s = size_mb / parse_seconds
+    summary = outcome.summary
+    write_result(
+        "iati_import",
+        {
+            "mb_per_s": (mb_per_s, "MiB/s"),
+            "peak_mb": (peak, "MiB"),
+            "parse_only_mb_per_s": (parse_mb_per_s, "MiB/s"),
+            "ratio_to_parse_only": (mb_per_s / parse_mb_per_s, "x"),
+            "seconds": (seconds, "s"),
+        },
+        {
+            "file_mb": round(size_mb, 1),
+            "database": "sqlite",
+            "entries_inserted": summary.entries.inserted,
+            "plans_inserted": summary.plans.inserted,
+            "generator": "benchmarks/generate_iati.py (seed 2023)",
+        },
+    )
+    print(
+        f"{size_mb:,.0f} MiB: {summary.entries.inserted:,} entries and {summary.plans.inserted:,} plans "
+        f"in {seconds:,.1f} s; {mb_per_s / parse_mb_per_s:.2f}× the speed of parsing alone"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
