@@ -94,7 +94,11 @@ class _Loader(_LineLoader):
     is reported at its record and field like any other bad value."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+def _date_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 
 def _read_yaml(path: Path, found: ReadinessFile) -> None:
