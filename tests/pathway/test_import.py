@@ -1,0 +1,92 @@
+"""Importing and exporting scenario documents: every problem listed with its line, nothing written;
+export then import changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ltsplan.errors import InvalidInput
+from ltsplan.services import demo_pathway
+from ltsplan.services.scenario import (
+    OBJECTIVE_PARTS,
+    PATHWAY_PARTS,
+    export_document,
+    import_scenario,
+    write_document,
+)
+from ltsplan.store.db import Database
+from ltsplan.store.pathway_tables import body, decision, position, statement
+from ltsplan.store.tables import source
+
+BAD = Path(__file__).parents[1] / "fixtures" / "pathway" / "bad-scenario.yaml"
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_bad_document_lists_every_problem_with_its_line_and_field_and_writes_nothing(db: Database) -> None:
+    text = BAD.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, BAD)
+    found = {(p.line, p.field) for p in caught.value.problems}
+    expected = {
+        (line_of(text, "kind: rumour"), "kind"),
+        (line_of(text, "grade: Z9"), "grade"),
+        (line_of(text, "rule: unanimity"), "rule"),
+        (line_of(text, "due: next summer"), "due"),
+        (line_of(text, "stance: maybe"), "stance"),
+        (line_of(text, "colour: blue"), "colour"),
+    }
+    assert expected <= found
+    messages = " ".join(p.message for p in caught.value.problems)
+    assert "unknown decision 'no-such-decision'" in messages
+    assert "unknown actor 'somebody'" in messages
+    assert "unknown source 'missing-source'" in messages
+    assert all(p.file == str(BAD) for p in caught.value.problems)
+    with db.reading() as c:
+        for table in (source, body, decision, position, statement):
+            assert c.execute(select(func.count()).select_from(table)).scalar() == 0
+
+
+def test_broken_yaml_is_reported_with_its_line(db: Database, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("format: ltsplan-scenario/1\nsources:\n  - key: [unclosed\n")
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, broken)
+    assert caught.value.problems[0].line is not None
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_export_then_import_changes_nothing(db: Database, tmp_path: Path, suffix: str) -> None:
+    demo_pathway.load(db)
+    target = tmp_path / f"scenario{suffix}"
+    with db.reading() as c:
+        write_document(export_document(c, None, PATHWAY_PARTS + OBJECTIVE_PARTS), target)
+    summary = import_scenario(db, target)
+    assert sum(r.inserted + r.revised for r in summary.written.values()) == 0
+    assert summary.written["positions"].unchanged > 0
+
+
+def test_a_changed_position_is_a_new_version_and_the_old_one_stays_in_history(
+    db: Database, tmp_path: Path
+) -> None:
+    copy = tmp_path / "june.yaml"
+    shutil.copy(demo_pathway.scenario_path(), copy)
+    import_scenario(db, copy)
+    copy.write_text(
+        copy.read_text().replace(
+            "    actor: RUS\n    stance: oppose", "    actor: RUS\n    stance: undecided"
+        )
+    )
+    summary = import_scenario(db, copy)
+    assert summary.written["positions"].revised == 1
+    with db.reading() as c:
+        versions = c.execute(
+            select(position.c.stance).where(position.c.actor == "RUS").order_by(position.c.row_id)
+        )
+        assert [r[0] for r in versions] == ["oppose", "undecided"]
