@@ -34,11 +34,11 @@ class RateTable:
     def per_euro(self, currency: pl.Series, value_date: pl.Series) -> np.ndarray:
         """The rate (units per EUR) for each row; NaN where there is none."""
         out = np.full(currency.len(), np.nan)
-        codes = currency.fill_null("").to_numpy()
+        codes = currency.cast(pl.Utf8).fill_null("")
         days = value_date.cast(pl.Int32).fill_null(-(10**6)).to_numpy()
         first = (self.first_day - EPOCH).days
-        for code in np.unique(codes):
-            rows = np.flatnonzero(codes == code)
+        for code in codes.unique().to_list():
+            rows = np.flatnonzero((codes == code).to_numpy())
             if code == "EUR":
                 out[rows] = np.where(days[rows] >= first, 1.0, np.nan)
                 continue

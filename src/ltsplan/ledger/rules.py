@@ -34,7 +34,7 @@ def _problems(
 
 def entry_problems(frame: pl.DataFrame, *, file: str | None, known_sources: Iterable[str]) -> list[Problem]:
     """Everything wrong with a frame of entries (ENTRY_SCHEMA plus ``_line``), every row checked."""
-    sources = pl.Series(list(set(known_sources)), dtype=pl.Utf8)
+    sources = sorted(set(known_sources))
     subtype_ok = pl.lit(False)
     for category, subtypes in CATEGORIES.items():
         subtype_ok = subtype_ok | ((pl.col("category") == category) & pl.col("subtype").is_in(subtypes))

@@ -25,6 +25,7 @@ from ltsplan.services.provenance import (
     store_evidence,
     store_sources,
 )
+from ltsplan.store.db import deferred
 from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
 from ltsplan.store.tables import ledger_entry, ledger_plan, ledger_total_delta
 
@@ -118,13 +119,11 @@ def store_entries(connection: Connection, entries: pl.DataFrame, *, recorded_at:
     if "recorded_at" in entries.columns:
         frame = frame.with_columns(entries.get_column("recorded_at").cast(pl.Datetime("us")))
     result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
-    deltas = []
+    pending = deferred(connection, "ledger_total_delta", _write_deltas)
     if result.new_rows.height:
-        deltas.append(_deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
+        pending.append(_deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
     if result.retracted_rows.height:
-        deltas.append(_deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
-    if deltas:
-        bulk_insert(connection, ledger_total_delta, pl.concat(deltas))
+        pending.append(_deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
     return result
 
 
@@ -137,8 +136,30 @@ def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> 
             pl.col("eur").cast(pl.Float64),
             pl.col("usd").cast(pl.Float64),
         )
-        bulk_insert(connection, ledger_total_delta, _deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
+        pending = deferred(connection, "ledger_total_delta", _write_deltas)
+        pending.append(_deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
     return gone.height
+
+
+def _write_deltas(connection: Connection, parts: list[pl.DataFrame]) -> None:
+    """The deltas of a whole transaction, summed per (at, dimensions) and written once: an import
+    of millions of entries in many batches adds one row per group, not one per group and batch."""
+    keys = ["at", *DELTA_DIMENSIONS]
+    sums = ["entries", "eur", "usd", "eur_missing", "usd_missing"]
+    combined = pl.concat(parts, how="vertical_relaxed").group_by(keys).agg(pl.col(sums).sum())
+    bulk_insert(connection, ledger_total_delta, combined.filter(_moves_something()))
+
+
+def _moves_something() -> pl.Expr:
+    """A group whose additions and subtractions cancel (a version added and retracted in the same
+    transaction) moves no total and is not written."""
+    return (
+        (pl.col("entries") != 0)
+        | (pl.col("eur") != 0)
+        | (pl.col("usd") != 0)
+        | (pl.col("eur_missing") != 0)
+        | (pl.col("usd_missing") != 0)
+    )
 
 
 def _deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:

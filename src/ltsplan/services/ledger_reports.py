@@ -17,6 +17,7 @@ from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.ledger import analytics
 from ltsplan.report import Report
 from ltsplan.services.provenance import actor_names
+from ltsplan.store.db import flush_deferred
 from ltsplan.store.history import ids_starting_with, live_at, versions_of
 from ltsplan.store.tables import gdp, ledger_entry, ledger_total_delta
 
@@ -67,6 +68,7 @@ def delta_sums(
     connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
 ) -> pl.DataFrame:
     """Sums of the maintained deltas up to ``moment``, by ``by`` + kind + stage."""
+    flush_deferred(connection)  # this transaction's own writes count too
     t = ledger_total_delta
     keys = list(dict.fromkeys([*by, "kind", "stage"]))
     conditions = filters.conditions(t)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,36 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+Flush = Callable[[Connection, list[Any]], None]
+
+# Work a transaction defers to its commit, per connection (weakly held: it dies with the connection).
+_DEFERRED: weakref.WeakKeyDictionary[Connection, dict[str, tuple[Flush, list[Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def deferred(connection: Connection, key: str, flush: Flush) -> list[Any]:
+    """A list to collect work in during a transaction; ``flush(connection, items)`` writes it once,
+    just before the transaction commits (or when ``flush_deferred`` is called), and a rollback
+    discards it. Many small writes of aggregates thus become one (see services/ledger.py)."""
+    slots = _DEFERRED.setdefault(connection, {})
+    if key not in slots:
+        slots[key] = (flush, [])
+    return slots[key][1]
+
+
+def flush_deferred(connection: Connection) -> None:
+    """Write what this connection's transaction deferred (readers call it to see their own writes)."""
+    slots = _DEFERRED.pop(connection, None)
+    for flush, items in (slots or {}).values():
+        if items:
+            flush(connection, items)
+
+
+def _discard_deferred(connection: Connection) -> None:
+    _DEFERRED.pop(connection, None)
+
+
 class Database:
     """An engine plus the few things every service needs: transactions and the dialect's name."""
 
@@ -61,6 +92,8 @@ class Database:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         self.engine: Engine = create_engine(parsed, future=True)
+        event.listen(self.engine, "commit", flush_deferred)
+        event.listen(self.engine, "rollback", _discard_deferred)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _tune_sqlite)
 

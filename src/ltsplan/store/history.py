@@ -7,13 +7,28 @@ Writes never update a record in place: a changed record gets a new version and t
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Column, Connection, MetaData, String, Table, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -152,8 +167,8 @@ def _retract_rows(connection: Connection, table: Table, ends: pl.DataFrame) -> N
 def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.DataFrame:
     """The live (id, version, row_id, recorded_at) of the given ids, looked up by index.
 
-    Large batches go through a temporary table and one join, so the cost grows with the batch,
-    not with the table (an import of millions of rows arrives in many batches).
+    The ids travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the cost
+    grows with the batch, not with the table, and no temporary table is written.
     """
     columns = (table.c.id, table.c.version, table.c.row_id, table.c.recorded_at)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -162,26 +177,15 @@ def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.D
         "live_row_id": pl.Int64,
         "recorded_at_live": pl.Datetime("us"),
     }
-    live = table.c.retracted_at.is_(None)
-    rows: list[Any] = []
-    if ids.len() > 4 * IN_CHUNK:
-        connection.exec_driver_sql(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_id (id VARCHAR(32) PRIMARY KEY)"
-        )
-        connection.exec_driver_sql("DELETE FROM incoming_id")
-        bulk_insert(connection, _INCOMING, ids.unique().to_frame("id"))
-        id_list = select(_INCOMING.c.id).scalar_subquery()
-        rows = list(connection.execute(select(*columns).where(live, table.c.id.in_(id_list))).tuples())
+    wanted = ids.unique().to_list()
+    if connection.dialect.name == "postgresql":
+        listed: ColumnElement[bool] = table.c.id == any_(bindparam("ids", wanted, type_=ARRAY(String)))
     else:
-        values = ids.to_list()
-        for start in range(0, len(values), IN_CHUNK):
-            chunk = values[start : start + IN_CHUNK]
-            rows.extend(connection.execute(select(*columns).where(live, table.c.id.in_(chunk))))
+        listed = table.c.id.in_(select(column("value")).select_from(func.json_each(bindparam("ids"))))
+        wanted = json.dumps(wanted)  # type: ignore[assignment]
+    statement = select(*columns).where(table.c.retracted_at.is_(None), listed)
+    rows = connection.execute(statement, {"ids": wanted}).all()
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-# A scratch table of ids (temporary, per connection; not part of the schema or migrations).
-_INCOMING = Table("incoming_id", MetaData(), Column("id", String(32), primary_key=True))
 
 
 def _rows_by_row_id(connection: Connection, table: Table, row_ids: list[int]) -> pl.DataFrame:
@@ -201,53 +205,113 @@ def _frame(result: Any) -> pl.DataFrame:
 
 
 def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
-    """Insert a frame fast: COPY on PostgreSQL, executemany of plain tuples on SQLite.
+    """Insert a frame fast: COPY of Polars-written CSV on PostgreSQL, executemany on SQLite.
 
     Values skip SQLAlchemy's per-value type processing, so dates and times are formatted here the
     way SQLAlchemy stores them on SQLite (ISO text), and read back as dates by the usual queries.
+    On SQLite a column that holds one value throughout (the dataset, the record time, a column left
+    empty) is written as a literal in the statement instead of being bound on every row: binding is
+    most of the cost of an insert.
     """
     if frame.is_empty():
         return
     names = [c.name for c in table.columns if c.name in frame.columns]
     frame = frame.select(names)
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        frame = frame.with_columns(
-            [pl.col(n).dt.strftime("%Y-%m-%d") for n, t in frame.schema.items() if t == pl.Date]
-            + [
-                pl.col(n).dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
-                for n, t in frame.schema.items()
-                if isinstance(t, pl.Datetime)
-            ]
-        )
     sql_names = ", ".join(f'"{n}"' for n in names)
     raw = connection.connection.driver_connection
     assert raw is not None
-    if dialect == "postgresql":
-        copy_sql = f'COPY "{table.name}" ({sql_names}) FROM STDIN'
+    if connection.dialect.name == "postgresql":
+        copy_sql = f'COPY "{table.name}" ({sql_names}) FROM STDIN WITH (FORMAT csv)'
         with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in frame.iter_rows():
-                copy.write_row(row)
+            for start in range(0, frame.height, BULK_CHUNK):
+                copy.write(
+                    frame.slice(start, BULK_CHUNK).write_csv(
+                        include_header=False, date_format=DATE_TEXT, datetime_format=DATETIME_TEXT
+                    )
+                )
         return
-    marks = ", ".join("?" for _ in names)
+    frame = frame.with_columns(
+        [pl.col(n).dt.strftime(DATE_TEXT) for n, t in frame.schema.items() if t == pl.Date]
+        + [
+            pl.col(n).dt.strftime(DATETIME_TEXT)
+            for n, t in frame.schema.items()
+            if isinstance(t, pl.Datetime)
+        ]
+    )
+    values = {n: _constant_literal(frame.get_column(n)) for n in names[1:]} if frame.height > 1 else {}
+    bound = [n for n in names if values.get(n) is None]  # the first column is always bound
+    marks = ", ".join(values.get(n) or "?" for n in names)
     statement = f'INSERT INTO "{table.name}" ({sql_names}) VALUES ({marks})'
     cursor = raw.cursor()
     try:
         for start in range(0, frame.height, BULK_CHUNK):
-            cursor.executemany(statement, frame.slice(start, BULK_CHUNK).iter_rows())
+            cursor.executemany(statement, frame.slice(start, BULK_CHUNK).select(bound).iter_rows())
     finally:
         cursor.close()
 
 
+DATE_TEXT = "%Y-%m-%d"
+DATETIME_TEXT = "%Y-%m-%d %H:%M:%S%.6f"
+
+
+def _constant_literal(values: pl.Series) -> str | None:
+    """The SQL literal of a column's single value, or None when it varies (or is awkward to quote)."""
+    nulls = values.null_count()
+    if nulls == values.len():
+        return "NULL"
+    if nulls or not bool((values == values[0]).all()):
+        return None
+    return _sql_literal(values[0])
+
+
+def _sql_literal(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, str) and "\x00" not in value and value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
 def versions_of(connection: Connection, table: Table, record_id: str) -> list[dict[str, Any]]:
-    """Every version of one record, oldest first: the whole history of a figure."""
-    rows = connection.execute(
-        select(table).where(table.c.id == record_id).order_by(table.c.recorded_at, table.c.row_id)
-    ).mappings()
-    return [dict(r) for r in rows]
+    """Every version of one record, oldest first: the whole history of a figure.
+
+    Live and retracted versions are read through their own partial indexes (see store/schema.py).
+    """
+    rows: list[dict[str, Any]] = []
+    for state in (table.c.retracted_at.is_(None), table.c.retracted_at.is_not(None)):
+        rows.extend(
+            dict(r)
+            for r in connection.execute(select(table).where(table.c.id == record_id, state)).mappings()
+        )
+    return sorted(rows, key=lambda r: (r["recorded_at"], r["row_id"]))
+
+
+def version_at(
+    connection: Connection, table: Table, record_id: str, moment: datetime | None
+) -> dict[str, Any] | None:
+    """The version of one record that was current knowledge at ``moment`` (or now), by index."""
+    states = [table.c.retracted_at.is_(None)]
+    if moment is not None:
+        states.append(table.c.retracted_at.is_not(None))
+    for state in states:
+        statement = select(table).where(table.c.id == record_id, state, live_at(table, moment))
+        row = connection.execute(statement).mappings().first()
+        if row is not None:
+            return dict(row)
+    return None
 
 
 def ids_starting_with(connection: Connection, table: Table, prefix: str) -> Iterable[str]:
-    """Ids are long hashes; people type a prefix, as with git."""
-    rows = connection.execute(select(table.c.id).where(table.c.id.like(f"{prefix}%")).distinct().limit(5))
-    return [r[0] for r in rows]
+    """Ids are long hashes; people type a prefix, as with git (an index range, not a scan)."""
+    start = prefix.strip().lower()
+    found: set[str] = set()
+    for state in (table.c.retracted_at.is_(None), table.c.retracted_at.is_not(None)):
+        statement = (
+            select(table.c.id).where(state, table.c.id >= start, table.c.id < start + "~").distinct().limit(5)
+        )
+        found.update(r[0] for r in connection.execute(statement))
+    return sorted(found)[:5]

@@ -133,9 +133,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("row_id", name=op.f("pk_ledger_entry")),
     )
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_entry_commitment", ["commitment_id"], unique=False)
-        batch_op.create_index("ix_ledger_entry_dataset", ["dataset"], unique=False)
-        batch_op.create_index("ix_ledger_entry_id_recorded", ["id", "recorded_at"], unique=False)
+        batch_op.create_index(
+            "ix_ledger_entry_retracted_id",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("retracted_at IS NOT NULL"),
+            postgresql_where=sa.text("retracted_at IS NOT NULL"),
+        )
         batch_op.create_index(
             "uq_ledger_entry_live_id",
             ["id"],
@@ -262,9 +266,11 @@ def downgrade() -> None:
             sqlite_where=sa.text("retracted_at IS NULL"),
             postgresql_where=sa.text("retracted_at IS NULL"),
         )
-        batch_op.drop_index("ix_ledger_entry_id_recorded")
-        batch_op.drop_index("ix_ledger_entry_dataset")
-        batch_op.drop_index("ix_ledger_entry_commitment")
+        batch_op.drop_index(
+            "ix_ledger_entry_retracted_id",
+            sqlite_where=sa.text("retracted_at IS NOT NULL"),
+            postgresql_where=sa.text("retracted_at IS NOT NULL"),
+        )
 
     op.drop_table("ledger_entry")
     op.drop_table("import_run")
