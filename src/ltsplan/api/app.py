@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from ltsplan import __version__
 from ltsplan.api import dashboard, errors
 from ltsplan.api.cache import AnswerCache
+from ltsplan.api.fastpath import CachedAnswers
 from ltsplan.api.views import ListView, ListViews
 from ltsplan.config import Settings
 from ltsplan.store.db import Database, open_database
@@ -89,6 +90,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     for group in every:
         app.include_router(group.web)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(CachedAnswers, state=app.state)
     return app
 
 
