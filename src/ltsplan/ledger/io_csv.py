@@ -9,24 +9,42 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger.model import LedgerBatch, conform
-from ltsplan.ledger.native import CSV_EXPORT_COLUMNS, NativeRows, header_problems, protect_expr
+from ltsplan.ledger.native import (
+    CSV_EXPORT_COLUMNS,
+    INPUT_COLUMNS,
+    NativeRows,
+    header_problems,
+    protect_expr,
+)
 from ltsplan.ledger.rules import LINE
 
-CHUNK_BYTES = 32 << 20  # about 200,000 ledger rows per block
+CHUNK_BYTES = 32 << 20  # about 150,000 ledger rows per block
+T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"
 
 
 def read_csv(
     path: Path, *, progress: Callable[[int], None] | None = None, chunk_bytes: int = CHUNK_BYTES
 ) -> Iterator[LedgerBatch]:
+    """Batches of the file's entries. The next block is read and checked on a second thread while
+    the caller writes the previous one (at most two blocks wait in memory)."""
+    for batch, done in prefetched(_batches(path, chunk_bytes)):
+        yield batch
+        if progress is not None and done:
+            progress(done)
+
+
+def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
     file = str(path)
     with path.open("rb") as handle:
         header = handle.readline()
@@ -35,15 +53,59 @@ def read_csv(
         rows = NativeRows(file)
         line, done = 2, len(header)
         for block in _blocks(handle, chunk_bytes):
-            frame, found = _parse(block, columns, line, file)
-            yield from rows.batches(frame, [*problems, *found])
+            frame, found, lines = _parse(block, columns, line, file)
+            batches = rows.batches(frame, [*problems, *found])
             problems = []
-            line += block.count(b"\n")
+            line += lines
             done += len(block)
-            if progress is not None:
-                progress(done)
+            for number, batch in enumerate(batches):
+                yield batch, done if number == len(batches) - 1 else 0
         if problems:  # a header and no rows
-            yield LedgerBatch(entries=conform(pl.DataFrame(), keep_meta=True), problems=problems)
+            yield LedgerBatch(entries=conform(pl.DataFrame(), keep_meta=True), problems=problems), done
+
+
+_END = object()
+
+
+def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """``items`` produced on a worker thread, ``depth`` ahead of the consumer. An exception in the
+    worker is raised here; a consumer that stops early stops the worker."""
+    waiting: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        waiting.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(_END)
+        except BaseException as error:  # handed to the consumer, which raises it
+            waiting.put(error)
+
+    worker = threading.Thread(target=work, name="ltsplan-csv-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                waiting.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        worker.join()
 
 
 def _header(header: bytes, file: str) -> list[str]:
@@ -72,16 +134,23 @@ def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
             if pending:
                 yield pending
             return
-        pending += data
-        cut = _last_record_end(pending)
-        if cut > 0:
-            yield pending[:cut]
-            pending = pending[cut:]
+        cut = _last_record_end(data, pending.count(b'"') % 2)
+        if cut == 0:
+            pending += data
+            continue
+        yield b"".join((pending, memoryview(data)[:cut]))
+        pending = data[cut:]
 
 
-def _last_record_end(buffer: bytes) -> int:
+def _last_record_end(buffer: bytes, open_quote: int = 0) -> int:
+    """The position after the last newline outside quotes (0 when there is none); ``open_quote``
+    is 1 when the buffer starts inside a quoted field."""
     end = buffer.rfind(b"\n")
-    quotes = buffer.count(b'"', 0, end) if end >= 0 else 0
+    if end < 0:
+        return 0
+    if open_quote == 0 and buffer.find(b'"') < 0:
+        return end + 1
+    quotes = open_quote + buffer.count(b'"', 0, end)
     while end >= 0 and quotes % 2:
         previous = buffer.rfind(b"\n", 0, end)
         quotes -= buffer.count(b'"', previous + 1 if previous >= 0 else 0, end)
@@ -91,7 +160,10 @@ def _last_record_end(buffer: bytes) -> int:
 
 def _parse(
     block: bytes, columns: list[str], first_line: int, file: str
-) -> tuple[pl.DataFrame, list[Problem]]:
+) -> tuple[pl.DataFrame, list[Problem], int]:
+    """The block's rows as text columns with their line numbers, what could not be read, and how
+    many lines the block holds."""
+    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     names = [f"_c{i}" for i in range(len(columns))]
     try:
         frame = pl.read_csv(
@@ -101,8 +173,7 @@ def _parse(
             raise_if_empty=False,
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-        return _parse_slowly(block, columns, first_line, file)
-    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        return (*_parse_slowly(block, columns, first_line, file), lines)
     index = pl.int_range(pl.len(), dtype=pl.Int64) + first_line
     if frame.height != lines:
         # Quoted fields with line breaks: each row starts after the breaks of the rows before it.
@@ -110,7 +181,7 @@ def _parse(
             pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in names
         )
         index = index + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
-    return _named(frame.with_columns(index.alias(LINE)), columns), []
+    return _named(frame.with_columns(index.alias(LINE)), columns), [], lines
 
 
 def _named(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -118,7 +189,7 @@ def _named(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     chosen: dict[str, str] = {}
     for position, name in enumerate(columns):
         chosen.setdefault(name, f"_c{position}")
-    return frame.select(LINE, *(pl.col(c).alias(n) for n, c in chosen.items() if n and n != LINE))
+    return frame.select(LINE, *(pl.col(c).alias(n) for n, c in chosen.items() if n in INPUT_COLUMNS))
 
 
 def _parse_slowly(

@@ -9,9 +9,11 @@ checks only what a parser must: dates, numbers, lengths, ids, sources and duplic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from ltsplan.errors import Problem
@@ -33,7 +35,8 @@ CSV_EXPORT_COLUMNS = [*NATIVE_COLUMNS, *SOURCE_COLUMNS]
 REQUIRED_COLUMNS = ["dataset", "kind", "stage", "donor", "category", "event_date"]
 ONE_OF_COLUMNS = [("amount", "quantity"), ("id", "reference"), ("source_id", "source_title")]
 
-DATE_COLUMNS = ["event_date", "period_start", "period_end", "value_date", "source_date"]
+DATE_COLUMNS = ["event_date", "period_start", "period_end", "value_date"]
+ROW_COLUMNS = [*NATIVE_COLUMNS, "recorded_at"]
 NUMBER_COLUMNS = ["amount", "quantity"]
 # Free text keeps its spaces; every other field is trimmed.
 FREE_TEXT = {"description", "item", "note", "reference", "source_title", "source_publisher", "source_note"}
@@ -43,6 +46,7 @@ MAX_LENGTH = {
     if c.name in NATIVE_COLUMNS and getattr(c.type, "length", None)
 }
 HEX_ID = r"^[0-9a-f]{32}$"
+BITMAP_BITS = 26  # 64 MB, touched only where ids land
 DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 
 # Formula protection (OWASP's CSV-injection advice), made reversible: export puts an apostrophe in
@@ -91,7 +95,7 @@ def header_problems(columns: list[str], *, file: str, line: int = 1) -> list[Pro
     for name in sorted({c for c in columns if columns.count(c) > 1}):
         problems.append(Problem("this column appears more than once", file=file, line=line, field=name))
     for name in columns:
-        if name not in INPUT_COLUMNS and not name.startswith("_"):
+        if name not in INPUT_COLUMNS:
             problems.append(
                 Problem(
                     f"unknown column; the columns are {', '.join(INPUT_COLUMNS)} (see docs/formats.md)",
@@ -142,7 +146,10 @@ def source_from(
     published = values.get(prefix + "date")
     if isinstance(published, str):
         try:
-            published = date.fromisoformat(published.strip()) if published.strip() else None
+            cleaned = published.strip()
+            if cleaned and not re.fullmatch(DATE_TEXT[1:-1], cleaned):
+                raise ValueError(cleaned)
+            published = date.fromisoformat(cleaned) if cleaned else None
         except ValueError:
             found.append((prefix + "date", f"'{published}' is not a date; write YYYY-MM-DD"))
             published = None
@@ -171,7 +178,17 @@ def source_from(
 
 
 def _checks(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr | str]]) -> pl.DataFrame:
-    parts = [_where(frame, failing, name, message) for failing, name, message in checks]
+    """The rows failing each check, as problem rows; one pass decides which checks fail at all."""
+    if not checks or frame.is_empty():
+        return _no_problems()
+    failing_any = frame.select(
+        failing.fill_null(False).any().alias(str(i)) for i, (failing, _, _) in enumerate(checks)
+    ).row(0)
+    parts = [
+        _where(frame, failing, name, message)
+        for (failing, name, message), fails in zip(checks, failing_any, strict=True)
+        if fails
+    ]
     return pl.concat(parts) if parts else _no_problems()
 
 
@@ -193,36 +210,39 @@ class NativeRows:
     unprotect: bool = True
     labels: dict[str, SourceLabel] = field(default_factory=dict)
     described: dict[str, tuple[Source, int]] = field(default_factory=dict)
-    seen: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"_hash": pl.UInt64, "_first": pl.Int64})
-    )
+    seen: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (sorted hashes, lines)
+    bitmap: np.ndarray = field(default_factory=lambda: np.zeros(1 << BITMAP_BITS, dtype=np.bool_))
 
     def batches(self, raw: pl.DataFrame, problems: list[Problem] | None = None) -> list[LedgerBatch]:
         """``raw``: text columns named as in INPUT_COLUMNS plus ``_line`` (and optionally
         ``_record``); ``problems``: what the reader itself found (they are kept)."""
         found = list(problems or [])
-        frame = self._clean(raw)
+        frame, keys = self._clean(raw)
         if frame.is_empty():
             return [LedgerBatch(entries=conform(frame, keep_meta=True), problems=found)]
         frame, typed_problems = self._typed(frame)
-        frame, source_problems, cited = self._sources(frame)
+        frame, source_problems, cited = self._sources(frame, keys)
         frame, id_problems = self._ids(frame)
         bad = pl.concat([typed_problems, source_problems, id_problems])
         found.extend(self._as_problems(bad))
         bad_lines = {*bad.get_column(LINE).to_list(), *(p.line for p in found if p.line is not None)}
-        is_bad = pl.col(LINE).is_in(pl.Series(list(bad_lines), dtype=pl.Int64).implode())
-        invalid = frame.filter(is_bad)
-        valid = frame.filter(is_bad.not_())
+        if bad_lines:
+            is_bad = pl.col(LINE).is_in(pl.Series(list(bad_lines), dtype=pl.Int64).implode())
+            invalid, valid = frame.filter(is_bad), frame.filter(is_bad.not_())
+        else:
+            invalid, valid = frame.clear(), frame
         found.extend(self._semantic(invalid, bad))
         found.sort(key=lambda p: (p.line or 0, p.field or ""))
         used = set(valid.get_column("source_id").drop_nulls().unique().to_list())
         sources = [s for sid, s in cited.items() if sid in used]
-        return self._split(valid.drop(SOURCE_COLUMNS), sources, found)
+        return self._split(valid, sources, found)
 
     @staticmethod
     def _split(entries: pl.DataFrame, sources: list[Source], problems: list[Problem]) -> list[LedgerBatch]:
         """Rows with a ``recorded_at`` and rows without go in separate batches: the first keep
         their own record time, the second take the import's."""
+        if entries.get_column("recorded_at").null_count() == entries.height:
+            return [LedgerBatch(entries=entries.drop("recorded_at"), sources=sources, problems=problems)]
         dated = entries.filter(pl.col("recorded_at").is_not_null())
         undated = entries.filter(pl.col("recorded_at").is_null()).drop("recorded_at")
         batches = [LedgerBatch(entries=undated, sources=sources, problems=problems)]
@@ -230,27 +250,72 @@ class NativeRows:
             batches.append(LedgerBatch(entries=dated, sources=sources))
         return batches
 
-    def _clean(self, raw: pl.DataFrame) -> pl.DataFrame:
-        present = [c for c in INPUT_COLUMNS if c in raw.columns]
-        exprs = []
-        for name in present:
-            value = unprotect_expr(name) if self.unprotect else pl.col(name)
-            if name not in FREE_TEXT:
-                value = value.str.strip_chars()
-            exprs.append(pl.when(value == "").then(None).otherwise(value).alias(name))
+    def _clean(self, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Rows with their own columns cleaned (``_clean_columns``) and, instead of source columns,
+        a ``_skey`` naming their source description; and each distinct description, cleaned, with
+        the first line giving it. Source columns repeat on most rows, so they are cleaned once per
+        description, not once per row. Blank rows are dropped."""
+        given = [c for c in SOURCE_COLUMNS if c in raw.columns]
+        if given:
+            describes = pl.any_horizontal(pl.col(c).is_not_null() for c in given)
+            raw = raw.with_columns(pl.when(describes).then(pl.struct(given).hash(11)).alias("_skey"))
+            keys = (
+                raw.filter(pl.col("_skey").is_not_null())
+                .group_by("_skey")
+                .agg(*(pl.col(c).first() for c in given), pl.col(LINE).min().alias("_first"))
+            )
+        else:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.UInt64).alias("_skey"))
+            keys = pl.DataFrame(schema={"_skey": pl.UInt64, "_first": pl.Int64})
+        keys = keys.select("_skey", "_first", *self._clean_columns(keys, SOURCE_COLUMNS))
+        present = [c for c in ROW_COLUMNS if c in raw.columns]
         record = pl.col(RECORD) if RECORD in raw.columns else pl.lit(None, dtype=pl.Utf8).alias(RECORD)
-        frame = raw.select(pl.col(LINE).cast(pl.Int64), record.cast(pl.Utf8), *exprs)
-        missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in INPUT_COLUMNS if c not in frame.columns]
-        frame = frame.with_columns(missing)
+        frame = raw.select(
+            pl.col(LINE).cast(pl.Int64), record.cast(pl.Utf8), "_skey", *self._clean_columns(raw, ROW_COLUMNS)
+        )
         # A blank line (or a row of empty cells) is not a record.
-        return frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in INPUT_COLUMNS))
+        blank = pl.all_horizontal(pl.col("_skey").is_null(), *(pl.col(c).is_null() for c in present))
+        if frame.select(blank.any()).item():
+            frame = frame.filter(blank.not_())
+        return frame, keys
+
+    def _clean_columns(self, frame: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
+        """Remove export's formula protection, trim all but free text, read empty as missing.
+        Each step runs only on the columns that need it (one quick scan decides): a bulk file
+        rarely needs any. Absent columns are null."""
+        present = [c for c in names if c in frame.columns]
+        if not present or frame.is_empty():
+            return [
+                (pl.col(c) if c in frame.columns else pl.lit(None, dtype=pl.Utf8)).cast(pl.Utf8).alias(c)
+                for c in names
+            ]
+        text = pl.col(present)
+        flags = frame.select(
+            text.str.starts_with("'").any().name.suffix(":quote"),
+            text.str.contains(r"^\s|\s$").any().name.suffix(":space"),
+            (text.str.len_bytes() == 0).any().name.suffix(":empty"),
+        ).row(0, named=True)
+        exprs = []
+        for name in names:
+            if name not in present:
+                exprs.append(pl.lit(None, dtype=pl.Utf8).alias(name))
+                continue
+            value = pl.col(name)
+            if self.unprotect and flags[f"{name}:quote"]:
+                value = unprotect_expr(name)
+            if name not in FREE_TEXT and flags[f"{name}:space"]:
+                value = value.str.strip_chars()
+            if flags[f"{name}:empty"] or flags[f"{name}:space"] or flags[f"{name}:quote"]:
+                value = pl.when(value.str.len_bytes() == 0).then(None).otherwise(value)
+            exprs.append(value.alias(name))
+        return exprs
 
     def _typed(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         checks: list[tuple[pl.Expr, str, pl.Expr | str]] = []
         parsed_columns = []
         for name in DATE_COLUMNS:
             text = pl.col(name)
-            parsed = pl.when(text.str.contains(DATE_TEXT)).then(
+            parsed = pl.when(text.str.len_bytes() == 10).then(
                 text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
             )
             checks.append(
@@ -311,13 +376,14 @@ class NativeRows:
         problems = _checks(frame, checks)
         return frame.with_columns(parsed_columns), problems
 
-    def _sources(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Source]]:
+    def _sources(
+        self, frame: pl.DataFrame, keys: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Source]]:
         """Give every row the id of its source, describe each source once, and find what is wrong
         with the descriptions and citations, line by line."""
         problems: list[tuple[int, str | None, str, str]] = []
         cited: dict[str, Source] = {}
-        describes = pl.any_horizontal(pl.col(c).is_not_null() for c in SOURCE_COLUMNS)
-        keys = frame.filter(describes).group_by(SOURCE_COLUMNS).agg(pl.col(LINE).min().alias("_first"))
+        keys = keys.sort("_first")
         wrong: dict[int, list[tuple[str, str]]] = {}
         described_ids: list[str | None] = []
         for number, values in enumerate(keys.iter_rows(named=True)):
@@ -339,11 +405,11 @@ class NativeRows:
             if source is None:
                 wrong[number] = faults
             described_ids.append(source.id if source else None)
-        mapping = keys.select(SOURCE_COLUMNS).with_columns(
+        mapping = keys.select("_skey").with_columns(
             pl.Series("_described", described_ids, dtype=pl.Utf8),
             pl.int_range(pl.len(), dtype=pl.Int64).alias("_key"),
         )
-        frame = frame.join(mapping, on=SOURCE_COLUMNS, how="left", nulls_equal=True, maintain_order="left")
+        frame = frame.join(mapping, on="_skey", how="left", maintain_order="left").drop("_skey")
         if wrong:
             faulty = frame.filter(pl.col("_key").is_in(list(wrong)))
             for line, record, key in faulty.select(LINE, RECORD, "_key").iter_rows():
@@ -445,15 +511,25 @@ class NativeRows:
         return frame, pl.concat([_checks(frame, checks), self._duplicates(frame)])
 
     def _duplicates(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """A record given twice in one file, in this batch or an earlier one."""
+        """A record given twice in one file, in this batch or an earlier one. Ids are hashed to 64
+        bits; a bitmap says which hashes may have been seen (one pass per batch, whatever the file's
+        size), and only those are looked up in the earlier batches' sorted hashes."""
         hashed = frame.select(LINE, RECORD, pl.col("id").hash(seed=7).alias("_hash"))
         firsts = hashed.group_by("_hash").agg(pl.col(LINE).min().alias("_first"))
-        earlier = firsts.join(self.seen, on="_hash", how="inner", suffix="_seen")
-        if earlier.height:
-            firsts = firsts.join(earlier.select("_hash", "_first_seen"), on="_hash", how="left").select(
-                "_hash", pl.coalesce("_first_seen", "_first").alias("_first")
-            )
-        self.seen = pl.concat([self.seen, firsts.join(self.seen, on="_hash", how="anti")])
+        hashes = firsts.get_column("_hash").to_numpy()
+        slots = (hashes >> np.uint64(64 - BITMAP_BITS)).astype(np.int64)
+        maybe = self.bitmap[slots]
+        if maybe.any():
+            earliest = firsts.get_column("_first").to_numpy().copy()
+            candidates = np.flatnonzero(maybe)
+            for seen_hashes, seen_lines in self.seen:
+                at = np.searchsorted(seen_hashes, hashes[candidates]).clip(max=len(seen_hashes) - 1)
+                hit = seen_hashes[at] == hashes[candidates]
+                earliest[candidates[hit]] = np.minimum(earliest[candidates[hit]], seen_lines[at[hit]])
+            firsts = firsts.with_columns(pl.Series("_first", earliest, dtype=pl.Int64))
+        self.bitmap[slots] = True
+        order = np.argsort(hashes)
+        self.seen.append((hashes[order], firsts.get_column("_first").to_numpy()[order]))
         twice = hashed.join(firsts, on="_hash").filter(pl.col("_first") != pl.col(LINE))
         return twice.select(
             LINE,

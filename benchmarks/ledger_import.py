@@ -1,0 +1,91 @@
+"""Benchmark ``ledger_import``: load N transactions (5 million by default) from a native ledger CSV
+through the import path — ``import_file(..., fmt="csv")``: read, validate, write in one
+transaction — into a fresh database. Target: under 30 s for 5 million.
+
+Figures: ``seconds`` and ``rows_per_s`` for the import; the baseline ``read_only_seconds`` (Polars
+just reading the same CSV, all columns as text) and their ratio; ``reader_seconds`` (the native
+reader alone, without the database) shows how the time splits between reading and writing.
+
+    .venv/bin/python benchmarks/ledger_import.py [--rows N] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import DATA, peak_rss_mb, timed, write_result
+from generate_ledger_csv import generate, path_for
+
+from ltsplan.ledger.io_native import read_csv
+from ltsplan.services.imports import import_file
+from ltsplan.store.db import open_database
+from ltsplan.store.tables import ledger_entry
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", type=int, default=5_000_000, help="transactions to load (default 5,000,000)"
+    )
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file beside the data)")
+    args = parser.parse_args(argv)
+
+    path = path_for(args.rows)
+    if not path.exists():
+        print(f"generating {path} …", flush=True)
+        generate(args.rows)
+    size = path.stat().st_size
+
+    with timed() as baseline:
+        read = pl.read_csv(path, infer_schema=False)
+    assert read.height == args.rows, (read.height, args.rows)
+    del read
+
+    with timed() as reading:
+        counted = sum(b.entries.height for b in read_csv(path))
+    assert counted == args.rows, (counted, args.rows)
+
+    with tempfile.TemporaryDirectory(dir=DATA) as scratch:
+        url = args.db or f"sqlite:///{Path(scratch) / 'bench.db'}"
+        database = open_database(url)
+        try:
+            with timed() as importing:
+                outcome = import_file(database, path, fmt="csv", report_dir=Path(scratch))
+            with database.reading() as connection:
+                stored = connection.execute(
+                    select(func.count())
+                    .select_from(ledger_entry)
+                    .where(ledger_entry.c.retracted_at.is_(None))
+                ).scalar_one()
+        finally:
+            database.dispose()
+    assert outcome.summary.entries.inserted == args.rows and stored >= args.rows, (outcome.summary, stored)
+
+    seconds = importing["seconds"]
+    figures = {
+        "seconds": (seconds, "s"),
+        "rows_per_s": (args.rows / seconds, "rows/s"),
+        "read_only_seconds": (baseline["seconds"], "s"),
+        "ratio_to_read_only": (seconds / baseline["seconds"], "×"),
+        "reader_seconds": (reading["seconds"], "s"),
+        "peak_rss": (peak_rss_mb(), "MB"),
+    }
+    write_result(
+        "ledger_import",
+        figures,
+        {"rows": args.rows, "file_bytes": size, "database": "sqlite" if not args.db else url.split(":")[0]},
+    )
+    print(f"import took {seconds / baseline['seconds']:.1f}× as long as Polars reading the file")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
