@@ -9,8 +9,6 @@ publication date of its sources, else its own date (stated, from, date), else no
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -346,19 +344,6 @@ def write_document(document: dict[str, Any], path: Path) -> None:
         )
     else:
         raise LtsplanError(f"{path}: export writes .yaml, .yml or .json (or .csv for a list)")
-
-
-def csv_text(rows: list[dict[str, Any]]) -> str:
-    from ltsplan.render import neutralise_formula
-
-    buffer = io.StringIO()
-    if not rows:
-        return ""
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else neutralise_formula(str(v)) for k, v in row.items()})
-    return buffer.getvalue()
 
 
 __all__ = [
