@@ -8,9 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.cli.common import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    check_format,
+    database,
+    emit,
+    parse_as_of,
+)
+from ltsplan.errors import LtsplanError
 from ltsplan.services import ledger_reports
-from ltsplan.services.ledger_reports import LedgerFilter, parse_dimensions
+from ltsplan.services.ledger_reports import CURRENCIES, LedgerFilter
 
 app = typer.Typer(
     help="The support ledger: totals, fulfilment, delivery lags, history, charts.", no_args_is_help=True
@@ -34,6 +43,22 @@ YearFromOption = Annotated[
 YearToOption = Annotated[
     int | None, typer.Option("--to-year", help="Only entries dated in or before this year.")
 ]
+
+
+def parse_dimensions(text: str) -> list[str]:
+    """``--by`` as a list; an unknown dimension is a misuse of the command (exit 2)."""
+    try:
+        return ledger_reports.parse_dimensions(text)
+    except LtsplanError as error:
+        raise typer.BadParameter(str(error), param_hint="--by") from None
+
+
+def check_currency(currency: str) -> str:
+    if currency.upper() not in CURRENCIES:
+        raise typer.BadParameter(
+            f"'{currency}' is not offered; use {' or '.join(CURRENCIES)}", param_hint="--currency"
+        )
+    return currency.upper()
 
 
 def _filters(
@@ -82,13 +107,15 @@ def totals(
 
     Example: ltsplan ledger totals --by donor --top 10 --as-of 2023-06-14
     """
+    groups, code, moment = parse_dimensions(by), check_currency(currency), parse_as_of(as_of)
+    check_format(fmt)
     store = database(db)
     with store.reading() as connection:
         report = ledger_reports.totals(
             connection,
-            by=parse_dimensions(by),
-            currency=currency,
-            moment=parse_as_of(as_of),
+            by=groups,
+            currency=code,
+            moment=moment,
             filters=_filters(donor, category, dataset, from_year, to_year),
             top=top,
             gdp_year=gdp_year,
@@ -112,13 +139,15 @@ def fulfilment(
 
     Example: ltsplan ledger fulfilment --by donor --format csv
     """
+    groups, code, moment = parse_dimensions(by), check_currency(currency), parse_as_of(as_of)
+    check_format(fmt)
     store = database(db)
     with store.reading() as connection:
         report = ledger_reports.fulfilment(
             connection,
-            by=parse_dimensions(by),
-            currency=currency,
-            moment=parse_as_of(as_of),
+            by=groups,
+            currency=code,
+            moment=moment,
             filters=_filters(donor, category, dataset, None, None),
         )
     emit(report, fmt)
@@ -138,12 +167,14 @@ def lags(
 
     Example: ltsplan ledger lags --by donor
     """
+    groups, moment = parse_dimensions(by), parse_as_of(as_of)
+    check_format(fmt)
     store = database(db)
     with store.reading() as connection:
         report = ledger_reports.lags(
             connection,
-            by=parse_dimensions(by),
-            moment=parse_as_of(as_of),
+            by=groups,
+            moment=moment,
             filters=_filters(donor, category, dataset, None, None),
         )
     emit(report, fmt)
@@ -163,12 +194,14 @@ def series(
 
     Example: ltsplan ledger series --donor DEU --format csv
     """
+    code, moment = check_currency(currency), parse_as_of(as_of)
+    check_format(fmt)
     store = database(db)
     with store.reading() as connection:
         report = ledger_reports.series(
             connection,
-            currency=currency,
-            moment=parse_as_of(as_of),
+            currency=code,
+            moment=moment,
             filters=_filters(donor, category, dataset, None, None),
         )
     emit(report, fmt)
@@ -192,12 +225,13 @@ def chart(
     """
     from ltsplan.services.charts import pledged_vs_delivered
 
+    code, moment = check_currency(currency), parse_as_of(as_of)
     store = database(db)
     with store.reading() as connection:
         report = ledger_reports.series(
             connection,
-            currency=currency,
-            moment=parse_as_of(as_of),
+            currency=code,
+            moment=moment,
             filters=_filters(donor, category, dataset, None, None),
         )
     written = pledged_vs_delivered(report, output)
@@ -207,16 +241,19 @@ def chart(
 @app.command()
 def history(
     record: Annotated[str, typer.Argument(help="A ledger entry id (or an unambiguous prefix).")],
+    as_of: AsOfOption = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
     """Every version of one entry: each figure as recorded, and when it was replaced.
 
-    Example: ltsplan ledger history 3fa2
+    Example: ltsplan ledger history 3fa2 --as-of 2023-06-14
     """
+    moment = parse_as_of(as_of)
+    check_format(fmt)
     store = database(db)
     with store.reading() as connection:
-        report = ledger_reports.history(connection, record)
+        report = ledger_reports.history(connection, record, moment)
     emit(report, fmt)
 
 

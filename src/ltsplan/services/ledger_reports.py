@@ -312,14 +312,28 @@ def series(
     )
 
 
-def history(connection: Connection, record: str) -> Report:
-    """Every version of one ledger entry: what was recorded when, and what replaced it."""
+def history(connection: Connection, record: str, moment: datetime | None = None) -> Report:
+    """Every version of one ledger entry: what was recorded when, and what replaced it (as known
+    at ``moment``: later versions are left out and a later retraction is not yet shown)."""
     matches = list(ids_starting_with(connection, ledger_entry, record))
     if not matches:
         raise NotFound(f"no ledger entry has an id starting with '{record}'")
     if len(matches) > 1:
         raise LtsplanError(f"'{record}' matches several entries ({', '.join(matches)}); give more of the id")
     versions = versions_of(connection, ledger_entry, matches[0])
+    if moment is not None:
+        versions = [
+            {
+                **v,
+                "retracted_at": v["retracted_at"]
+                if v["retracted_at"] and v["retracted_at"] <= moment
+                else None,
+            }
+            for v in versions
+            if v["recorded_at"] <= moment
+        ]
+        if not versions:
+            raise NotFound(f"ledger entry {matches[0]} was not yet known on {moment:%Y-%m-%d}")
     columns = [
         "recorded_at",
         "retracted_at",
@@ -343,5 +357,5 @@ def history(connection: Connection, record: str) -> Report:
         f"History of ledger entry {matches[0]}",
         frame,
         [f"{len(versions)} version(s); the live one has no retracted_at"],
-        params={"id": matches[0]},
+        params={"id": matches[0], "as_of": moment},
     )

@@ -1,0 +1,180 @@
+"""Benchmark ``ledger_totals``: donor × year × category totals in EUR over millions of entries.
+
+The ledger (``LTSPLAN_BENCH_ROWS``, default 5,000,000 entries from ``generate_ledger.py``) is written
+through the real write path into a SQLite file under benchmarks/data (kept between runs; its write
+throughput is measured when it is built), then 2% of the entries are revised at a later record time,
+so that today's answer and the answer as of a date between the two differ.
+
+Figures: ``seconds`` (today's view, SQLite), ``as_of_seconds`` (as of the date before the
+revisions), ``pandas_seconds`` (the same answer through ``pandas.read_sql`` + ``groupby``: the
+baseline), ``postgresql_seconds`` when LTSPLAN_BENCH_POSTGRES_URL names a server, and the write
+path's ``write_rows_per_second``. The answers are asserted to agree within 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import DATA, best_of, peak_rss_mb, timed, write_result
+from benchmarks.generate_ledger import SEED, batches, entries, revise
+from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
+from ltsplan.services import ledger_reports
+from ltsplan.services.ledger import write_batch
+from ltsplan.store.db import Database, open_database
+from ltsplan.store.history import as_of
+
+ROWS = int(os.environ.get("LTSPLAN_BENCH_ROWS", "5000000"))
+BATCH = 500_000
+REVISED_SHARE = 0.02
+FIRST_RECORDED = datetime(2025, 1, 15, 9, 0)
+REVISED_RECORDED = datetime(2025, 6, 1, 9, 0)
+AS_OF = date(2025, 3, 1)
+BY = ["donor", "year", "category"]
+MEASURES = ["announced", "pledged", "allocated", "delivered"]
+
+
+def build(database: Database) -> dict[str, float]:
+    """Write the ledger and its revisions; returns the write path's figures."""
+    frame = entries(ROWS, SEED)
+    with timed() as first, database.transaction() as connection:
+        for batch in batches(frame, BATCH):
+            write_batch(connection, batch, recorded_at=FIRST_RECORDED)
+    revised = revise(frame, REVISED_SHARE)
+    with database.transaction() as connection:
+        for batch in batches(revised, BATCH):
+            write_batch(connection, batch, recorded_at=REVISED_RECORDED)
+    return {"write_seconds": first["seconds"], "write_rows_per_second": ROWS / first["seconds"]}
+
+
+def ledger_ready(database: Database, marker: Path) -> dict[str, float] | None:
+    if not marker.exists():
+        return None
+    figures: dict[str, float] = json.loads(marker.read_text())
+    with database.reading() as connection:
+        count = connection.exec_driver_sql("SELECT count(*) FROM ledger_entry").scalar_one()
+    expected = figures.get("rows_with_revisions")
+    return figures if count == expected else None
+
+
+def prepared(url: str, marker: Path) -> Database:
+    database = open_database(url)
+    if ledger_ready(database, marker) is None:
+        print(f"writing {ROWS:,} entries to {url} …", flush=True)
+        figures = build(database)
+        with database.reading() as connection:
+            figures["rows_with_revisions"] = connection.exec_driver_sql(
+                "SELECT count(*) FROM ledger_entry"
+            ).scalar_one()
+        marker.write_text(json.dumps(figures))
+        print(f"  {figures['write_rows_per_second']:,.0f} rows/s through the write path", flush=True)
+    return database
+
+
+def ours(database: Database, moment: datetime | None) -> pl.DataFrame:
+    with database.reading() as connection:
+        report = ledger_reports.totals(connection, by=BY, currency="EUR", moment=moment)
+    return report.frame.select(*BY, *MEASURES, "entries", "not_converted")
+
+
+def pandas_totals(database: Database, moment: datetime | None) -> pd.DataFrame:
+    """The baseline: read the live entries with pandas, split the measures, group."""
+    query = "SELECT donor, category, kind, stage, event_date, eur FROM ledger_entry WHERE "
+    if moment is None:
+        query += "retracted_at IS NULL"
+        params: dict[str, object] | None = None
+    else:
+        query += "recorded_at <= %(m)s AND (retracted_at IS NULL OR retracted_at > %(m)s)"
+        params = {"m": moment.isoformat(sep=" ") if database.dialect == "sqlite" else moment}
+        if database.dialect == "sqlite":
+            query = query.replace("%(m)s", ":m")
+    with database.engine.connect() as connection:
+        frame = pd.read_sql(query, connection.connection.driver_connection, params=params)
+    frame["year"] = pd.to_datetime(frame["event_date"]).dt.year
+    commitment = frame["kind"] == "commitment"
+    value = frame["eur"].fillna(0.0)
+    frame["announced"] = np.where(commitment & (frame["stage"] == "announced"), value, 0.0)
+    frame["pledged"] = np.where(commitment & frame["stage"].isin(PLEDGED_STAGES), value, 0.0)
+    frame["allocated"] = np.where(commitment & frame["stage"].isin(ALLOCATED_STAGES), value, 0.0)
+    frame["delivered"] = np.where(frame["kind"] == "delivery", value, 0.0)
+    frame["entries"] = 1
+    frame["not_converted"] = frame["eur"].isna().astype(int)
+    return frame.groupby(BY, as_index=False)[[*MEASURES, "entries", "not_converted"]].sum()
+
+
+def assert_agree(mine: pl.DataFrame, baseline: pd.DataFrame, label: str) -> None:
+    other = pl.from_pandas(baseline).with_columns(pl.col("year").cast(pl.Int64))
+    joined = mine.with_columns(pl.col("year").cast(pl.Int64)).join(
+        other, on=BY, how="full", suffix="_pandas", coalesce=True
+    )
+    assert joined.height == mine.height == other.height, f"{label}: the groups differ"
+    for column in [*MEASURES, "entries", "not_converted"]:
+        a = joined.get_column(column).to_numpy().astype(float)
+        b = joined.get_column(f"{column}_pandas").to_numpy().astype(float)
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+        worst = float(np.max(np.abs(a - b) / scale))
+        assert worst <= 1e-6, f"{label}: {column} differs by {worst:.2e} relative"
+
+
+def main() -> int:
+    DATA.mkdir(parents=True, exist_ok=True)
+    stem = f"ledger_{ROWS}_{SEED}_v1"
+    database = prepared(f"sqlite:///{DATA / (stem + '.db')}", DATA / f"{stem}.json")
+    figures_written = json.loads((DATA / f"{stem}.json").read_text())
+    moment = as_of(AS_OF)
+
+    seconds, today = best_of(3, lambda: ours(database, None))
+    as_of_seconds, past = best_of(3, lambda: ours(database, moment))
+    with timed() as baseline_time:
+        baseline = pandas_totals(database, None)
+    assert_agree(today, baseline, "today")
+    assert_agree(past, pandas_totals(database, moment), "as of")
+    assert not today.equals(past), "the revisions should make today's answer differ from the past one"
+
+    figures: dict[str, tuple[float, str]] = {
+        "seconds": (seconds, "s"),
+        "as_of_seconds": (as_of_seconds, "s"),
+        "pandas_seconds": (baseline_time["seconds"], "s"),
+        "speedup_vs_pandas": (baseline_time["seconds"] / seconds, "x"),
+        "write_rows_per_second": (figures_written["write_rows_per_second"], "rows/s"),
+    }
+    postgres = os.environ.get("LTSPLAN_BENCH_POSTGRES_URL")
+    if postgres:
+        pg = prepared(postgres, DATA / f"{stem}.postgresql.json")
+        pg_seconds, pg_today = best_of(3, lambda: ours(pg, None))
+        assert_agree(pg_today, baseline, "postgresql")
+        figures["postgresql_seconds"] = (pg_seconds, "s")
+        figures["postgresql_as_of_seconds"] = (best_of(3, lambda: ours(pg, moment))[0], "s")
+        pg_written = json.loads((DATA / f"{stem}.postgresql.json").read_text())
+        figures["postgresql_write_rows_per_second"] = (pg_written["write_rows_per_second"], "rows/s")
+    figures["peak_rss"] = (peak_rss_mb(), "MB")
+    print(f"ratio: pandas / ltsplan = {baseline_time['seconds'] / seconds:,.1f}×")
+    write_result(
+        "ledger_totals",
+        figures,
+        {
+            "rows": ROWS,
+            "seed": SEED,
+            "revised_share": REVISED_SHARE,
+            "as_of": AS_OF.isoformat(),
+            "by": BY,
+            "groups": today.height,
+        },
+    )
+    ok = seconds < 1.0 and as_of_seconds < 3.0
+    if not ok:
+        print("target missed: seconds < 1 and as_of_seconds < 3", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

