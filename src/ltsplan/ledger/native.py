@@ -231,7 +231,7 @@ class NativeRows:
             invalid, valid = frame.filter(is_bad), frame.filter(is_bad.not_())
         else:
             invalid, valid = frame.clear(), frame
-        found.extend(self._semantic(invalid, bad))
+        found.extend(self._semantic(invalid, bad, found))
         found.sort(key=lambda p: (p.line or 0, p.field or ""))
         used = set(valid.get_column("source_id").drop_nulls().unique().to_list())
         sources = [s for sid, s in cited.items() if sid in used]
@@ -547,18 +547,19 @@ class NativeRows:
             for line, record, name, message in bad.select(LINE, RECORD, "field", "message").iter_rows()
         ]
 
-    def _semantic(self, invalid: pl.DataFrame, bad: pl.DataFrame) -> list[Problem]:
+    def _semantic(self, invalid: pl.DataFrame, bad: pl.DataFrame, found: list[Problem]) -> list[Problem]:
         """The rules' findings on rows already found wrong, minus echoes of the same fault
         (a bad date is not also reported as a missing one; a bad source not as an unknown one)."""
         if invalid.is_empty():
             return []
         own = invalid.get_column("source_id").drop_nulls().unique().to_list()
-        found = entry_problems(conform(invalid, keep_meta=True), file=self.file, known_sources=own)
+        semantic = entry_problems(conform(invalid, keep_meta=True), file=self.file, known_sources=own)
         taken = {(line, name) for line, name in bad.select(LINE, "field").iter_rows()}
+        taken |= {(p.line, p.field or "") for p in found if p.line is not None}
         source_lines = {line for line, name in taken if name.startswith("source_")}
         echoes = {"amount": ("amount", "quantity"), "quantity": ("amount", "quantity")}
         kept = []
-        for problem in found:
+        for problem in semantic:
             fields = echoes.get(problem.field or "", (problem.field,))
             if any((problem.line, f) in taken for f in fields):
                 continue
