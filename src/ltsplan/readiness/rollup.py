@@ -119,50 +119,82 @@ def _depths(parent: np.ndarray) -> np.ndarray:
     raise ValueError("the force-element tree has a cycle")
 
 
+DENSE_LIMIT = 50_000_000  # element × requirement keys looked up through a dense table up to this
+
+
+def _index(column: pl.Series, codes: list[str]) -> np.ndarray:
+    """Each value's position in ``codes`` (-1 when absent), by a cast to an enum of the codes."""
+    if not codes:
+        return np.full(column.len(), -1, dtype=np.int64)
+    physical = column.cast(pl.Utf8).cast(pl.Enum(codes), strict=False).to_physical()
+    return physical.cast(pl.Int64).fill_null(-1).to_numpy()
+
+
 def prepare(elements: pl.DataFrame, targets: pl.DataFrame, assessments: pl.DataFrame) -> Prepared:
     """Index everything once. ``elements`` need code, parent, domain; ``targets`` element,
     requirement, standard, target_value, weight, mandatory; ``assessments`` element, requirement,
-    value, assessed_on, expires_on, method (and optionally recorded_at, for same-day ties)."""
+    value, assessed_on, expires_on, method (and optionally recorded_at, for same-day ties).
+
+    Codes become integer indices (element × requirement → one int64 key), so lookups and sorts run
+    on integers whatever the codes look like."""
     el = elements.select([pl.col(c).cast(t) for c, t in ELEMENT_COLUMNS.items()]).with_row_index("idx")
-    codes = el.select("code", pl.col("idx").cast(pl.Int64))
-    parent = (
-        el.join(codes.rename({"code": "parent", "idx": "parent_idx"}), on="parent", how="left")
-        .sort("idx")
-        .get_column("parent_idx")
-        .fill_null(-1)
-        .to_numpy()
-        .astype(np.int64)
-    )
+    element_codes = el.get_column("code").to_list()
+    parent = _index(el.get_column("parent"), element_codes)
     depth = _depths(parent)
     el = el.with_columns(pl.Series("depth", depth))
     passthrough = [pl.col(c) for c in ("id",) if c in targets.columns]
-    tg = (
-        targets.select([pl.col(c).cast(t) for c, t in TARGET_COLUMNS.items()] + passthrough)
-        .join(codes.rename({"code": "element", "idx": "element_idx"}), on="element", how="inner")
-        .sort("element_idx", "requirement")
-        .with_row_index("pair")
-        .with_columns(pl.col("pair").cast(pl.Int64))
+    tg = targets.select([pl.col(c).cast(t) for c, t in TARGET_COLUMNS.items()] + passthrough)
+    requirement_codes = sorted(tg.get_column("requirement").unique().drop_nulls().to_list())
+    n_req = max(len(requirement_codes), 1)
+    t_e = _index(tg.get_column("element"), element_codes)
+    t_r = _index(tg.get_column("requirement"), requirement_codes)
+    t_key = t_e * n_req + t_r
+    keep = np.flatnonzero((t_e >= 0) & (t_r >= 0))
+    keep = keep[np.argsort(t_key[keep], kind="stable")]
+    if keep.size > 1:  # one target per element × requirement: the last one given wins
+        last = np.append(t_key[keep][1:] != t_key[keep][:-1], True)
+        keep = keep[last]
+    keys = t_key[keep]
+    tg = tg[keep].with_columns(
+        pl.Series("element_idx", t_e[keep]), pl.Series("pair", np.arange(keep.size, dtype=np.int64))
     )
-    extra = [c for c in ("recorded_at",) if c in assessments.columns]
-    assessed = assessments.select(
-        [pl.col(c).cast(t) for c, t in ASSESSMENT_COLUMNS.items()] + [pl.col(c) for c in extra]
-    )
-    joined = assessed.join(
-        tg.select("element", "requirement", "pair", "target_value"), on=["element", "requirement"], how="left"
-    )
-    orphans = joined.filter(pl.col("pair").is_null()).height
-    order = ["pair", "day", "rank", *extra]
-    a = (
-        joined.filter(pl.col("pair").is_not_null() & pl.col("value").is_not_null())
-        .with_columns(
-            day_number("assessed_on").alias("day"),
-            day_number("expires_on").fill_null(NEVER).alias("exp"),
-            pl.col("method").replace_strict(METHOD_RANK, default=0, return_dtype=pl.Int64).alias("rank"),
-            attainment_expr(pl.col("value"), pl.col("target_value")).alias("att"),
-            (pl.col("value") >= pl.col("target_value")).alias("met"),
+
+    a_e = _index(assessments.get_column("element"), element_codes)
+    a_r = _index(assessments.get_column("requirement"), requirement_codes)
+    a_key = a_e * n_req + a_r
+    known = (a_e >= 0) & (a_r >= 0)
+    if len(element_codes) * n_req <= DENSE_LIMIT:
+        table = np.full(len(element_codes) * n_req, -1, dtype=np.int64)
+        table[keys] = np.arange(keys.size)
+        pair = np.where(known, table[np.where(known, a_key, 0)], -1)
+    else:
+        at = np.searchsorted(keys, a_key).clip(0, max(keys.size - 1, 0))
+        pair = np.where(known & (keys[at] == a_key) if keys.size else False, at, -1)
+    value = assessments.get_column("value").cast(pl.Float64).to_numpy()
+    found = pair >= 0
+    orphans = int((~found).sum())
+    usable = np.flatnonzero(found & ~np.isnan(value))
+    day = assessments.select(day_number("assessed_on")).to_series().to_numpy()[usable].astype(np.int64)
+    exp = assessments.select(day_number("expires_on").fill_null(NEVER)).to_series().to_numpy()[usable]
+    rank = (assessments.get_column("method") == "external evaluation").fill_null(False).to_numpy()[usable]
+    pair, value = pair[usable], value[usable]
+    # One sort on one integer: pair, then day, then method (external after self, so it wins).
+    day_span = int(day.max() - day.min() + 1) if day.size else 1
+    key = (pair * day_span + (day - (day.min() if day.size else 0))) * 2 + rank
+    order = np.argsort(key)
+    if order.size > 1 and np.any(key[order][1:] == key[order][:-1]):
+        # Same pair, day and method more than once (stored assessments cannot be: that is their id):
+        # the one recorded last, else the one given last, wins.
+        tie = (
+            assessments.get_column("recorded_at").to_physical().to_numpy()[usable]
+            if "recorded_at" in assessments.columns
+            else np.arange(usable.size)
         )
-        .sort(order)
-    )
+        order = np.lexsort((np.arange(usable.size), tie, key))
+    a_pair, a_value = pair[order], value[order]
+    goal = tg.get_column("target_value").to_numpy()[a_pair] if a_pair.size else np.zeros(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a_att = np.where(a_value >= goal, 1.0, np.where(goal > 0, np.clip(a_value / goal, 0.0, 1.0), 0.0))
     return Prepared(
         elements=el,
         targets=tg,
@@ -171,11 +203,11 @@ def prepare(elements: pl.DataFrame, targets: pl.DataFrame, assessments: pl.DataF
         t_elem=tg.get_column("element_idx").to_numpy().astype(np.int64),
         t_weight=tg.get_column("weight").fill_null(1.0).to_numpy().astype(np.float64),
         t_mand=tg.get_column("mandatory").fill_null(True).to_numpy().astype(bool),
-        a_pair=a.get_column("pair").to_numpy().astype(np.int64),
-        a_day=a.get_column("day").to_numpy().astype(np.int64),
-        a_exp=a.get_column("exp").to_numpy().astype(np.int64),
-        a_att=a.get_column("att").to_numpy().astype(np.float64),
-        a_met=a.get_column("met").to_numpy().astype(bool),
+        a_pair=a_pair,
+        a_day=day[order],
+        a_exp=exp[order].astype(np.int64),
+        a_att=a_att,
+        a_met=a_value >= goal,
         orphans=orphans,
     )
 
@@ -190,39 +222,75 @@ class PairState:
     status: np.ndarray
 
 
-def sweep(prep: Prepared, days: np.ndarray) -> Iterator[PairState]:
+def _first_date_on_or_after(days: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """For each day number in ``when``, the index of the first of ``days`` on or after it
+    (``days.size`` when none): a lookup table over the dates' span instead of a binary search each."""
+    if days.size == 0:
+        return np.zeros(when.size, dtype=np.int64)
+    first, last = int(days[0]), int(days[-1])
+    table = np.searchsorted(days, np.arange(first, last + 1), side="left")
+    inside = np.clip(when, first, last) - first
+    return np.where(when <= first, 0, np.where(when > last, days.size, table[inside])).astype(np.int64)
+
+
+@dataclass
+class Step:
+    """One date of a sweep: every target's state, and which targets changed since the last date
+    with their previous attainment, met and status."""
+
+    state: PairState
+    changed: np.ndarray
+    old_attainment: np.ndarray
+    old_met: np.ndarray
+    old_status: np.ndarray
+
+
+def steps(prep: Prepared, days: np.ndarray) -> Iterator[Step]:
     """The state of every target on each of ``days`` (ascending), one date at a time."""
     n_days = days.size
-    start = np.searchsorted(days, prep.a_day, side="left")
+    start = _first_date_on_or_after(days, prep.a_day)
     end_replaced = np.full(start.size, n_days, dtype=np.int64)
     same = prep.a_pair[1:] == prep.a_pair[:-1]
     end_replaced[:-1][same] = start[1:][same]
     live = start < end_replaced
-    expiry = np.maximum(np.searchsorted(days, prep.a_exp, side="left"), start)
+    expiry = np.maximum(_first_date_on_or_after(days, prep.a_exp), start)
     expires = live & (expiry < end_replaced)
 
+    small = np.int16 if n_days < 2**15 else np.int64  # small integers sort by radix, in linear time
     starts = np.flatnonzero(live)
-    starts = starts[np.argsort(start[starts], kind="stable")]
+    starts = starts[np.argsort(start[starts].astype(small), kind="stable")]
     start_bounds = np.searchsorted(start[starts], np.arange(n_days + 1), side="left")
     ends = np.flatnonzero(expires)
-    ends = ends[np.argsort(expiry[ends], kind="stable")]
+    ends = ends[np.argsort(expiry[ends].astype(small), kind="stable")]
     end_bounds = np.searchsorted(expiry[ends], np.arange(n_days + 1), side="left")
 
     attainment = np.zeros(prep.pairs, dtype=np.float64)
     met = np.zeros(prep.pairs, dtype=bool)
     status = np.zeros(prep.pairs, dtype=np.int8)
+    mark = np.zeros(prep.pairs, dtype=bool)
     for s in range(n_days):
-        k = starts[start_bounds[s] : start_bounds[s + 1]]
-        pairs = prep.a_pair[k]
-        attainment[pairs] = prep.a_att[k]
-        met[pairs] = prep.a_met[k]
+        k_start = starts[start_bounds[s] : start_bounds[s + 1]]
+        k_end = ends[end_bounds[s] : end_bounds[s + 1]]
+        # Each pair starts at most once and expires at most once per date; it may do both.
+        started, ending = prep.a_pair[k_start], prep.a_pair[k_end]
+        mark[started] = True
+        changed = np.concatenate([started, ending[~mark[ending]]])
+        mark[started] = False
+        old = (attainment[changed], met[changed], status[changed])
+        pairs = prep.a_pair[k_start]
+        attainment[pairs] = prep.a_att[k_start]
+        met[pairs] = prep.a_met[k_start]
         status[pairs] = 1
-        k = ends[end_bounds[s] : end_bounds[s + 1]]
-        pairs = prep.a_pair[k]
+        pairs = prep.a_pair[k_end]
         attainment[pairs] = 0.0
         met[pairs] = False
         status[pairs] = 2
-        yield PairState(attainment, met, status)
+        yield Step(PairState(attainment, met, status), changed, *old)
+
+
+def sweep(prep: Prepared, days: np.ndarray) -> Iterator[PairState]:
+    for step in steps(prep, days):
+        yield step.state
 
 
 @dataclass
@@ -272,6 +340,61 @@ def group_stats(prep: Prepared, state: PairState, grouping: Grouping) -> dict[st
         "weighted_sum": np.bincount(g, weights=weight * state.attainment[m], minlength=size),
         "min_attainment": minimum,
     }
+
+
+def incremental_stats(
+    prep: Prepared, days: np.ndarray, group: np.ndarray, size: int
+) -> Iterator[dict[str, np.ndarray]]:
+    """``group_stats`` on every date for a grouping where each target is in exactly one group,
+    updated by the targets that changed since the previous date (the minimum is recomputed)."""
+    group = group.astype(np.int64)
+    weight, mand = prep.t_weight, prep.t_mand
+    targets = np.bincount(group, minlength=size).astype(np.int64)
+    mandatory = np.bincount(group, weights=mand, minlength=size).astype(np.int64)
+    total_weight = np.bincount(group, weights=weight, minlength=size)
+    order = np.argsort(group, kind="stable")
+    in_order = bool(np.all(order == np.arange(order.size)))
+    nonempty = np.flatnonzero(targets)
+    offsets = np.concatenate([[0], np.cumsum(targets)[:-1]])[nonempty]
+    met = np.zeros(size)
+    mandatory_met = np.zeros(size)
+    assessed = np.zeros(size)
+    expired = np.zeros(size)
+    weighted_sum = np.zeros(size)
+    for step in steps(prep, days):
+        ch, state = step.changed, step.state
+        g = group[ch]
+        d_met = state.met[ch].astype(np.float64) - step.old_met
+        met += np.bincount(g, weights=d_met, minlength=size)
+        mandatory_met += np.bincount(g, weights=d_met * mand[ch], minlength=size)
+        d_att = state.attainment[ch] - step.old_attainment
+        weighted_sum += np.bincount(g, weights=d_att * weight[ch], minlength=size)
+        new_status, old_status = state.status[ch], step.old_status
+        assessed += np.bincount(
+            g, weights=(new_status == 1).astype(np.float64) - (old_status == 1), minlength=size
+        )
+        expired += np.bincount(
+            g, weights=(new_status == 2).astype(np.float64) - (old_status == 2), minlength=size
+        )
+        minimum = np.full(size, np.nan)
+        if nonempty.size:
+            values = state.attainment if in_order else state.attainment[order]
+            minimum[nonempty] = np.minimum.reduceat(values, offsets)
+        counts = {
+            "met": np.rint(met).astype(np.int64),
+            "mandatory_met": np.rint(mandatory_met).astype(np.int64),
+            "assessed": np.rint(assessed).astype(np.int64),
+            "expired": np.rint(expired).astype(np.int64),
+        }
+        yield {
+            "targets": targets,
+            "mandatory": mandatory,
+            **counts,
+            "unassessed": targets - counts["assessed"] - counts["expired"],
+            "weight": total_weight,
+            "weighted_sum": weighted_sum.copy(),
+            "min_attainment": minimum,
+        }
 
 
 ADDITIVE = ("targets", "met", "mandatory", "mandatory_met", "assessed", "expired", "unassessed")
@@ -367,7 +490,7 @@ def rollup(prep: Prepared, dates: list[date], *, rule: str, by: str = "element")
         grouping = Grouping.of(codes, len(keys))
     else:
         raise ValueError(f"unknown level '{by}'; use element, domain or standard")
-    per_date = [group_stats(prep, state, grouping) for state in sweep(prep, days_of(ordered))]
+    per_date = list(incremental_stats(prep, days_of(ordered), grouping.group, grouping.size))
     stats = {k: np.stack([d[k] for d in per_date]) for k in per_date[0]} if per_date else {}
     if not stats:
         return _frame([], keys, {k: np.zeros((0, len(keys))) for k in STAT_KEYS}, rule)
