@@ -468,10 +468,10 @@ def _judgements(sections: dict[str, list[dict[str, Any]]]) -> None:
 def _ensure_requirements(connection: Connection) -> int:
     """The programme's FICTIONAL requirements in the catalogue (written once, same ids every run)."""
     catalogue = requirements(connection, None)
-    existing = set(catalogue.get_column("designator").unique().to_list())
-    ours = catalogue.filter(catalogue.get_column("code").str.starts_with("FP-"))
-    chosen = choose_standards(_standards(connection), existing)
-    base = catalogue.height - ours.height
+    theirs = catalogue.filter(catalogue.get_column("code").str.starts_with("FP-").not_())
+    # The choice depends on the catalogue's own requirements only, so every run makes the same.
+    chosen = choose_standards(_standards(connection), set(theirs.get_column("designator").to_list()))
+    base = theirs.height
     made = programme_requirements(chosen, base)
     write_records(connection, requirements=made, recorded_at=KNOWN)
     return len(made)
