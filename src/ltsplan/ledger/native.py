@@ -210,7 +210,8 @@ class NativeRows:
     unprotect: bool = True
     labels: dict[str, SourceLabel] = field(default_factory=dict)
     described: dict[str, tuple[Source, int]] = field(default_factory=dict)
-    seen: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (sorted hashes, lines)
+    seen: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (hashes, lines)
+    sorted_seen: set[int] = field(default_factory=set)
     bitmap: np.ndarray = field(default_factory=lambda: np.zeros(1 << BITMAP_BITS, dtype=np.bool_))
 
     def batches(self, raw: pl.DataFrame, problems: list[Problem] | None = None) -> list[LedgerBatch]:
@@ -311,34 +312,38 @@ class NativeRows:
         return exprs
 
     def _typed(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Dates, numbers and record times parsed once (beside the text, under ``~name``), then
+        every check run against both; the parsed values replace the text at the end."""
+        parsed = {
+            **{
+                n: pl.when(pl.col(n).str.len_bytes() == 10).then(
+                    pl.col(n).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+                )
+                for n in DATE_COLUMNS
+            },
+            **{n: pl.col(n).cast(pl.Float64, strict=False) for n in NUMBER_COLUMNS},
+            "recorded_at": _parse_instant(pl.col("recorded_at")),
+        }
+        frame = frame.with_columns(e.alias(f"~{n}") for n, e in parsed.items())
         checks: list[tuple[pl.Expr, str, pl.Expr | str]] = []
-        parsed_columns = []
         for name in DATE_COLUMNS:
-            text = pl.col(name)
-            parsed = pl.when(text.str.len_bytes() == 10).then(
-                text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-            )
             checks.append(
                 (
-                    text.is_not_null() & parsed.is_null(),
+                    pl.col(name).is_not_null() & pl.col(f"~{name}").is_null(),
                     name,
-                    pl.format("'{}' is not a date; write YYYY-MM-DD", text),
+                    pl.format("'{}' is not a date; write YYYY-MM-DD", pl.col(name)),
                 )
             )
-            parsed_columns.append(parsed.alias(name))
         for name in NUMBER_COLUMNS:
-            text = pl.col(name)
-            number = text.cast(pl.Float64, strict=False)
+            number = pl.col(f"~{name}")
             checks.append(
                 (
-                    text.is_not_null() & (number.is_null() | number.is_finite().not_()),
+                    pl.col(name).is_not_null() & (number.is_null() | number.is_finite().not_()),
                     name,
-                    pl.format("'{}' is not a number (write it like 1250000 or -3.5)", text),
+                    pl.format("'{}' is not a number (write it like 1250000 or -3.5)", pl.col(name)),
                 )
             )
-            parsed_columns.append(pl.when(number.is_finite()).then(number).alias(name))
-        instant = _parse_instant(pl.col("recorded_at"))
-        parsed_columns.append(instant.alias("recorded_at"))
+        instant = pl.col("~recorded_at")
         checks += [
             (
                 pl.col("recorded_at").is_not_null() & instant.is_null(),
@@ -364,9 +369,11 @@ class NativeRows:
         for name, limit in MAX_LENGTH.items():
             if name in ("source_id", "commitment_id"):
                 continue  # labels and references become ids; ids are checked by length below
+            # Bytes first (free to count); characters only where the bytes exceed the limit.
+            too_long = pl.col(name).str.len_bytes() > limit
             checks.append(
                 (
-                    pl.col(name).str.len_chars() > limit,
+                    too_long & (pl.when(too_long).then(pl.col(name)).str.len_chars() > limit),
                     name,
                     pl.format(
                         "'{}…' is longer than {} characters", pl.col(name).str.slice(0, 40), pl.lit(limit)
@@ -374,7 +381,9 @@ class NativeRows:
                 )
             )
         problems = _checks(frame, checks)
-        return frame.with_columns(parsed_columns), problems
+        finite = [pl.when(pl.col(f"~{n}").is_finite()).then(pl.col(f"~{n}")).alias(n) for n in NUMBER_COLUMNS]
+        others = [pl.col(f"~{n}").alias(n) for n in parsed if n not in NUMBER_COLUMNS]
+        return frame.with_columns(*finite, *others).drop(f"~{n}" for n in parsed), problems
 
     def _sources(
         self, frame: pl.DataFrame, keys: pl.DataFrame
@@ -513,24 +522,39 @@ class NativeRows:
     def _duplicates(self, frame: pl.DataFrame) -> pl.DataFrame:
         """A record given twice in one file, in this batch or an earlier one. Ids are hashed to 64
         bits; a bitmap says which hashes may have been seen (one pass per batch, whatever the file's
-        size), and only those are looked up in the earlier batches' sorted hashes."""
-        hashed = frame.select(LINE, RECORD, pl.col("id").hash(seed=7).alias("_hash"))
-        firsts = hashed.group_by("_hash").agg(pl.col(LINE).min().alias("_first"))
-        hashes = firsts.get_column("_hash").to_numpy()
+        size), and only those are looked up, exactly, in the earlier batches' hashes."""
+        hashes = frame.get_column("id").hash(seed=7).to_numpy()
+        lines = frame.get_column(LINE).to_numpy()
         slots = (hashes >> np.uint64(64 - BITMAP_BITS)).astype(np.int64)
-        maybe = self.bitmap[slots]
-        if maybe.any():
-            earliest = firsts.get_column("_first").to_numpy().copy()
-            candidates = np.flatnonzero(maybe)
-            for seen_hashes, seen_lines in self.seen:
-                at = np.searchsorted(seen_hashes, hashes[candidates]).clip(max=len(seen_hashes) - 1)
-                hit = seen_hashes[at] == hashes[candidates]
-                earliest[candidates[hit]] = np.minimum(earliest[candidates[hit]], seen_lines[at[hit]])
-            firsts = firsts.with_columns(pl.Series("_first", earliest, dtype=pl.Int64))
+        maybe = np.flatnonzero(self.bitmap[slots])
+        earlier = np.full(maybe.size, np.iinfo(np.int64).max)
+        for number, (seen_hashes, seen_lines) in enumerate(self.seen if maybe.size else []):
+            if number not in self.sorted_seen:  # sorted once, when first needed
+                order = np.argsort(seen_hashes)
+                self.seen[number] = (seen_hashes[order], seen_lines[order])
+                self.sorted_seen.add(number)
+                seen_hashes, seen_lines = self.seen[number]
+            at = np.searchsorted(seen_hashes, hashes[maybe]).clip(max=len(seen_hashes) - 1)
+            hit = seen_hashes[at] == hashes[maybe]
+            earlier[hit] = np.minimum(earlier[hit], seen_lines[at[hit]])
+        found_before = earlier < np.iinfo(np.int64).max
+        repeated = bool(frame.get_column("id").is_duplicated().any())
         self.bitmap[slots] = True
-        order = np.argsort(hashes)
-        self.seen.append((hashes[order], firsts.get_column("_first").to_numpy()[order]))
-        twice = hashed.join(firsts, on="_hash").filter(pl.col("_first") != pl.col(LINE))
+        self.seen.append((hashes, lines))
+        if not repeated and not found_before.any():
+            return _no_problems()
+        rows = pl.DataFrame({LINE: lines, "_hash": hashes, RECORD: frame.get_column(RECORD)})
+        firsts = (
+            pl.concat(
+                [
+                    rows.select("_hash", pl.col(LINE).alias("_first")),
+                    pl.DataFrame({"_hash": hashes[maybe][found_before], "_first": earlier[found_before]}),
+                ]
+            )
+            .group_by("_hash")
+            .agg(pl.col("_first").min())
+        )
+        twice = rows.join(firsts, on="_hash").filter(pl.col("_first") != pl.col(LINE))
         return twice.select(
             LINE,
             RECORD,
