@@ -31,6 +31,7 @@ from ltsplan.store.tables import ledger_entry
 
 BASELINE = """
 import sys, time
+import polars as pl
 start = time.perf_counter()
 frame = pl.read_csv(sys.argv[1], infer_schema=False)
 print(time.perf_counter() - start, frame.height)
