@@ -112,3 +112,12 @@ def test_export_as_of_a_date_leaves_out_later_knowledge(db: Database, tmp_path: 
     export_ledger(db, target, moment=as_of(date(2023, 7, 10)))
     with target.open(newline="", encoding="utf-8") as handle:
         assert [row["reference"] for row in csv.DictReader(handle)] == ["FRA-H1"]
+
+
+def test_every_column_and_json_key_is_documented() -> None:
+    from ltsplan.ledger.io_json import TOP_LEVEL
+    from ltsplan.ledger.native import INPUT_COLUMNS, SOURCE_FIELDS
+
+    text = (EXAMPLES.parent / "formats.md").read_text(encoding="utf-8")
+    missing = [name for name in [*INPUT_COLUMNS, *SOURCE_FIELDS, *TOP_LEVEL] if f"`{name}`" not in text]
+    assert missing == []
