@@ -121,7 +121,7 @@ def demo_command(db: DbOption = None) -> None:
     """
     store = database(db)
     for line in demo_service.run(store):
-        Console(highlight=False).print(line)
+        Console(highlight=False, soft_wrap=True).print(line)
 
 
 def main() -> None:
