@@ -11,18 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ltsplan.formats.cells import neutralise_formula
 from ltsplan.report import Report
 
 FORMATS = ("table", "csv", "json")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise_formula(value: Any) -> Any:
-    """A text cell starting like a formula gets a leading apostrophe, so a spreadsheet shows it
-    as text instead of running it (OWASP's CSV injection advice). Numbers are left alone."""
-    if isinstance(value, str) and value and (value[0] in FORMULA_TRIGGERS or ord(value[0]) < 32):
-        return "'" + value
-    return value
 
 
 def _cell(value: Any, unit: str | None = None) -> str:

@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 
 from ltsplan.errors import Problem
+from ltsplan.formats.cells import neutralise_formula, starts_like_formula
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems
 from ltsplan.provenance.model import SOURCE_KINDS, Source, parse_grade
-from ltsplan.render import FORMULA_TRIGGERS, neutralise_formula
 from ltsplan.store.history import utcnow
 from ltsplan.store.ids import record_id_expr
 from ltsplan.store.tables import ledger_entry
@@ -50,14 +50,14 @@ BITMAP_BITS = 26  # 64 MB, touched only where ids land
 DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 
 # Formula protection (OWASP's CSV-injection advice), made reversible: export puts an apostrophe in
-# front of text starting with = + - @ or a control character (render.neutralise_formula), and in
+# front of text starting with = + - @ or a control character (formats.cells.neutralise_formula), and in
 # front of text that starts with an apostrophe followed by one of those or another apostrophe; import
 # removes exactly one apostrophe from text of that second shape. Round trips are therefore exact.
 _TRIGGER_CLASS = "=+\\-@'\\x00-\\x1f"
 
 
 def protect(value: str) -> str:
-    if len(value) > 1 and value[0] == "'" and (value[1] in "'" + "".join(FORMULA_TRIGGERS) or value[1] < " "):
+    if len(value) > 1 and value[0] == "'" and (value[1] == "'" or starts_like_formula(value[1:])):
         return "'" + value
     protected: str = neutralise_formula(value)
     return protected

@@ -24,9 +24,9 @@ from typing import Any
 import yaml
 
 from ltsplan.errors import LtsplanError, Problem
+from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
 from ltsplan.readiness.rows import SECTIONS, check_record, is_blank, section_of_header
-from ltsplan.render import neutralise_formula
-from ltsplan.standards.io import LINE_KEY, _LineLoader, _unneutralise, check_workbook_archive
+from ltsplan.standards.io import LINE_KEY, _LineLoader, check_workbook_archive
 
 FORMATS = ("yaml", "json", "csv", "xlsx")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
@@ -188,7 +188,7 @@ def _read_csv(path: Path, found: ReadinessFile) -> None:
                         )
                     )
                     continue
-                raw = {h: _unneutralise(c) for h, c in zip(header, cells, strict=False) if h}
+                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
                 found.add(section, raw, name, reader.line_num, None)
     except UnicodeDecodeError:
         found.problems.append(Problem("the file is not UTF-8 text", file=name))
@@ -231,7 +231,7 @@ def _read_xlsx(path: Path, found: ReadinessFile) -> None:
                         Problem("cells beyond the header's last column", file=where, line=number)
                     )
                     continue
-                raw = {h: _unneutralise(c) for h, c in zip(header, cells, strict=False) if h}
+                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
                 found.add(section, raw, where, number, None)
     finally:
         workbook.close()

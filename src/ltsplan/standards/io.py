@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ltsplan.errors import LtsplanError, Problem
-from ltsplan.render import FORMULA_TRIGGERS, neutralise_formula
+from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
 from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.standards.model import Requirement, Standard
 from ltsplan.standards.rows import FIELDS, LEVEL_SEPARATOR, READERS, SECTIONS, Located, section_of_header
@@ -177,15 +177,6 @@ def _read_document(document: Any, name: str) -> StandardsFile:
 # -- CSV ------------------------------------------------------------------------------------------
 
 
-def _unneutralise(value: Any) -> Any:
-    """Undo ``neutralise_formula``: "'=x" was written for "=x"."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'":
-        rest = value[1:]
-        if rest[0] in FORMULA_TRIGGERS or ord(rest[0]) < 32:
-            return rest
-    return value
-
-
 def read_csv(path: Path) -> StandardsFile:
     name = str(path)
     found = StandardsFile()
@@ -217,7 +208,7 @@ def read_csv(path: Path) -> StandardsFile:
                         Problem(f"{len(cells)} cells but the header has {len(header)}", file=name, line=line)
                     )
                     continue
-                raw = {h: _unneutralise(c) for h, c in zip(header, cells, strict=False) if h}
+                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
                 found.add(section, raw, name, line, None)
     except UnicodeDecodeError:
         found.problems.append(Problem("the file is not UTF-8 text", file=name))
@@ -288,7 +279,7 @@ def read_xlsx(path: Path) -> StandardsFile:
                         Problem("cells beyond the header's last column", file=where, line=number)
                     )
                     continue
-                raw = {h: _unneutralise(c) for h, c in zip(header, cells, strict=False) if h}
+                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
                 found.add(section, raw, where, number, None)
     finally:
         workbook.close()

@@ -1,0 +1,32 @@
+"""Spreadsheet cells that must not run as formulas (OWASP's CSV-injection advice).
+
+Writers pass text through ``neutralise_formula``: text that starts like a formula (``= + - @``, a tab,
+a carriage return or any other control character) gets a leading apostrophe, so a spreadsheet shows it
+as text instead of running it. Readers pass cells through ``unneutralise_formula``, which removes that
+apostrophe again, so export then import gives back the same values. Numbers and dates are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def starts_like_formula(text: str) -> bool:
+    """True when a spreadsheet would read ``text`` as a formula (or it starts with a control character)."""
+    return bool(text) and (text[0] in FORMULA_TRIGGERS or ord(text[0]) < 32)
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text cell starting like a formula gets a leading apostrophe; anything else is returned as it is."""
+    if isinstance(value, str) and starts_like_formula(value):
+        return "'" + value
+    return value
+
+
+def unneutralise_formula(value: Any) -> Any:
+    """Undo ``neutralise_formula``: "'=x" was written for "=x"; anything else is returned as it is."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and starts_like_formula(value[1:]):
+        return value[1:]
+    return value
