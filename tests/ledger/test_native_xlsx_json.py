@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.ledger.io_xlsx import MAX_RATIO
+from ltsplan.formats.xlsx import MAX_RATIO
 from ltsplan.services.exports import export_ledger
 from ltsplan.services.imports import import_file
 from ltsplan.store.db import Database

@@ -30,3 +30,8 @@ def unneutralise_formula(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and starts_like_formula(value[1:]):
         return value[1:]
     return value
+
+
+def is_blank(value: Any) -> bool:
+    """An empty cell: nothing, or only white space."""
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -2,12 +2,12 @@
 
 A workbook is a zip archive, so it is checked before it is opened — number of parts, total size
 unpacked, and how much each part expands — and a zip bomb is refused without being unpacked. It is
-then read with openpyxl in read-only mode (streaming rows) with defusedxml guarding the XML.
+then read with openpyxl in read-only mode (streaming rows) with defusedxml guarding the XML. Both are
+``ltsplan.formats.xlsx``, shared with the standards and readiness workbooks.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.xlsx import open_workbook
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.native import (
     SOURCE_FIELDS,
@@ -28,54 +29,13 @@ from ltsplan.ledger.native import (
 )
 from ltsplan.ledger.rules import LINE
 
-MAX_PARTS = 1_000
-MAX_UNPACKED = 1 << 30  # 1 GiB
-MAX_RATIO = 100  # a part over 1 MiB may expand at most 100 times (sheet XML rarely passes 20)
-RATIO_FLOOR = 1 << 20
 BATCH_ROWS = 50_000
 MAX_SHEET_ROWS = 1_048_576
 
 
-def check_archive(path: Path) -> None:
-    """Refuse, before unpacking anything, a file that is not a workbook or would unpack too big."""
-    file = str(path)
-
-    def refuse(message: str) -> InvalidInput:
-        return InvalidInput([Problem(message, file=file)], f"{file}: refused; nothing was written")
-
-    if not zipfile.is_zipfile(path):
-        raise refuse("not an XLSX workbook (an XLSX file is a zip archive; this one is not)")
-    with zipfile.ZipFile(path) as archive:
-        parts = archive.infolist()
-    if len(parts) > MAX_PARTS:
-        raise refuse(f"the workbook has {len(parts)} parts (at most {MAX_PARTS} are accepted)")
-    unpacked = sum(p.file_size for p in parts)
-    if unpacked > MAX_UNPACKED:
-        raise refuse(
-            f"the workbook would unpack to {unpacked:,} bytes (at most {MAX_UNPACKED:,}); "
-            "export large ledgers as CSV"
-        )
-    for part in parts:
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise refuse(
-                f"part '{part.filename}' would expand {ratio:,.0f} times (at most {MAX_RATIO}); "
-                "this looks like a zip bomb"
-            )
-
-
 def read_xlsx(path: Path, *, progress: Callable[[int], None] | None = None) -> Iterator[LedgerBatch]:
-    import openpyxl
-
-    check_archive(path)
     file = str(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise InvalidInput(
-            [Problem(f"cannot open the workbook ({error})", file=file)], f"{file}: nothing was written"
-        ) from error
-    try:
+    with open_workbook(path, formulas=True) as workbook:
         if "entries" not in workbook.sheetnames:
             raise InvalidInput(
                 [
@@ -91,8 +51,6 @@ def read_xlsx(path: Path, *, progress: Callable[[int], None] | None = None) -> I
         if "sources" in workbook.sheetnames:
             rows.labels, problems = _labels(workbook["sources"], file)
         yield from _entries(workbook["entries"], rows, problems, path, progress)
-    finally:
-        workbook.close()
 
 
 def _text(value: Any) -> str | None:

@@ -8,8 +8,8 @@
   read as one import (and an export to CSV writes one file per section into a directory).
 
 Readers return every record they could read and every problem, located by file, line (row of a sheet)
-and field. The workbook safety checks and the YAML line-noting loader are the standards
-catalogue's (``ltsplan.standards.io``), shared rather than copied.
+and field. Workbooks are checked and read by ``ltsplan.formats.xlsx``; the YAML line-noting loader
+is the standards catalogue's (``ltsplan.standards.io``), shared rather than copied.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from typing import Any
 import yaml
 
 from ltsplan.errors import LtsplanError, Problem
+from ltsplan.formats import xlsx
 from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
-from ltsplan.readiness.rows import SECTIONS, check_record, is_blank, section_of_header
-from ltsplan.standards.io import LINE_KEY, _LineLoader, check_workbook_archive
+from ltsplan.readiness.rows import SECTIONS, check_record, section_of_header
+from ltsplan.standards.io import LINE_KEY, _LineLoader
 
 FORMATS = ("yaml", "json", "csv", "xlsx")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
@@ -197,44 +198,8 @@ def _read_csv(path: Path, found: ReadinessFile) -> None:
 
 
 def _read_xlsx(path: Path, found: ReadinessFile) -> None:
-    import openpyxl
-
-    check_workbook_archive(path)
-    name = str(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook
-        raise LtsplanError(f"{path}: cannot read the workbook: {error}") from error
-    try:
-        sheets = {ws.title.strip().lower(): ws for ws in workbook.worksheets}
-        if not any(s in sheets for s in SECTIONS):
-            found.problems.append(
-                Problem(
-                    f"no sheet named {', '.join(SECTIONS)}; found {', '.join(sheets) or 'none'}", file=name
-                )
-            )
-        for section in SECTIONS:
-            sheet = sheets.get(section)
-            if sheet is None:
-                continue
-            where = f"{name} [sheet {sheet.title}]"
-            rows = sheet.iter_rows(values_only=True)
-            header_cells = next(rows, None)
-            if header_cells is None:
-                continue
-            header = ["" if h is None else str(h).strip() for h in header_cells]
-            for number, cells in enumerate(rows, start=2):
-                if all(is_blank(c) for c in cells):
-                    continue
-                if any(c is not None for c in cells[len(header) :]):
-                    found.problems.append(
-                        Problem("cells beyond the header's last column", file=where, line=number)
-                    )
-                    continue
-                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
-                found.add(section, raw, where, number, None)
-    finally:
-        workbook.close()
+    for section, where, number, raw in xlsx.section_rows(path, SECTIONS, found.problems):
+        found.add(section, raw, where, number, None)
 
 
 # -- writers --------------------------------------------------------------------------------------

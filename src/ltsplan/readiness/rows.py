@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ltsplan.errors import Problem
+from ltsplan.formats.cells import is_blank
 from ltsplan.readiness.model import (
     ACTION_STATUSES,
     CAPABILITIES,
@@ -239,10 +240,6 @@ def _gates(value: Any) -> str:
 
 
 PARSERS["gates"] = _gates
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def check_record(

@@ -11,7 +11,7 @@ Every format carries the same three sections, with the fields listed in ``rows.F
 
 Readers never stop at the first problem: they return every record they could read and every problem
 they found, each located by file, line (row of a sheet) and field. Workbooks are checked for
-zip bombs before they are opened and read in openpyxl's read-only mode (XML through defusedxml).
+zip bombs before they are opened and read in openpyxl's read-only mode (``ltsplan.formats.xlsx``).
 Writers neutralise text cells that a spreadsheet would run as a formula; readers of CSV and XLSX
 remove that neutralising apostrophe again, so export then import gives back the same values.
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,7 @@ from typing import Any
 import yaml
 
 from ltsplan.errors import LtsplanError, Problem
+from ltsplan.formats import xlsx
 from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
 from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.standards.model import Requirement, Standard
@@ -38,10 +38,6 @@ from ltsplan.standards.rows import FIELDS, LEVEL_SEPARATOR, READERS, SECTIONS, L
 FORMATS = ("yaml", "json", "csv", "xlsx")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
-# A workbook is a zip of XML files; these bound what opening one may cost.
-MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
-MAX_XLSX_RATIO = 200  # uncompressed ÷ compressed size of any one member larger than 1 MiB
-MAX_XLSX_MEMBERS = 10_000
 LINE_KEY = "__line__"
 
 
@@ -220,69 +216,10 @@ def read_csv(path: Path) -> StandardsFile:
 # -- XLSX -----------------------------------------------------------------------------------------
 
 
-def check_workbook_archive(path: Path) -> None:
-    """Refuse a workbook that is not a zip, or whose members would expand beyond sane bounds."""
-    if not zipfile.is_zipfile(path):
-        raise LtsplanError(f"{path}: not an XLSX workbook (it is not a zip archive)")
-    with zipfile.ZipFile(path) as archive:
-        members = archive.infolist()
-    if len(members) > MAX_XLSX_MEMBERS:
-        raise LtsplanError(f"{path}: the workbook has {len(members)} parts; refusing to open it")
-    total = sum(m.file_size for m in members)
-    if total > MAX_XLSX_UNCOMPRESSED:
-        raise LtsplanError(
-            f"{path}: the workbook expands to {total / 2**20:,.0f} MiB "
-            f"(more than {MAX_XLSX_UNCOMPRESSED / 2**20:,.0f} MiB); refusing to open it"
-        )
-    for member in members:
-        if member.file_size > 2**20 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
-            raise LtsplanError(
-                f"{path}: part {member.filename} expands {member.file_size / max(member.compress_size, 1):,.0f} "
-                "times; this looks like a zip bomb, refusing to open it"
-            )
-
-
 def read_xlsx(path: Path) -> StandardsFile:
-    import openpyxl
-
-    check_workbook_archive(path)
-    name = str(path)
     found = StandardsFile()
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook
-        raise LtsplanError(f"{path}: cannot read the workbook: {error}") from error
-    try:
-        sheets = {ws.title.strip().lower(): ws for ws in workbook.worksheets}
-        if not any(s in sheets for s in SECTIONS):
-            found.problems.append(
-                Problem(
-                    f"no sheet named {', '.join(SECTIONS)}; found {', '.join(sheets) or 'none'}", file=name
-                )
-            )
-        for section in SECTIONS:
-            sheet = sheets.get(section)
-            if sheet is None:
-                continue
-            where = f"{name} [sheet {sheet.title}]"
-            rows = sheet.iter_rows(values_only=True)
-            header_cells = next(rows, None)
-            if header_cells is None:
-                continue
-            header = ["" if h is None else str(h).strip() for h in header_cells]
-            for number, cells in enumerate(rows, start=2):
-                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                    continue
-                extra = [c for c in cells[len(header) :] if c is not None]
-                if extra:
-                    found.problems.append(
-                        Problem("cells beyond the header's last column", file=where, line=number)
-                    )
-                    continue
-                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
-                found.add(section, raw, where, number, None)
-    finally:
-        workbook.close()
+    for section, where, number, raw in xlsx.section_rows(path, SECTIONS, found.problems):
+        found.add(section, raw, where, number, None)
     return found
 
 
