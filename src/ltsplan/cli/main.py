@@ -100,7 +100,7 @@ def export_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Export what was known on this date.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export the ledger (entries, their sources and budgets) in ltsplan's native format.
+    """Export the ledger entries and their sources in ltsplan's native format (by suffix: .csv, .xlsx, .json).
 
     Export then import round-trips exactly.
 
