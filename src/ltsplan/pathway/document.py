@@ -8,73 +8,40 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-import yaml
-
 from ltsplan.errors import Problem
-
-
-class Located(dict):
-    """A mapping that remembers its own line and the line of each key's value (1-based)."""
-
-    def __init__(self, line: int | None = None) -> None:
-        super().__init__()
-        self.line = line
-        self.key_lines: dict[str, int] = {}
-        self.duplicates: list[tuple[str, int]] = []
-
-    def line_of(self, key: str) -> int | None:
-        return self.key_lines.get(key, self.line)
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
-    loader.flatten_mapping(node)
-    result = Located(node.start_mark.line + 1)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = value_node.start_mark.line + 1
-        if key in result:
-            result.duplicates.append((str(key), key_node.start_mark.line + 1))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[str(key)] = line
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+from ltsplan.formats import yaml_lines
+from ltsplan.formats.yaml_lines import LineMapping
 
 
 def load_document(text: str, file: str | None) -> tuple[Any, list[Problem]]:
-    """The document as Python values (mappings are ``Located``), or the problems that stop reading.
+    """The document as Python values (mappings are ``LineMapping``), or the problems that stop reading.
 
     JSON is read by the YAML parser too (it is YAML's subset), which gives lines; a JSON file the
     YAML parser refuses is read as JSON without them."""
-    try:
-        return yaml.load(text, Loader=_Loader), []  # a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        yaml_problem = Problem(
-            f"not valid YAML: {reason}", file=file, line=mark.line + 1 if mark is not None else None
-        )
+    document, problems = yaml_lines.load(text, file)
+    if not problems:
+        return document, []
     if (file or "").lower().endswith(".json"):
         try:
             return json.loads(text), []
         except json.JSONDecodeError as error:
             return None, [Problem(f"not valid JSON: {error.msg}", file=file, line=error.lineno)]
-    return None, [yaml_problem]
+    return None, problems
 
 
 def as_date(value: Any) -> date:
-    """A date from a YAML date, or an ISO text (JSON); raises ValueError otherwise."""
+    """A date from ISO text (YAML keeps timestamps as text; JSON has no dates) or a date value; a
+    date-time gives its date. Raises ValueError otherwise."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return date.fromisoformat(value.strip())
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return datetime.fromisoformat(text).date()
     raise ValueError(f"'{value}' is not a date")
 
 
@@ -93,7 +60,12 @@ class Fields:
     """Reads one record's fields, noting every problem with the record's file, line and field."""
 
     def __init__(
-        self, item: Located, label: str, file: str | None, problems: list[Problem], allowed: tuple[str, ...]
+        self,
+        item: LineMapping,
+        label: str,
+        file: str | None,
+        problems: list[Problem],
+        allowed: tuple[str, ...],
     ) -> None:
         self.item = item
         self.label = label
@@ -172,8 +144,8 @@ class Fields:
 
 
 def records(
-    document: Located, section: str, file: str | None, problems: list[Problem]
-) -> list[tuple[int, Located]]:
+    document: LineMapping, section: str, file: str | None, problems: list[Problem]
+) -> list[tuple[int, LineMapping]]:
     """The mappings in a section (a list), each with its position; anything else is a problem."""
     value = document.get(section)
     if value is None:
@@ -185,7 +157,7 @@ def records(
         return []
     found = []
     for index, item in enumerate(value):
-        if isinstance(item, Located):
+        if isinstance(item, LineMapping):
             found.append((index, item))
         else:
             problems.append(

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ltsplan.errors import Problem
+from ltsplan.formats.yaml_lines import LineMapping
 from ltsplan.objectives.model import Objective, ObjectiveAssessment, Statement
-from ltsplan.pathway.document import Fields, Located, load_document, records, source_refs
+from ltsplan.pathway.document import Fields, load_document, records, source_refs
 from ltsplan.pathway.model import (
     CONDITION_STATUSES,
     DECISION_KINDS,
@@ -88,7 +89,7 @@ class Scenario:
 
 
 class _Sections:
-    def __init__(self, document: Located, file: str | None, scenario: Scenario) -> None:
+    def __init__(self, document: LineMapping, file: str | None, scenario: Scenario) -> None:
         self.document = document
         self.file = file
         self.scenario = scenario
@@ -119,7 +120,7 @@ def read_scenario(text: str, file: str | None, known: Known | None = None) -> Sc
     if problems:
         scenario.problems.extend(problems)
         return scenario
-    if not isinstance(document, Located):
+    if not isinstance(document, LineMapping):
         scenario.problems.append(Problem("the document must be a mapping of sections", file=file, line=1))
         return scenario
     for key in document:
