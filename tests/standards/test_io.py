@@ -58,6 +58,23 @@ def test_yaml_problems_name_the_line_of_the_record(tmp_path: Path):
     assert {(p.line, p.field) for p in found.problems} == {(5, "title"), (5, "colour")}
 
 
+def test_a_bad_date_in_yaml_is_reported_at_its_line_and_field_instead_of_crashing(tmp_path: Path):
+    records = [("AJP-01", "2019-02-01"), ("AJP-3.2", "2024-13-01")]
+    lines = ["adoption:"]
+    for designator, day in records:
+        lines += ["  - country: XYZ", f"    designator: {designator}", "    applicable: true"]
+        lines += ["    ratification: ratified", f"    ratified_on: {day}"]
+    path = tmp_path / "adoption.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = io.read(path)
+    bad_record_line = lines.index("    designator: AJP-3.2")  # the line before it, counted from 1
+    assert [(p.line, p.field) for p in found.problems] == [(bad_record_line, "ratified_on")]
+    assert "2024-13-01" in found.problems[0].message
+    assert [(a.item.designator, a.item.ratified_on.isoformat()) for a in found.adoption] == [
+        ("AJP-01", "2019-02-01")
+    ]
+
+
 def test_json_problems_name_the_records_position(tmp_path: Path):
     path = tmp_path / "bad.json"
     path.write_text(

@@ -8,8 +8,9 @@
   read as one import (and an export to CSV writes one file per section into a directory).
 
 Readers return every record they could read and every problem, located by file, line (row of a sheet)
-and field. Workbooks are checked and read by ``ltsplan.formats.xlsx``; the YAML line-noting loader
-is the standards catalogue's (``ltsplan.standards.io``), shared rather than copied.
+and field. The readers are the shared ones of ``ltsplan.formats`` (``sections`` for YAML, JSON and CSV,
+``xlsx`` for workbooks), which every sections format uses; YAML keeps dates as text, so that a bad one
+(2024-13-01) is reported at its record and field like any other bad value.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import yaml
 
 from ltsplan.errors import LtsplanError, Problem
 from ltsplan.formats import xlsx
-from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
+from ltsplan.formats.cells import neutralise_formula
+from ltsplan.formats.sections import csv_records, document_records, load_document
 from ltsplan.readiness.rows import SECTIONS, check_record, section_of_header
-from ltsplan.standards.io import LINE_KEY, _LineLoader
 
 FORMATS = ("yaml", "json", "csv", "xlsx")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+UNKNOWN_CSV = "cannot tell which section this CSV holds from its header"
 
 
 @dataclass
@@ -76,130 +78,23 @@ def read(path: Path, fmt: str | None = None) -> ReadinessFile:
     chosen = fmt or guess_format(path)
     if chosen not in FORMATS:
         raise LtsplanError(f"unknown format '{chosen}'; use one of {', '.join(FORMATS)}")
-    if chosen == "csv":
+    found = ReadinessFile()
+    name = str(path)
+    if chosen in ("yaml", "json"):
+        document, found.problems = load_document(path, chosen)
+        for section, raw, line, position in document_records(document, list(SECTIONS), name, found.problems):
+            found.add(section, raw, name, line, position)
+    elif chosen == "csv":
         files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
         if not files:
             raise LtsplanError(f"{path}: the directory holds no .csv files")
-        found = ReadinessFile()
         for file in files:
-            _read_csv(file, found)
-        return found
-    reader = {"yaml": _read_yaml, "json": _read_json, "xlsx": _read_xlsx}[chosen]
-    found = ReadinessFile()
-    reader(path, found)
+            for section, line, raw in csv_records(file, section_of_header, UNKNOWN_CSV, found.problems):
+                found.add(section, raw, str(file), line, None)
+    else:
+        for section, where, line, raw in xlsx.section_rows(path, SECTIONS, found.problems):
+            found.add(section, raw, where, line, None)
     return found
-
-
-class _Loader(_LineLoader):
-    """The standards' line-noting safe loader, leaving dates as text so that a bad one (2024-13-01)
-    is reported at its record and field like any other bad value."""
-
-
-def _date_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
-
-
-def _read_yaml(path: Path, found: ReadinessFile) -> None:
-    name = str(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
-    except UnicodeDecodeError:
-        found.problems.append(Problem("the file is not UTF-8 text", file=name))
-        return
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        found.problems.append(
-            Problem(
-                f"not valid YAML: {getattr(error, 'problem', error)}",
-                file=name,
-                line=mark.line + 1 if mark is not None else None,
-            )
-        )
-        return
-    _read_document(document, name, found)
-
-
-def _read_json(path: Path, found: ReadinessFile) -> None:
-    name = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        found.problems.append(Problem("the file is not UTF-8 text", file=name))
-        return
-    except json.JSONDecodeError as error:
-        found.problems.append(Problem(f"not valid JSON: {error.msg}", file=name, line=error.lineno))
-        return
-    _read_document(document, name, found)
-
-
-def _read_document(document: Any, name: str, found: ReadinessFile) -> None:
-    if not isinstance(document, dict):
-        found.problems.append(Problem(f"expected a mapping with the keys {', '.join(SECTIONS)}", file=name))
-        return
-    top = document.pop(LINE_KEY, None)
-    for key, records in document.items():
-        if key not in SECTIONS:
-            found.problems.append(
-                Problem(f"unknown section '{key}'; use {', '.join(SECTIONS)}", file=name, line=top)
-            )
-            continue
-        if not isinstance(records, list):
-            found.problems.append(Problem(f"'{key}' must be a list of records", file=name, line=top))
-            continue
-        for index, raw in enumerate(records, start=1):
-            if not isinstance(raw, dict):
-                found.problems.append(
-                    Problem(
-                        "a record must be a mapping of field to value", file=name, record=f"{key}[{index}]"
-                    )
-                )
-                continue
-            line = raw.pop(LINE_KEY, None)
-            found.add(key, raw, name, line, None if line is not None else f"{key}[{index}]")
-
-
-def _read_csv(path: Path, found: ReadinessFile) -> None:
-    name = str(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                found.problems.append(Problem("the file is empty", file=name))
-                return
-            header = [h.strip() for h in header]
-            section = section_of_header(header)
-            if section is None:
-                found.problems.append(
-                    Problem("cannot tell which section this CSV holds from its header", file=name, line=1)
-                )
-                return
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) > len(header):
-                    found.problems.append(
-                        Problem(
-                            f"{len(cells)} cells but the header has {len(header)}",
-                            file=name,
-                            line=reader.line_num,
-                        )
-                    )
-                    continue
-                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
-                found.add(section, raw, name, reader.line_num, None)
-    except UnicodeDecodeError:
-        found.problems.append(Problem("the file is not UTF-8 text", file=name))
-    except csv.Error as error:
-        found.problems.append(Problem(f"not valid CSV: {error}", file=name))
-
-
-def _read_xlsx(path: Path, found: ReadinessFile) -> None:
-    for section, where, number, raw in xlsx.section_rows(path, SECTIONS, found.problems):
-        found.add(section, raw, where, number, None)
 
 
 # -- writers --------------------------------------------------------------------------------------

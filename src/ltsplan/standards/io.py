@@ -11,7 +11,9 @@ Every format carries the same three sections, with the fields listed in ``rows.F
 
 Readers never stop at the first problem: they return every record they could read and every problem
 they found, each located by file, line (row of a sheet) and field. Workbooks are checked for
-zip bombs before they are opened and read in openpyxl's read-only mode (``ltsplan.formats.xlsx``).
+zip bombs before they are opened and read in openpyxl's read-only mode. The readers are the shared
+ones of ``ltsplan.formats`` (``sections``, ``xlsx``), which YAML reads with timestamps kept as text,
+so that a bad date is reported at its record and field.
 Writers neutralise text cells that a spreadsheet would run as a formula; readers of CSV and XLSX
 remove that neutralising apostrophe again, so export then import gives back the same values.
 """
@@ -30,7 +32,8 @@ import yaml
 
 from ltsplan.errors import LtsplanError, Problem
 from ltsplan.formats import xlsx
-from ltsplan.formats.cells import neutralise_formula, unneutralise_formula
+from ltsplan.formats.cells import neutralise_formula
+from ltsplan.formats.sections import csv_records, document_records, load_document
 from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.standards.model import Requirement, Standard
 from ltsplan.standards.rows import FIELDS, LEVEL_SEPARATOR, READERS, SECTIONS, Located, section_of_header
@@ -38,7 +41,10 @@ from ltsplan.standards.rows import FIELDS, LEVEL_SEPARATOR, READERS, SECTIONS, L
 FORMATS = ("yaml", "json", "csv", "xlsx")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
-LINE_KEY = "__line__"
+UNKNOWN_CSV = (
+    "cannot tell which section this CSV holds: its header needs 'title' (standards), "
+    "'code' and 'measure' (requirements) or 'country' (adoption)"
+)
 
 
 @dataclass
@@ -96,130 +102,18 @@ def read(path: Path, fmt: str | None = None) -> StandardsFile:
     chosen = fmt or guess_format(path)
     if chosen not in FORMATS:
         raise LtsplanError(f"unknown format '{chosen}'; use one of {', '.join(FORMATS)}")
-    return {"yaml": read_yaml, "json": read_json, "csv": read_csv, "xlsx": read_xlsx}[chosen](path)
-
-
-# -- YAML and JSON --------------------------------------------------------------------------------
-
-
-class _LineLoader(yaml.SafeLoader):
-    """The safe loader, noting the line each mapping starts on."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping[LINE_KEY] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
-def read_yaml(path: Path) -> StandardsFile:
-    name = str(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)
-    except UnicodeDecodeError:
-        return StandardsFile(problems=[Problem("the file is not UTF-8 text", file=name)])
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return StandardsFile(
-            problems=[Problem(f"not valid YAML: {getattr(error, 'problem', error)}", file=name, line=line)]
-        )
-    return _read_document(document, name)
-
-
-def read_json(path: Path) -> StandardsFile:
-    name = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        return StandardsFile(problems=[Problem("the file is not UTF-8 text", file=name)])
-    except json.JSONDecodeError as error:
-        return StandardsFile(problems=[Problem(f"not valid JSON: {error.msg}", file=name, line=error.lineno)])
-    return _read_document(document, name)
-
-
-def _read_document(document: Any, name: str) -> StandardsFile:
     found = StandardsFile()
-    if not isinstance(document, dict):
-        found.problems.append(Problem(f"expected a mapping with the keys {', '.join(SECTIONS)}", file=name))
-        return found
-    top_line = document.pop(LINE_KEY, None)
-    for key, records in document.items():
-        if key not in SECTIONS:
-            found.problems.append(
-                Problem(f"unknown section '{key}'; use {', '.join(SECTIONS)}", file=name, line=top_line)
-            )
-            continue
-        if not isinstance(records, list):
-            found.problems.append(Problem(f"'{key}' must be a list of records", file=name, line=top_line))
-            continue
-        for index, raw in enumerate(records, start=1):
-            if not isinstance(raw, dict):
-                found.problems.append(
-                    Problem(
-                        "a record must be a mapping of field to value", file=name, record=f"{key}[{index}]"
-                    )
-                )
-                continue
-            line = raw.pop(LINE_KEY, None)
-            # JSON has no line numbers to give: the record's position in its list names it instead.
-            found.add(key, raw, name, line, None if line is not None else f"{key}[{index}]")
-    return found
-
-
-# -- CSV ------------------------------------------------------------------------------------------
-
-
-def read_csv(path: Path) -> StandardsFile:
     name = str(path)
-    found = StandardsFile()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                found.problems.append(Problem("the file is empty", file=name))
-                return found
-            header = [h.strip() for h in header]
-            section = section_of_header(header)
-            if section is None:
-                found.problems.append(
-                    Problem(
-                        "cannot tell which section this CSV holds: its header needs 'title' (standards), "
-                        "'code' and 'measure' (requirements) or 'country' (adoption)",
-                        file=name,
-                        line=1,
-                    )
-                )
-                return found
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) > len(header):
-                    found.problems.append(
-                        Problem(f"{len(cells)} cells but the header has {len(header)}", file=name, line=line)
-                    )
-                    continue
-                raw = {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}
-                found.add(section, raw, name, line, None)
-    except UnicodeDecodeError:
-        found.problems.append(Problem("the file is not UTF-8 text", file=name))
-    except csv.Error as error:
-        found.problems.append(Problem(f"not valid CSV: {error}", file=name))
-    return found
-
-
-# -- XLSX -----------------------------------------------------------------------------------------
-
-
-def read_xlsx(path: Path) -> StandardsFile:
-    found = StandardsFile()
-    for section, where, number, raw in xlsx.section_rows(path, SECTIONS, found.problems):
-        found.add(section, raw, where, number, None)
+    if chosen in ("yaml", "json"):
+        document, found.problems = load_document(path, chosen)
+        for section, raw, line, position in document_records(document, SECTIONS, name, found.problems):
+            found.add(section, raw, name, line, position)
+    elif chosen == "csv":
+        for section, line, raw in csv_records(path, section_of_header, UNKNOWN_CSV, found.problems):
+            found.add(section, raw, name, line, None)
+    else:
+        for section, where, line, raw in xlsx.section_rows(path, SECTIONS, found.problems):
+            found.add(section, raw, where, line, None)
     return found
 
 
