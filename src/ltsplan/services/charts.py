@@ -1,8 +1,15 @@
-"""Charts drawn with matplotlib (headless), from the same reports the tables show."""
+"""Charts drawn with matplotlib (headless), from the same reports the tables show.
+
+The helpers here give every chart (the ledger's below, ``standards_charts``, ``readiness_charts``)
+the same look and the same output: ``new_figure``, ``set_titles`` (the report's title on the left,
+"as known on …" or another subtitle on the right), ``no_data``, ``style_axis`` (light horizontal grid,
+no top or right frame) and ``save_figure`` (PNG and SVG beside each other).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -12,13 +19,55 @@ import matplotlib.pyplot as plt
 
 from ltsplan.report import Report
 
+SUBTLE = "#555555"
+
+
+def new_figure(width: float = 10, height: float = 5.5, dpi: int = 120) -> tuple[Any, Any]:
+    """A figure with one axis."""
+    return plt.subplots(figsize=(width, height), dpi=dpi)
+
+
+def as_known_on(report: Report) -> str:
+    """ "as known on YYYY-MM-DD" when the report answers as of a date, else ""."""
+    as_of = report.params.get("as_of")
+    return f"as known on {as_of:%Y-%m-%d}" if as_of is not None else ""
+
+
+def set_titles(axis: Any, report: Report, subtitle: str, fontsize: float = 9) -> None:
+    """The report's title on the left, and ``subtitle`` (when there is one) on the right."""
+    axis.set_title(report.title, loc="left")
+    if subtitle:
+        axis.set_title(subtitle, loc="right", fontsize=fontsize, color=SUBTLE)
+
+
+def no_data(axis: Any, message: str) -> None:
+    """``message`` in the middle of an empty chart."""
+    axis.text(0.5, 0.5, message, ha="center", va="center", transform=axis.transAxes)
+
+
+def style_axis(axis: Any) -> None:
+    """A light horizontal grid and no frame on the top and right."""
+    axis.grid(axis="y", color="#dddddd")
+    for side in ("top", "right"):
+        axis.spines[side].set_visible(False)
+
+
+def save_figure(figure: Any, output: Path) -> list[Path]:
+    """Lay the figure out, write it as ``output`` .png and .svg, close it; returns both paths."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    png, svg = output.with_suffix(".png"), output.with_suffix(".svg")
+    figure.savefig(png)
+    figure.savefig(svg)
+    plt.close(figure)
+    return [png, svg]
+
 
 def pledged_vs_delivered(report: Report, output: Path) -> list[Path]:
     """Cumulative pledged, allocated and delivered over time; writes PNG and SVG."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     frame = report.frame
     currency = report.params.get("currency", "EUR")
-    figure, axis = plt.subplots(figsize=(10, 5.5), dpi=120)
+    figure, axis = new_figure()
     if frame.height:
         periods = frame.get_column("period").to_list()
         for column, label, color in (
@@ -30,19 +79,8 @@ def pledged_vs_delivered(report: Report, output: Path) -> list[Path]:
             axis.plot(periods, values, label=label, color=color, linewidth=2)
         axis.legend(loc="upper left", frameon=False)
     else:
-        axis.text(0.5, 0.5, "no ledger entries", ha="center", va="center", transform=axis.transAxes)
+        no_data(axis, "no ledger entries")
     axis.set_ylabel(f"{currency} billion, cumulative")
-    axis.set_title(report.title, loc="left")
-    as_of = report.params.get("as_of")
-    if as_of is not None:
-        axis.set_title(f"as known on {as_of:%Y-%m-%d}", loc="right", fontsize=9, color="#555555")
-    axis.grid(axis="y", color="#dddddd")
-    for side in ("top", "right"):
-        axis.spines[side].set_visible(False)
-    figure.tight_layout()
-    png = output.with_suffix(".png")
-    svg = output.with_suffix(".svg")
-    figure.savefig(png)
-    figure.savefig(svg)
-    plt.close(figure)
-    return [png, svg]
+    set_titles(axis, report, as_known_on(report))
+    style_axis(axis)
+    return save_figure(figure, output)

@@ -9,29 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
 
 from ltsplan.report import Report
-
-
-def _save(figure: Any, output: Path) -> list[Path]:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = output.with_suffix(".png"), output.with_suffix(".svg")
-    figure.savefig(png)
-    figure.savefig(svg)
-    plt.close(figure)
-    return [png, svg]
+from ltsplan.services.charts import as_known_on, new_figure, no_data, save_figure, set_titles, style_axis
 
 
 def _subtitle(report: Report) -> str:
     parts = [f"on {report.params['on']}"] if report.params.get("on") else []
     if report.params.get("as_of"):
-        parts.append(f"as known on {report.params['as_of']:%Y-%m-%d}")
+        parts.append(as_known_on(report))
     if any(n.startswith("FICTIONAL") for n in report.notes):
         parts.append("FICTIONAL data")
     return "; ".join(parts)
@@ -49,25 +37,23 @@ def heatmap(report: Report, output: Path) -> list[Path]:
             grid[rows[element], cols[standard]] = score
     width = max(8.0, 0.28 * len(standards) + 3)
     height = max(4.0, 0.25 * len(elements) + 2)
-    figure, axis = plt.subplots(figsize=(width, height), dpi=110)
+    figure, axis = new_figure(width, height, dpi=110)
     if grid.size:
         image = axis.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="RdYlGn", vmin=0.0, vmax=1.0)
         axis.set_xticks(range(len(standards)), standards, rotation=90, fontsize=7)
         axis.set_yticks(range(len(elements)), elements, fontsize=7)
         figure.colorbar(image, ax=axis, label="score (0 = nothing attained, 1 = every target met)")
     else:
-        axis.text(0.5, 0.5, "no targets", ha="center", va="center", transform=axis.transAxes)
-    axis.set_title(report.title, loc="left")
-    axis.set_title(_subtitle(report), loc="right", fontsize=8, color="#555555")
-    figure.tight_layout()
-    return _save(figure, output)
+        no_data(axis, "no targets")
+    set_titles(axis, report, _subtitle(report), fontsize=8)
+    return save_figure(figure, output)
 
 
 def burnup(report: Report, output: Path) -> list[Path]:
     frame = report.frame
-    figure, axis = plt.subplots(figsize=(10, 5.5), dpi=110)
+    figure, axis = new_figure(dpi=110)
     if frame.height:
-        colours = plt.get_cmap("tab10")
+        colours = colormaps["tab10"]
         for index, code in enumerate(sorted(frame.get_column("milestone").unique().to_list())):
             part = frame.filter(frame.get_column("milestone") == code).sort("date")
             colour = colours(index % 10)
@@ -77,15 +63,11 @@ def burnup(report: Report, output: Path) -> list[Path]:
             axis.axvline(part.get_column("due")[0], color=colour, linestyle=":", linewidth=1)
         axis.legend(loc="upper left", frameon=False, fontsize=8)
     else:
-        axis.text(0.5, 0.5, "no milestones", ha="center", va="center", transform=axis.transAxes)
+        no_data(axis, "no milestones")
     axis.set_ylabel("targets met (dashed: targets in the milestone; dotted: due date)")
-    axis.set_title(report.title, loc="left")
-    axis.set_title(_subtitle(report), loc="right", fontsize=8, color="#555555")
-    axis.grid(axis="y", color="#dddddd")
-    for side in ("top", "right"):
-        axis.spines[side].set_visible(False)
-    figure.tight_layout()
-    return _save(figure, output)
+    set_titles(axis, report, _subtitle(report), fontsize=8)
+    style_axis(axis)
+    return save_figure(figure, output)
 
 
 def vega_lite(report: Report, kind: str) -> dict[str, Any]:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import polars as pl
 
 from ltsplan.report import Report
+from ltsplan.services.charts import as_known_on, new_figure, no_data, save_figure, set_titles, style_axis
 
 PALETTE = ("#1f4e79", "#2e8b57", "#d2691e", "#8b1a1a", "#6a5acd", "#b8860b", "#2f4f4f", "#c71585")
 
@@ -19,9 +15,8 @@ PALETTE = ("#1f4e79", "#2e8b57", "#d2691e", "#8b1a1a", "#6a5acd", "#b8860b", "#2
 def coverage_curve(report: Report, output: Path) -> list[Path]:
     """Coverage (implemented ÷ applicable) at each point of the series, one line per country (and
     domain, when the series is by domain); writes PNG and SVG and returns their paths."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     frame = report.frame
-    figure, axis = plt.subplots(figsize=(10, 5.5), dpi=120)
+    figure, axis = new_figure()
     keys = [k for k in ("country", "domain") if k in frame.columns]
     plotted = frame.filter(pl.col("coverage").is_not_null()) if frame.height else frame
     if plotted.height:
@@ -42,23 +37,12 @@ def coverage_curve(report: Report, output: Path) -> list[Path]:
         axis.legend(loc="upper left", frameon=False, fontsize=8, ncol=2 if len(groups) > 6 else 1)
         axis.set_ylim(0, 100)
     else:
-        axis.text(0.5, 0.5, "no applicable standards", ha="center", va="center", transform=axis.transAxes)
+        no_data(axis, "no applicable standards")
     axis.set_ylabel("implemented ÷ applicable standards, %")
-    axis.set_title(report.title, loc="left")
-    as_of = report.params.get("as_of")
-    if as_of is not None:
-        axis.set_title(f"as known on {as_of:%Y-%m-%d}", loc="right", fontsize=9, color="#555555")
+    set_titles(axis, report, as_known_on(report))
     if any("FICTIONAL" in n for n in report.notes):
         figure.text(
             0.99, 0.01, "FICTIONAL demonstration data", ha="right", va="bottom", fontsize=9, color="#8b1a1a"
         )
-    axis.grid(axis="y", color="#dddddd")
-    for side in ("top", "right"):
-        axis.spines[side].set_visible(False)
-    figure.tight_layout()
-    png = output.with_suffix(".png")
-    svg = output.with_suffix(".svg")
-    figure.savefig(png)
-    figure.savefig(svg)
-    plt.close(figure)
-    return [png, svg]
+    style_axis(axis)
+    return save_figure(figure, output)
