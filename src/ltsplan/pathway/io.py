@@ -30,7 +30,7 @@ from ltsplan.pathway.model import (
     Position,
     Rule,
 )
-from ltsplan.provenance.model import ATTRIBUTIONS, SOURCE_KINDS, Source, parse_grade
+from ltsplan.provenance.model import ACTOR_KINDS, ATTRIBUTIONS, SOURCE_KINDS, Source, parse_grade
 
 FORMAT = "ltsplan-scenario/1"
 SECTIONS = (
@@ -49,7 +49,6 @@ SECTIONS = (
     "assessments",
     "statements",
 )
-ACTOR_KINDS = ("state", "organisation", "body", "person")
 
 
 @dataclass

@@ -16,6 +16,8 @@ SOURCE_KINDS = (
     "statement",
     "assessment",
 )
+# What an actor is: every actor (a donor state, NATO, the North Atlantic Council, a minister…) is one.
+ACTOR_KINDS = ("state", "organisation", "body", "person")
 ATTRIBUTIONS = ("on the record", "official spokesman", "anonymous")
 RELIABILITY = {
     "A": "completely reliable",

@@ -15,8 +15,6 @@ from ltsplan.store.history import WriteResult, live_at, write_versions
 from ltsplan.store.ids import record_id, version_hash
 from ltsplan.store.tables import actor, evidence, source
 
-ACTOR_KINDS = ("state", "organisation", "body", "person")
-
 
 def source_problems(sources: Iterable[Source], file: str | None = None) -> list[Problem]:
     return [
