@@ -1,15 +1,18 @@
-"""What every command shares: the --db, --as-of and --format options, and how answers are printed."""
+"""What every command shares: the --db, --as-of, --format and chart --output options, parsing and
+checking option values, and how answers are printed (``answer`` reads, builds a report and renders it)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Connection
 
 from ltsplan.config import Settings
 from ltsplan.errors import LtsplanError
@@ -39,6 +42,9 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, csv or json."),
 ]
+ChartOutputOption = Annotated[
+    Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
+]
 
 
 def database(db: str | None) -> Database:
@@ -59,16 +65,50 @@ def parse_as_of(text: str | None) -> datetime | None:
         ) from None
 
 
-def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value (valid time: --on, --from, --to); anything else is misuse (exit 2)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date; write YYYY-MM-DD", param_hint=option) from None
+
+
+def check_format(fmt: str, formats: Iterable[str] = FORMATS) -> str:
+    """``--format``: an output format (table, csv, json), or one of a file reader's ``formats``."""
+    allowed = tuple(formats)
+    if fmt not in allowed:
         raise typer.BadParameter(
-            f"'{fmt}' is not a format; use one of {', '.join(FORMATS)}", param_hint="--format"
+            f"'{fmt}' is not a format; use one of {', '.join(allowed)}", param_hint="--format"
         )
     return fmt
 
 
+def check_choice(value: str | None, allowed: Iterable[str], option: str) -> None:
+    """An option that takes one of a few words; ``None`` (not given) is fine."""
+    choices = tuple(allowed)
+    if value is not None and value not in choices:
+        raise typer.BadParameter(
+            f"'{value}' is not allowed; use one of {', '.join(choices)}", param_hint=option
+        )
+
+
 def emit(report: Report, fmt: str) -> None:
     render(report, check_format(fmt), Console(soft_wrap=fmt != "table"))
+
+
+def answer(db: str | None, fmt: str, query: Callable[[Connection], Report]) -> None:
+    """Check ``--format``, build the report in one reading transaction, and print it."""
+    check_format(fmt)
+    with database(db).reading() as connection:
+        report = query(connection)
+    emit(report, fmt)
+
+
+def print_written(paths: Iterable[Path]) -> None:
+    """The files a command wrote: "wrote a.png and a.svg"."""
+    Console().print("wrote " + " and ".join(str(p) for p in paths))
 
 
 def error_console() -> Console:

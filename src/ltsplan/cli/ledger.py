@@ -10,12 +10,13 @@ from rich.console import Console
 
 from ltsplan.cli.common import (
     AsOfOption,
+    ChartOutputOption,
     DbOption,
     FormatOption,
-    check_format,
+    answer,
     database,
-    emit,
     parse_as_of,
+    print_written,
 )
 from ltsplan.errors import LtsplanError
 from ltsplan.services import ledger_reports
@@ -108,10 +109,10 @@ def totals(
     Example: ltsplan ledger totals --by donor --top 10 --as-of 2023-06-14
     """
     groups, code, moment = parse_dimensions(by), check_currency(currency), parse_as_of(as_of)
-    check_format(fmt)
-    store = database(db)
-    with store.reading() as connection:
-        report = ledger_reports.totals(
+    answer(
+        db,
+        fmt,
+        lambda connection: ledger_reports.totals(
             connection,
             by=groups,
             currency=code,
@@ -120,8 +121,8 @@ def totals(
             top=top,
             gdp_year=gdp_year,
             share_eu=share_eu,
-        )
-    emit(report, fmt)
+        ),
+    )
 
 
 @app.command()
@@ -140,17 +141,17 @@ def fulfilment(
     Example: ltsplan ledger fulfilment --by donor --format csv
     """
     groups, code, moment = parse_dimensions(by), check_currency(currency), parse_as_of(as_of)
-    check_format(fmt)
-    store = database(db)
-    with store.reading() as connection:
-        report = ledger_reports.fulfilment(
+    answer(
+        db,
+        fmt,
+        lambda connection: ledger_reports.fulfilment(
             connection,
             by=groups,
             currency=code,
             moment=moment,
             filters=_filters(donor, category, dataset, None, None),
-        )
-    emit(report, fmt)
+        ),
+    )
 
 
 @app.command()
@@ -168,16 +169,16 @@ def lags(
     Example: ltsplan ledger lags --by donor
     """
     groups, moment = parse_dimensions(by), parse_as_of(as_of)
-    check_format(fmt)
-    store = database(db)
-    with store.reading() as connection:
-        report = ledger_reports.lags(
+    answer(
+        db,
+        fmt,
+        lambda connection: ledger_reports.lags(
             connection,
             by=groups,
             moment=moment,
             filters=_filters(donor, category, dataset, None, None),
-        )
-    emit(report, fmt)
+        ),
+    )
 
 
 @app.command()
@@ -195,23 +196,21 @@ def series(
     Example: ltsplan ledger series --donor DEU --format csv
     """
     code, moment = check_currency(currency), parse_as_of(as_of)
-    check_format(fmt)
-    store = database(db)
-    with store.reading() as connection:
-        report = ledger_reports.series(
+    answer(
+        db,
+        fmt,
+        lambda connection: ledger_reports.series(
             connection,
             currency=code,
             moment=moment,
             filters=_filters(donor, category, dataset, None, None),
-        )
-    emit(report, fmt)
+        ),
+    )
 
 
 @app.command()
 def chart(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
-    ] = Path("ledger-pledged-vs-delivered.png"),
+    output: ChartOutputOption = Path("ledger-pledged-vs-delivered.png"),
     currency: CurrencyOption = "EUR",
     as_of: AsOfOption = None,
     donor: DonorOption = None,
@@ -226,16 +225,14 @@ def chart(
     from ltsplan.services.charts import pledged_vs_delivered
 
     code, moment = check_currency(currency), parse_as_of(as_of)
-    store = database(db)
-    with store.reading() as connection:
+    with database(db).reading() as connection:
         report = ledger_reports.series(
             connection,
             currency=code,
             moment=moment,
             filters=_filters(donor, category, dataset, None, None),
         )
-    written = pledged_vs_delivered(report, output)
-    Console().print("wrote " + " and ".join(str(p) for p in written))
+    print_written(pledged_vs_delivered(report, output))
 
 
 @app.command()
@@ -250,11 +247,7 @@ def history(
     Example: ltsplan ledger history 3fa2 --as-of 2023-06-14
     """
     moment = parse_as_of(as_of)
-    check_format(fmt)
-    store = database(db)
-    with store.reading() as connection:
-        report = ledger_reports.history(connection, record, moment)
-    emit(report, fmt)
+    answer(db, fmt, lambda connection: ledger_reports.history(connection, record, moment))
 
 
 @app.command("load-gdp")

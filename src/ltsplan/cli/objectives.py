@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
-from ltsplan.cli.pathway import RecordedOption, SearchOption
+from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, answer, parse_as_of
+from ltsplan.cli.scenario import DocumentArgument, RecordedOption, SearchOption, export_parts, import_document
 from ltsplan.services import objectives as service
-from ltsplan.services.scenario import OBJECTIVE_PARTS, export_document, import_scenario, write_document
+from ltsplan.services.scenario import OBJECTIVE_PARTS
 
 app = typer.Typer(
     help="Stated objectives, competing assessments (graded by source) and statements.", no_args_is_help=True
@@ -25,9 +24,8 @@ def scoreboard(as_of: AsOfOption = None, fmt: FormatOption = "table", db: DbOpti
 
     Example: ltsplan objectives scoreboard --as-of 2023-06-14
     """
-    with database(db).reading() as connection:
-        report = service.scoreboard(connection, parse_as_of(as_of))
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.scoreboard(connection, moment))
 
 
 @app.command()
@@ -41,9 +39,8 @@ def show(
 
     Example: ltsplan objectives show prevent-ukraine-nato
     """
-    with database(db).reading() as connection:
-        report = service.show(connection, objective, parse_as_of(as_of))
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.show(connection, objective, moment))
 
 
 @app.command()
@@ -60,16 +57,15 @@ def statements(
 
     Example: ltsplan objectives statements --search peskov --format json
     """
-    with database(db).reading() as connection:
-        report = service.statements(connection, parse_as_of(as_of), search=search, actor_code=actor)
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(
+        db, fmt, lambda connection: service.statements(connection, moment, search=search, actor_code=actor)
+    )
 
 
 @app.command("import")
 def import_command(
-    path: Annotated[Path, typer.Argument(help="A scenario document (.yaml, .yml or .json).")],
-    recorded_from_file: RecordedOption = False,
-    db: DbOption = None,
+    path: DocumentArgument, recorded_from_file: RecordedOption = False, db: DbOption = None
 ) -> None:
     """Import a scenario document: objectives, assessments, statements (and any pathway sections).
 
@@ -78,9 +74,7 @@ def import_command(
 
     Example: ltsplan objectives import assessments.yaml
     """
-    summary = import_scenario(database(db), path, use_recorded_dates=recorded_from_file)
-    for line in summary.lines():
-        Console(highlight=False).print(line)
+    import_document(path, recorded_from_file, db)
 
 
 @app.command("export")
@@ -95,15 +89,12 @@ def export_command(
 
     Example: ltsplan objectives export objectives.json
     """
-    from ltsplan.render import to_csv
-
-    moment = parse_as_of(as_of)
-    with database(db).reading() as connection:
-        if path.suffix.lower() == ".csv":
-            report = service.statements(connection, moment)
-            path.write_text(to_csv(report), encoding="utf-8")
-            Console().print(f"wrote {report.frame.height} statements to {path}")
-            return
-        document = export_document(connection, moment, OBJECTIVE_PARTS)
-    write_document(document, path)
-    Console().print(f"wrote {sum(len(document.get(p, [])) for p in OBJECTIVE_PARTS)} records to {path}")
+    export_parts(
+        path,
+        as_of,
+        db,
+        parts=OBJECTIVE_PARTS,
+        noun="records",
+        csv_list=lambda connection, moment: service.statements(connection, moment),
+        csv_noun="statements",
+    )

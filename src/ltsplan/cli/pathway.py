@@ -7,30 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, answer, parse_as_of
+from ltsplan.cli.scenario import DocumentArgument, RecordedOption, SearchOption, export_parts, import_document
 from ltsplan.services import objectives as objectives_service
 from ltsplan.services import pathway as service
-from ltsplan.services.scenario import PATHWAY_PARTS, export_document, import_scenario, write_document
+from ltsplan.services.scenario import PATHWAY_PARTS
 
 app = typer.Typer(
     help="The membership pathway: decisions, positions, consensus, conditions.", no_args_is_help=True
 )
 
 DecisionArgument = Annotated[str, typer.Argument(help="A decision's code (see `ltsplan pathway decisions`).")]
-SearchOption = Annotated[
-    str | None,
-    typer.Option("--search", "-s", help="Only statements whose quote, actor, topic or source mention this."),
-]
-RecordedOption = Annotated[
-    bool,
-    typer.Option(
-        "--recorded-from-file",
-        help="Date each record's knowledge by its 'recorded' field (else its sources' publication "
-        "date) instead of now — to replay a scenario's history.",
-    ),
-]
 
 
 @app.command()
@@ -39,9 +27,8 @@ def decisions(as_of: AsOfOption = None, fmt: FormatOption = "table", db: DbOptio
 
     Example: ltsplan pathway decisions --as-of 2023-06-14
     """
-    with database(db).reading() as connection:
-        report = service.decisions(connection, parse_as_of(as_of))
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.decisions(connection, moment))
 
 
 @app.command()
@@ -52,9 +39,8 @@ def positions(
 
     Example: ltsplan pathway positions invite-ukraine --as-of 2023-06-14
     """
-    with database(db).reading() as connection:
-        report = service.positions(connection, decision, parse_as_of(as_of))
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.positions(connection, decision, moment))
 
 
 @app.command()
@@ -65,9 +51,8 @@ def history(
 
     Example: ltsplan pathway history invite-ukraine
     """
-    with database(db).reading() as connection:
-        report = service.history(connection, decision, parse_as_of(as_of))
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.history(connection, decision, moment))
 
 
 @app.command()
@@ -83,9 +68,8 @@ def conditions(
 
     Example: ltsplan pathway conditions --decision invite-ukraine --as-of 2023-07-12
     """
-    with database(db).reading() as connection:
-        report = service.conditions(connection, parse_as_of(as_of), decision)
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: service.conditions(connection, moment, decision))
 
 
 @app.command()
@@ -96,16 +80,13 @@ def statements(
 
     Example: ltsplan pathway statements --search "array of views"
     """
-    with database(db).reading() as connection:
-        report = objectives_service.statements(connection, parse_as_of(as_of), search=search)
-    emit(report, fmt)
+    moment = parse_as_of(as_of)
+    answer(db, fmt, lambda connection: objectives_service.statements(connection, moment, search=search))
 
 
 @app.command("import")
 def import_command(
-    path: Annotated[Path, typer.Argument(help="A scenario document (.yaml, .yml or .json).")],
-    recorded_from_file: RecordedOption = False,
-    db: DbOption = None,
+    path: DocumentArgument, recorded_from_file: RecordedOption = False, db: DbOption = None
 ) -> None:
     """Import a scenario document: sources, actors, bodies, memberships, decisions, outcomes,
     positions, conditions (and any objectives, assessments and statements in it).
@@ -115,9 +96,7 @@ def import_command(
 
     Example: ltsplan pathway import my-scenario.yaml
     """
-    summary = import_scenario(database(db), path, use_recorded_dates=recorded_from_file)
-    for line in summary.lines():
-        Console(highlight=False).print(line)
+    import_document(path, recorded_from_file, db)
 
 
 @app.command("export")
@@ -133,15 +112,12 @@ def export_command(
 
     Example: ltsplan pathway export pathway.yaml --as-of 2023-06-14
     """
-    from ltsplan.render import to_csv
-
-    moment = parse_as_of(as_of)
-    with database(db).reading() as connection:
-        if path.suffix.lower() == ".csv":
-            report = service.position_list(connection, moment)
-            path.write_text(to_csv(report), encoding="utf-8")
-            Console().print(f"wrote {report.frame.height} positions to {path}")
-            return
-        document = export_document(connection, moment, PATHWAY_PARTS)
-    write_document(document, path)
-    Console().print(f"wrote {sum(len(document.get(p, [])) for p in PATHWAY_PARTS)} pathway records to {path}")
+    export_parts(
+        path,
+        as_of,
+        db,
+        parts=PATHWAY_PARTS,
+        noun="pathway records",
+        csv_list=service.position_list,
+        csv_noun="positions",
+    )

@@ -10,7 +10,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.cli.common import (
+    AsOfOption,
+    ChartOutputOption,
+    DbOption,
+    FormatOption,
+    answer,
+    check_choice,
+    check_format,
+    database,
+    parse_as_of,
+    parse_day,
+    print_written,
+)
 from ltsplan.readiness.io import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
 from ltsplan.services import readiness as service
@@ -41,22 +53,6 @@ OnOption = Annotated[
 ]
 
 
-def _date(text: str | None, hint: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date; write YYYY-MM-DD", param_hint=hint) from None
-
-
-def _check(value: str | None, allowed: tuple[str, ...], hint: str) -> None:
-    if value is not None and value not in allowed:
-        raise typer.BadParameter(
-            f"'{value}' is not allowed; use one of {', '.join(allowed)}", param_hint=hint
-        )
-
-
 @app.command()
 def rollup(
     rule: RuleOption = None,
@@ -72,13 +68,15 @@ def rollup(
 
     Example: ltsplan readiness rollup --rule lowest --level element --as-of 2025-06-30
     """
-    _check(rule, RULES, "--rule")
-    _check(level, LEVELS, "--level")
-    with database(db).reading() as connection:
-        report = service.rollup_report(
-            connection, rule=rule, by=level, on=_date(on, "--on"), moment=parse_as_of(as_of)
-        )
-    emit(report, fmt)
+    check_choice(rule, RULES, "--rule")
+    check_choice(level, LEVELS, "--level")
+    answer(
+        db,
+        fmt,
+        lambda connection: service.rollup_report(
+            connection, rule=rule, by=level, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
+        ),
+    )
 
 
 @app.command()
@@ -99,19 +97,21 @@ def trend(
 
     Example: ltsplan readiness trend --level domain --rule weighted --format csv
     """
-    _check(rule, RULES, "--rule")
-    _check(level, LEVELS, "--level")
-    with database(db).reading() as connection:
-        report = service.trend_report(
+    check_choice(rule, RULES, "--rule")
+    check_choice(level, LEVELS, "--level")
+    answer(
+        db,
+        fmt,
+        lambda connection: service.trend_report(
             connection,
             rule=rule,
             by=level,
-            start=_date(start, "--from"),
-            on=_date(on, "--on"),
+            start=parse_day(start, "--from"),
+            on=parse_day(on, "--on"),
             moment=parse_as_of(as_of),
             keys=element,
-        )
-    emit(report, fmt)
+        ),
+    )
 
 
 @app.command()
@@ -126,11 +126,13 @@ def evaluations(
 
     Example: ltsplan readiness evaluations --element 1-MECH-BN-A --as-of 2026-06-30
     """
-    with database(db).reading() as connection:
-        report = service.evaluations_report(
-            connection, element=element, on=_date(on, "--on"), moment=parse_as_of(as_of)
-        )
-    emit(report, fmt)
+    answer(
+        db,
+        fmt,
+        lambda connection: service.evaluations_report(
+            connection, element=element, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
+        ),
+    )
 
 
 @app.command()
@@ -141,9 +143,13 @@ def milestones(
 
     Example: ltsplan readiness milestones --as-of 2024-12-31
     """
-    with database(db).reading() as connection:
-        report = service.milestones_report(connection, on=_date(on, "--on"), moment=parse_as_of(as_of))
-    emit(report, fmt)
+    answer(
+        db,
+        fmt,
+        lambda connection: service.milestones_report(
+            connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
+        ),
+    )
 
 
 @app.command()
@@ -160,11 +166,13 @@ def gaps(
 
     Example: ltsplan readiness gaps M2-FICTIONAL --format csv
     """
-    with database(db).reading() as connection:
-        report = service.gaps_report(
-            connection, milestone=milestone, on=_date(on, "--on"), moment=parse_as_of(as_of)
-        )
-    emit(report, fmt)
+    answer(
+        db,
+        fmt,
+        lambda connection: service.gaps_report(
+            connection, milestone=milestone, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
+        ),
+    )
 
 
 @app.command()
@@ -180,21 +188,22 @@ def findings(
 
     Example: ltsplan readiness findings --open --format json
     """
-    with database(db).reading() as connection:
-        report = service.findings_report(
-            connection, element=element, open_only=open_only, on=_date(on, "--on"), moment=parse_as_of(as_of)
-        )
-    emit(report, fmt)
-
-
-ChartOutput = Annotated[
-    Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
-]
+    answer(
+        db,
+        fmt,
+        lambda connection: service.findings_report(
+            connection,
+            element=element,
+            open_only=open_only,
+            on=parse_day(on, "--on"),
+            moment=parse_as_of(as_of),
+        ),
+    )
 
 
 @app.command()
 def heatmap(
-    output: ChartOutput = Path("readiness-heatmap.png"),
+    output: ChartOutputOption = Path("readiness-heatmap.png"),
     rule: RuleOption = None,
     on: OnOption = None,
     as_of: AsOfOption = None,
@@ -206,17 +215,17 @@ def heatmap(
     """
     from ltsplan.services.readiness_charts import heatmap as draw
 
-    _check(rule, RULES, "--rule")
+    check_choice(rule, RULES, "--rule")
     with database(db).reading() as connection:
         report = service.heatmap_report(
-            connection, rule=rule, on=_date(on, "--on"), moment=parse_as_of(as_of)
+            connection, rule=rule, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
         )
-    Console().print("wrote " + " and ".join(str(p) for p in draw(report, output)))
+    print_written(draw(report, output))
 
 
 @app.command()
 def burnup(
-    output: ChartOutput = Path("readiness-burnup.png"),
+    output: ChartOutputOption = Path("readiness-burnup.png"),
     on: OnOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
@@ -228,8 +237,8 @@ def burnup(
     from ltsplan.services.readiness_charts import burnup as draw
 
     with database(db).reading() as connection:
-        report = service.burnup_report(connection, on=_date(on, "--on"), moment=parse_as_of(as_of))
-    Console().print("wrote " + " and ".join(str(p) for p in draw(report, output)))
+        report = service.burnup_report(connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of))
+    print_written(draw(report, output))
 
 
 FormatFileOption = Annotated[
@@ -256,7 +265,8 @@ def import_command(
 
     Example: ltsplan readiness import readiness.yaml
     """
-    _check(fmt, FORMATS, "--format")
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     results = store.import_path(database(db), path, fmt=fmt)
     console = Console(highlight=False)
     for section, r in results.items():
@@ -281,7 +291,8 @@ def export_command(
 
     Example: ltsplan readiness export readiness.xlsx --as-of 2025-06-30
     """
-    _check(fmt, FORMATS, "--format")
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     count, written = store.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of))
     Console(highlight=False).print(f"wrote {count} records to " + ", ".join(str(p) for p in written))
 
@@ -303,14 +314,14 @@ def override(
 
     Example: ltsplan readiness override 1-MECH-BN-A --level R2 --reason "new equipment fielded, not yet assessed"
     """
-    _check(level, OVERRIDE_LEVELS, "--level")
+    check_choice(level, OVERRIDE_LEVELS, "--level")
     values = service.record_override(
         database(db),
         element=element,
         level=level,
         reason=reason,
         by=by,
-        valid_from=_date(valid_from, "--from") or date.today(),
+        valid_from=parse_day(valid_from, "--from") or date.today(),
     )
     Console(highlight=False).print(
         f"override recorded for {element}: {level} from {values['valid_from']} ({values['reason']})"
@@ -333,13 +344,13 @@ def capability(
 
     Example: ltsplan readiness capability 1-MECH-BN-A --judgement qualified --reason "lacks bridging"
     """
-    _check(judgement, CAPABILITIES, "--judgement")
+    check_choice(judgement, CAPABILITIES, "--judgement")
     service.record_capability(
         database(db),
         element=element,
         capability=judgement,
         by=by,
-        assessed_on=_date(on, "--on") or date.today(),
+        assessed_on=parse_day(on, "--on") or date.today(),
         reason=reason,
     )
     Console(highlight=False).print(f"mission capability recorded for {element}: {judgement}")

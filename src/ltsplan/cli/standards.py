@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, database, emit, parse_as_of
+from ltsplan.cli.common import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    check_format,
+    database,
+    emit,
+    parse_as_of,
+    parse_day,
+)
 from ltsplan.services import standards as service
 from ltsplan.services import standards_reports as reports
 from ltsplan.services.standards_charts import coverage_curve
@@ -43,15 +51,6 @@ def _by_domain(by: str | None) -> bool:
     if by.strip().lower() == "country":
         return False
     raise typer.BadParameter(f"cannot group by '{by}'; use --by domain", param_hint="--by")
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date; write YYYY-MM-DD", param_hint=option) from None
 
 
 @app.command("list")
@@ -105,10 +104,8 @@ def import_command(
 
     Example: ltsplan standards import catalogue.csv requirements.yaml adoption.xlsx
     """
-    if fmt is not None and fmt not in FORMATS:
-        raise typer.BadParameter(
-            f"'{fmt}' is not a format; use one of {', '.join(FORMATS)}", param_hint="--format"
-        )
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     result = service.import_files(database(db), paths, fmt=fmt, skip_invalid=skip_invalid)
     console = Console(highlight=False)
     for line in result.lines():
@@ -142,10 +139,8 @@ def export_command(
 
     Example: ltsplan standards export catalogue.xlsx --as-of 2023-06-14
     """
-    if fmt is not None and fmt not in FORMATS:
-        raise typer.BadParameter(
-            f"'{fmt}' is not a format; use one of {', '.join(FORMATS)}", param_hint="--format"
-        )
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     for name in section or ():
         if name not in SECTIONS:
             raise typer.BadParameter(
@@ -199,7 +194,7 @@ def coverage_command(
     report = reports.coverage_report(
         database(db),
         by_domain=_by_domain(by),
-        day=_day(on, "--on"),
+        day=parse_day(on, "--on"),
         moment=parse_as_of(as_of),
         country=country,
     )
@@ -226,8 +221,8 @@ def coverage_series_command(
     """
     report = reports.coverage_series_report(
         database(db),
-        start=_day(start, "--from"),
-        end=_day(end, "--to"),
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
         by_domain=_by_domain(by),
         moment=parse_as_of(as_of),
         country=country,
