@@ -10,16 +10,14 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
-from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.api.views import ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import objectives
 
 views = ListViews("objectives")
 
 
-def objective_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
-    code = row.get("objective")
-    return {"objective": context.href(f"/objectives/{code}")} if code else {}
+objective_links = link_column("objective", "/objectives/{}")
 
 
 @views.list("/objectives", title="Objectives scoreboard", row_links=objective_links)
@@ -49,17 +47,15 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
     report = objectives.scoreboard(connection, moment)
     if report.frame.is_empty():
         return []
-    keep = [
-        c
-        for c in ("objective", "party", "text", "assessor_name", "label", "assessed", "grade", "agreement")
-        if c in report.frame.columns
-    ]
+    columns = ("objective", "party", "text", "assessor_name", "label", "assessed", "grade", "agreement")
+    title = "Objectives scoreboard: competing assessments side by side"
     return [
-        {
-            "title": "Objectives scoreboard: competing assessments side by side",
-            "report": Report(report.title, report.frame.select(keep), report.notes, report.units),
-            "row_links": objective_links,
-            "csv": "/api/objectives.csv",
-            "more": "/objectives",
-        }
+        panel(
+            title,
+            report,
+            csv="/api/objectives.csv",
+            more="/objectives",
+            columns=columns,
+            row_links=objective_links,
+        )
     ]

@@ -10,16 +10,14 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
-from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.api.views import ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import pathway
 
 views = ListViews("pathway")
 
 
-def decision_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
-    code = row.get("decision")
-    return {"decision": context.href(f"/pathway/decisions/{code}/positions")} if code else {}
+decision_links = link_column("decision", "/pathway/decisions/{}/positions")
 
 
 @views.list("/pathway/decisions", title="Decisions", row_links=decision_links)
@@ -54,18 +52,20 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
     report = pathway.decisions(connection, moment)
     if report.frame.is_empty():
         return []
-    keep = [
-        c
-        for c in ("decision", "title", "due", "status", "consensus", "support", "blockers")
-        if c in report.frame.columns
-    ]
-    open_ = report.frame.filter(report.frame.get_column("status") != "adopted").select(keep)
+    report = Report(
+        report.title,
+        report.frame.filter(report.frame.get_column("status") != "adopted"),
+        report.notes,
+        report.units,
+    )
+    columns = ("decision", "title", "due", "status", "consensus", "support", "blockers")
     return [
-        {
-            "title": "Open decisions and their blockers",
-            "report": Report(report.title, open_, report.notes, report.units),
-            "row_links": decision_links,
-            "csv": "/api/pathway/decisions.csv",
-            "more": "/pathway/decisions",
-        }
+        panel(
+            "Open decisions and their blockers",
+            report,
+            csv="/api/pathway/decisions.csv",
+            more="/pathway/decisions",
+            columns=columns,
+            row_links=decision_links,
+        )
     ]

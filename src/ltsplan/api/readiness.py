@@ -10,7 +10,7 @@ from fastapi import Query
 from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
-from ltsplan.api.views import ListViews
+from ltsplan.api.views import ListViews, panel
 from ltsplan.report import Report
 from ltsplan.services import readiness
 from ltsplan.web import charts
@@ -71,19 +71,14 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
         return []
     marks = readiness.milestones_report(connection, moment=moment)
     return [
-        {
-            "title": "Readiness heatmap",
-            "description": heat.title,
-            "chart": heatmap_chart(heat),
-            "report": heat,
-            "csv": "/api/readiness/heatmap.csv",
-            "more": "/readiness/heatmap",
-            "table_hidden": True,
-        },
-        {
-            "title": "Milestones",
-            "report": marks,
-            "csv": "/api/readiness/milestones.csv",
-            "more": "/readiness/milestones",
-        },
+        panel(
+            "Readiness heatmap",
+            heat,
+            csv="/api/readiness/heatmap.csv",
+            more="/readiness/heatmap",
+            description=heat.title,
+            chart=heatmap_chart(heat),
+            table_hidden=True,
+        ),
+        panel("Milestones", marks, csv="/api/readiness/milestones.csv", more="/readiness/milestones"),
     ]

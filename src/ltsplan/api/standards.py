@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
-from ltsplan.api.views import LinkContext, ListViews
+from ltsplan.api.views import ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import standards_reports
 from ltsplan.store.db import Database
@@ -17,9 +17,7 @@ from ltsplan.store.db import Database
 views = ListViews("standards")
 
 
-def standard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
-    designator = row.get("designator")
-    return {"designator": context.href(f"/standards/{designator}")} if designator else {}
+standard_links = link_column("designator", "/standards/{}")
 
 
 @views.list("/standards", title="Standards", row_links=standard_links)
@@ -54,10 +52,5 @@ def dashboard_panel(
     if report.frame.is_empty():
         return []
     return [
-        {
-            "title": "Coverage of standards",
-            "report": report,
-            "csv": "/api/standards-coverage.csv",
-            "more": "/standards-coverage",
-        }
+        panel("Coverage of standards", report, csv="/api/standards-coverage.csv", more="/standards-coverage")
     ]

@@ -55,6 +55,33 @@ def href(path: str, as_of: str | None = None, **params: Any) -> str:
     return path + (f"?{urlencode(pairs)}" if pairs else "")
 
 
+def link_column(column: str, path: str) -> RowLinks:
+    """Row links making ``column`` a link to ``path`` with the row's value for ``{}`` (none when empty)."""
+
+    def links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+        value = row.get(column)
+        return {column: context.href(path.format(value))} if value else {}
+
+    return links
+
+
+def panel(
+    title: str,
+    report: Report,
+    *,
+    csv: str,
+    more: str,
+    columns: tuple[str, ...] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One panel of the overview: a report (only those of ``columns`` it has, when given), the CSV
+    behind it and the page with more; ``extra`` adds keys such as ``row_links`` or ``chart``."""
+    if columns is not None:
+        keep = [c for c in columns if c in report.frame.columns]
+        report = Report(report.title, report.frame.select(keep), report.notes, report.units)
+    return {"title": title, "report": report, "csv": csv, "more": more, **extra}
+
+
 @dataclass
 class ListView:
     path: str
