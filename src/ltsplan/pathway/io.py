@@ -33,11 +33,8 @@ from ltsplan.pathway.model import (
 from ltsplan.provenance.model import ACTOR_KINDS, ATTRIBUTIONS, SOURCE_KINDS, Source, parse_grade
 
 FORMAT = "ltsplan-scenario/1"
-SECTIONS = (
-    "format",
-    "title",
-    "sources",
-    "actors",
+# The document's parts: the pathway's, and the objectives' (each command group exports its own).
+PATHWAY_PARTS = (
     "bodies",
     "memberships",
     "decisions",
@@ -45,10 +42,9 @@ SECTIONS = (
     "positions",
     "conditions",
     "condition_statuses",
-    "objectives",
-    "assessments",
-    "statements",
 )
+OBJECTIVE_PARTS = ("objectives", "assessments", "statements")
+SECTIONS = ("format", "title", "sources", "actors", *PATHWAY_PARTS, *OBJECTIVE_PARTS)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, select
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.pathway.document import plain
-from ltsplan.pathway.io import FORMAT, Known, Scenario, read_scenario
+from ltsplan.pathway.io import FORMAT, OBJECTIVE_PARTS, PATHWAY_PARTS, Known, Scenario, read_scenario
 from ltsplan.provenance.model import Source
 from ltsplan.services.pathway_state import State, evidence_map, load_state
 from ltsplan.services.provenance import actor_record, store_actors, store_evidence, store_sources
@@ -225,17 +225,6 @@ def _frame(table: Table, rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 # ---- export ------------------------------------------------------------------------------------
-
-PATHWAY_PARTS = (
-    "bodies",
-    "memberships",
-    "decisions",
-    "outcomes",
-    "positions",
-    "conditions",
-    "condition_statuses",
-)
-OBJECTIVE_PARTS = ("objectives", "assessments", "statements")
 
 
 def export_document(
