@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from ltsplan.api import dashboard, errors
 from ltsplan.api.cache import AnswerCache
 from ltsplan.api.fastpath import CachedAnswers
 from ltsplan.api.views import ListView, ListViews
+from ltsplan.capabilities import landed
 from ltsplan.config import Settings
 from ltsplan.store.db import Database, open_database
 
@@ -37,16 +37,7 @@ DOMAINS = (
 
 
 def domain_views() -> list[ListViews]:
-    found = []
-    for name in DOMAINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name == name:
-                continue
-            raise
-        found.append(module.views)
-    return found
+    return [views for _, views in landed(f"{name}:views" for name in DOMAINS)]
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:

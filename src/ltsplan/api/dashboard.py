@@ -4,7 +4,6 @@ decisions, objectives). One data function serves ``/api/dashboard`` and the over
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
 from ltsplan.api.listing import Page
+from ltsplan.capabilities import landed
 from ltsplan.report import Report
 from ltsplan.services import ledger_reports
 from ltsplan.web import charts
@@ -32,17 +32,7 @@ PANELS = (
 
 
 def panels() -> list[Panel]:
-    found = []
-    for spec in PANELS:
-        module_name, function = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name == module_name:
-                continue
-            raise
-        found.append(getattr(module, function))
-    return found
+    return [panel for _, panel in landed(PANELS)]
 
 
 def headline(totals: Report) -> dict[str, Any]:

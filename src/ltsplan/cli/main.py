@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from ltsplan.capabilities import optional_module
 from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
 from ltsplan.errors import LtsplanError
 from ltsplan.services import demo as demo_service
@@ -37,12 +37,9 @@ GROUPS = (
 
 def _register_groups() -> None:
     for module_name, attribute, name in GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name == module_name:
-                continue
-            raise
+        module = optional_module(module_name)
+        if module is None:
+            continue
         group = getattr(module, attribute)
         if name is None:
             app.registered_commands.extend(group.registered_commands)

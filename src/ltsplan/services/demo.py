@@ -6,9 +6,9 @@ was loaded and where to look next.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
+from ltsplan.capabilities import landed
 from ltsplan.store.db import Database
 
 Loader = Callable[[Database], list[str]]
@@ -23,17 +23,7 @@ LOADERS = (
 
 
 def loaders() -> list[tuple[str, Loader]]:
-    found = []
-    for spec in LOADERS:
-        module_name, function = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name == module_name:
-                continue
-            raise
-        found.append((module_name.rsplit(".", 1)[-1], getattr(module, function)))
-    return found
+    return [(module_name.rsplit(".", 1)[-1], load) for module_name, load in landed(LOADERS)]
 
 
 def run(database: Database) -> list[str]:
