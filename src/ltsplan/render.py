@@ -17,7 +17,8 @@ from ltsplan.report import Report
 FORMATS = ("table", "csv", "json")
 
 
-def _cell(value: Any, unit: str | None = None) -> str:
+def format_cell(value: Any, unit: str | None = None) -> str:
+    """A value as every face's tables show it: — for nothing, thousands separated, units applied."""
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -48,7 +49,7 @@ def to_table(report: Report, console: Console) -> None:
         table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for row in report.frame.iter_rows():
         table.add_row(
-            *(_cell(v, report.units.get(n)) for n, v in zip(report.frame.columns, row, strict=False))
+            *(format_cell(v, report.units.get(n)) for n, v in zip(report.frame.columns, row, strict=False))
         )
     console.print(table)
     for note in report.notes:

@@ -24,7 +24,7 @@ from ltsplan.api.listing import Page
 from ltsplan.api.sources import source_with_citations
 from ltsplan.api.views import LinkContext, ListView, href
 from ltsplan.errors import NotFound
-from ltsplan.render import _cell
+from ltsplan.render import format_cell
 from ltsplan.report import Report
 from ltsplan.services import ledger_reports
 from ltsplan.services.ledger_reports import LedgerFilter
@@ -35,11 +35,6 @@ TEMPLATES = FilePath(__file__).parent / "templates"
 NUMERIC = (pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt32, pl.UInt64)
 
 router = APIRouter(include_in_schema=False)
-
-
-def cell(value: Any, unit: str | None = None) -> str:
-    """A value as the tables show it (the same formatting as the command line's tables)."""
-    return _cell(value, unit)
 
 
 def money(value: Any, currency: str = "EUR") -> str:
@@ -60,7 +55,7 @@ def spec_json(spec: dict[str, Any] | None) -> Markup:
 
 def templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=str(TEMPLATES))
-    made.env.globals.update(cell=cell, money=money, spec_json=spec_json)
+    made.env.globals.update(cell=format_cell, money=money, spec_json=spec_json)
     return made
 
 
@@ -107,7 +102,7 @@ def table_of(report: Report, links: Any = None, link_context: LinkContext | None
         rows.append(
             [
                 {
-                    "text": cell(row[c["name"]], c["unit"]),
+                    "text": format_cell(row[c["name"]], c["unit"]),
                     "href": row_links.get(c["name"]),
                     "numeric": c["numeric"],
                 }
