@@ -35,3 +35,10 @@ def unneutralise_formula(value: Any) -> Any:
 def is_blank(value: Any) -> bool:
     """An empty cell: nothing, or only white space."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def written_cell(value: Any) -> Any:
+    """A value as a writer puts it in a CSV or XLSX cell: booleans as true/false, text neutralised."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise_formula(value)

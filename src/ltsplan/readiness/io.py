@@ -26,7 +26,7 @@ import yaml
 
 from ltsplan.errors import LtsplanError, Problem
 from ltsplan.formats import xlsx
-from ltsplan.formats.cells import neutralise_formula
+from ltsplan.formats.cells import written_cell
 from ltsplan.formats.sections import csv_records, document_records, load_document
 from ltsplan.readiness.rows import SECTIONS, check_record, section_of_header
 
@@ -100,12 +100,6 @@ def read(path: Path, fmt: str | None = None) -> ReadinessFile:
 # -- writers --------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return neutralise_formula(value)
-
-
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in record.items() if v is not None}
 
@@ -135,7 +129,7 @@ def write(path: Path, sections: dict[str, list[dict[str, Any]]], fmt: str | None
             names = [f.name for f in SECTIONS[section]]
             sheet.append(names)
             for record in records:
-                sheet.append([_cell(record.get(n)) for n in names])
+                sheet.append([written_cell(record.get(n)) for n in names])
         workbook.save(path)
         return [path]
     directory = path.with_suffix("") if path.suffix.lower() == ".csv" else path
@@ -154,7 +148,7 @@ def write(path: Path, sections: dict[str, list[dict[str, Any]]], fmt: str | None
                     [
                         ""
                         if record.get(n) is None
-                        else _cell(record[n].isoformat() if isinstance(record[n], date) else record[n])
+                        else written_cell(record[n].isoformat() if isinstance(record[n], date) else record[n])
                         for n in names
                     ]
                 )

@@ -32,7 +32,7 @@ import yaml
 
 from ltsplan.errors import LtsplanError, Problem
 from ltsplan.formats import xlsx
-from ltsplan.formats.cells import neutralise_formula
+from ltsplan.formats.cells import written_cell
 from ltsplan.formats.sections import csv_records, document_records, load_document
 from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.standards.model import Requirement, Standard
@@ -123,10 +123,8 @@ def read(path: Path, fmt: str | None = None) -> StandardsFile:
 def _flat(value: Any) -> Any:
     """A value as one cell: lists of levels joined, booleans as true/false, formulas neutralised."""
     if isinstance(value, list):
-        return neutralise_formula(LEVEL_SEPARATOR.join(str(v) for v in value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return neutralise_formula(value)
+        return written_cell(LEVEL_SEPARATOR.join(str(v) for v in value))
+    return written_cell(value)
 
 
 def write(path: Path, sections: dict[str, list[dict[str, Any]]], fmt: str | None = None) -> None:
