@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from ltsplan.cli.common import (
     AsOfOption,
@@ -19,6 +21,7 @@ from ltsplan.cli.common import (
     print_written,
 )
 from ltsplan.errors import LtsplanError
+from ltsplan.report import Report
 from ltsplan.services import ledger_reports
 from ltsplan.services.ledger_reports import CURRENCIES, LedgerFilter
 
@@ -70,6 +73,19 @@ def _filters(
     to_year: int | None,
 ) -> LedgerFilter:
     return LedgerFilter(tuple(donor or ()), tuple(category or ()), tuple(dataset or ()), from_year, to_year)
+
+
+def _series_query(
+    currency: str,
+    as_of: str | None,
+    donor: list[str] | None,
+    category: list[str] | None,
+    dataset: list[str] | None,
+) -> Callable[[Connection], Report]:
+    """The monthly series that ``series`` prints and ``chart`` draws (options checked first)."""
+    code, moment = check_currency(currency), parse_as_of(as_of)
+    filters = _filters(donor, category, dataset, None, None)
+    return lambda connection: ledger_reports.series(connection, currency=code, moment=moment, filters=filters)
 
 
 @app.command()
@@ -195,17 +211,7 @@ def series(
 
     Example: ltsplan ledger series --donor DEU --format csv
     """
-    code, moment = check_currency(currency), parse_as_of(as_of)
-    answer(
-        db,
-        fmt,
-        lambda connection: ledger_reports.series(
-            connection,
-            currency=code,
-            moment=moment,
-            filters=_filters(donor, category, dataset, None, None),
-        ),
-    )
+    answer(db, fmt, _series_query(currency, as_of, donor, category, dataset))
 
 
 @app.command()
@@ -224,14 +230,9 @@ def chart(
     """
     from ltsplan.services.charts import pledged_vs_delivered
 
-    code, moment = check_currency(currency), parse_as_of(as_of)
+    query = _series_query(currency, as_of, donor, category, dataset)
     with database(db).reading() as connection:
-        report = ledger_reports.series(
-            connection,
-            currency=code,
-            moment=moment,
-            filters=_filters(donor, category, dataset, None, None),
-        )
+        report = query(connection)
     print_written(pledged_vs_delivered(report, output))
 
 
