@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import (
     Connection,
@@ -33,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.store.db import deferred
 
 BULK_CHUNK = 50_000
 IN_CHUNK = 900  # below SQLite's bound-parameter limit
@@ -102,15 +104,20 @@ def write_versions(
         return WriteResult()
     duplicated = frame.filter(pl.col("id").is_duplicated())
     if not duplicated.is_empty():
-        ids = duplicated.get_column("id").unique().head(20).to_list()
+        repeated = duplicated.get_column("id").unique().head(20).to_list()
         raise InvalidInput(
-            [Problem(f"record {i} appears more than once in one write") for i in ids],
+            [Problem(f"record {i} appears more than once in one write") for i in repeated],
             "the same record appears twice in one import; nothing was written",
         )
     if "recorded_at" not in frame.columns:
         frame = frame.with_columns(pl.lit(recorded_at, dtype=pl.Datetime("us")).alias("recorded_at"))
 
-    existing = _live_versions(connection, table, frame.get_column("id"))
+    ids = frame.get_column("id")
+    fresh = _fresh_ids(connection, table)
+    if fresh is None:
+        existing = _live_versions(connection, table, ids)
+    else:
+        existing = _live_versions(connection, table, ids.filter(fresh.may_hold(ids)))
     joined = frame.join(existing, on="id", how="left", suffix="_live")
     is_new = pl.col("live_row_id").is_null()
     changed = pl.col("version") != pl.col("version_live")
@@ -134,10 +141,61 @@ def write_versions(
                 ends.rename({"at": "retracted_at"}), on="row_id"
             )
         _retract_rows(connection, table, ends)
-    new_rows = to_insert.select([c for c in frame.columns if c in table.c])
+    # In id order: each batch then fills the live-id index (random hashes) page by page, instead
+    # of touching a page of it per row (a third less time per row on SQLite's index).
+    new_rows = to_insert.select([c for c in frame.columns if c in table.c]).sort("id")
     bulk_insert(connection, table, new_rows)
+    if fresh is not None:
+        fresh.add(new_rows.get_column("id"))
     result.new_rows = new_rows
     return result
+
+
+class _WrittenIds:
+    """The ids one transaction has made live in a table that had no live version when the
+    transaction first wrote to it: then no other id can have a live version, and only ids that
+    may be among these need looking up (the first import into an empty table looks up nothing).
+
+    A bitmap of hashed ids (2^27 bits, 16 MiB): a collision only costs a lookup, never an answer.
+    """
+
+    BITS = 27
+
+    def __init__(self) -> None:
+        self.bits = np.zeros(1 << (self.BITS - 3), dtype=np.uint8)
+
+    def _slots(self, ids: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+        hashed = (ids.hash(seed=7) & ((1 << self.BITS) - 1)).to_numpy()
+        return hashed >> 3, (1 << (hashed & 7)).astype(np.uint8)
+
+    def may_hold(self, ids: pl.Series) -> pl.Series:
+        byte, bit = self._slots(ids)
+        return pl.Series((self.bits[byte] & bit) != 0)
+
+    def add(self, ids: pl.Series) -> None:
+        byte, bit = self._slots(ids)
+        np.bitwise_or.at(self.bits, byte, bit)
+
+
+def _fresh_ids(connection: Connection, table: Table) -> _WrittenIds | None:
+    """This transaction's ``_WrittenIds`` for ``table``, or None when lookups are needed.
+
+    Only on SQLite, where a transaction that writes sees no other writer's rows appear (the write
+    lock, or a refused write on a stale snapshot). The state lives as long as the transaction (see
+    store.db.deferred); when it is gone, the table is simply asked again.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    slot = deferred(connection, f"written-ids:{table.name}", _forget)
+    if not slot:
+        has_live = connection.execute(select(table.c.row_id).where(table.c.retracted_at.is_(None)).limit(1))
+        slot.append(None if has_live.first() is not None else _WrittenIds())
+    written: _WrittenIds | None = slot[0]
+    return written
+
+
+def _forget(_connection: Connection, _items: list[Any]) -> None:
+    """Nothing to write at commit: the state only serves the transaction's own lookups."""
 
 
 def retract(connection: Connection, table: Table, ids: Sequence[str], *, at: datetime) -> pl.DataFrame:
@@ -178,6 +236,8 @@ def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.D
         "recorded_at_live": pl.Datetime("us"),
     }
     wanted = ids.unique().to_list()
+    if not wanted:
+        return pl.DataFrame(schema=schema)
     if connection.dialect.name == "postgresql":
         listed: ColumnElement[bool] = table.c.id == any_(bindparam("ids", wanted, type_=ARRAY(String)))
     else:
