@@ -119,11 +119,12 @@ def store_entries(connection: Connection, entries: pl.DataFrame, *, recorded_at:
     if "recorded_at" in entries.columns:
         frame = frame.with_columns(entries.get_column("recorded_at").cast(pl.Datetime("us")))
     result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
-    pending = deferred(connection, "ledger_total_delta", _write_deltas)
     if result.new_rows.height:
-        pending.append(_deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
+        _add_deltas(connection, _deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
     if result.retracted_rows.height:
-        pending.append(_deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
+        _add_deltas(connection, _deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
+    # The rows themselves are no longer needed: only the counts travel up to the import.
+    result.new_rows = result.retracted_rows = pl.DataFrame()
     return result
 
 
@@ -136,18 +137,34 @@ def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> 
             pl.col("eur").cast(pl.Float64),
             pl.col("usd").cast(pl.Float64),
         )
-        pending = deferred(connection, "ledger_total_delta", _write_deltas)
-        pending.append(_deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
+        _add_deltas(connection, _deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
     return gone.height
+
+
+DELTA_KEYS = ["at", *DELTA_DIMENSIONS]
+DELTA_SUMS = ["entries", "eur", "usd", "eur_missing", "usd_missing"]
+
+
+def _add_deltas(connection: Connection, part: pl.DataFrame) -> None:
+    """Add one write's deltas to the transaction's running sums (written once, at commit).
+
+    The running sums hold one row per (at, dimensions) group, so memory is bounded by the number
+    of groups however many batches an import brings; a new part is merged in once the parts
+    waiting to be merged are as many rows as the sums."""
+    pending = deferred(connection, "ledger_total_delta", _write_deltas)
+    pending.append(part)
+    if len(pending) > 1 and sum(p.height for p in pending[1:]) >= max(pending[0].height, 50_000):
+        pending[:] = [_summed(pending)]
+
+
+def _summed(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(parts, how="vertical_relaxed").group_by(DELTA_KEYS).agg(pl.col(DELTA_SUMS).sum())
 
 
 def _write_deltas(connection: Connection, parts: list[pl.DataFrame]) -> None:
     """The deltas of a whole transaction, summed per (at, dimensions) and written once: an import
     of millions of entries in many batches adds one row per group, not one per group and batch."""
-    keys = ["at", *DELTA_DIMENSIONS]
-    sums = ["entries", "eur", "usd", "eur_missing", "usd_missing"]
-    combined = pl.concat(parts, how="vertical_relaxed").group_by(keys).agg(pl.col(sums).sum())
-    bulk_insert(connection, ledger_total_delta, combined.filter(_moves_something()))
+    bulk_insert(connection, ledger_total_delta, _summed(parts).filter(_moves_something()))
 
 
 def _moves_something() -> pl.Expr:
