@@ -40,20 +40,57 @@ def format_cell(value: Any, unit: str | None = None) -> str:
     return str(value)
 
 
+TABLE_CELL_LIMIT = 60  # characters; a terminal table with longer cells becomes unreadable
+MONEY_SCALES = ((1e9, "bn"), (1e6, "m"))
+
+
+def money_scale(values: list[Any]) -> tuple[float, str]:
+    """The divisor and suffix that make a money column readable (EUR bn, EUR m), from its largest value."""
+    largest = max((abs(v) for v in values if isinstance(v, float | int) and v == v), default=0.0)
+    for divisor, suffix in MONEY_SCALES:
+        if largest >= divisor:
+            return divisor, suffix
+    return 1.0, ""
+
+
+def _is_currency(unit: str | None) -> bool:
+    return unit is not None and len(unit) == 3 and unit.isalpha() and unit.isupper()
+
+
 def to_table(report: Report, console: Console) -> None:
+    """A terminal table: money columns scaled to millions or billions (said in the header), long
+    text cut with a note; CSV and JSON always carry the full, unscaled values."""
     table = Table(title=report.title, title_justify="left")
-    for name, dtype in report.frame.schema.items():
+    frame = report.frame
+    scales: dict[str, float] = {}
+    for name, dtype in frame.schema.items():
         unit = report.units.get(name)
-        header = f"{name} ({unit})" if unit and unit not in ("%", "share") else name
-        numeric = dtype.is_numeric()
-        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
-    for row in report.frame.iter_rows():
-        table.add_row(
-            *(format_cell(v, report.units.get(n)) for n, v in zip(report.frame.columns, row, strict=False))
-        )
+        label = unit
+        if _is_currency(unit) and dtype.is_numeric():
+            divisor, suffix = money_scale(frame.get_column(name).to_list())
+            scales[name] = divisor
+            label = f"{unit} {suffix}".strip()
+        header = f"{name} ({label})" if label and label not in ("%", "share") else name
+        table.add_column(header, justify="right" if dtype.is_numeric() else "left", overflow="fold")
+    cut = False
+    for row in frame.iter_rows():
+        cells = []
+        for name, value in zip(frame.columns, row, strict=True):
+            divisor = scales.get(name)
+            if divisor and isinstance(value, float | int) and not isinstance(value, bool):
+                text = f"{value / divisor:,.2f}" if divisor > 1 else format_cell(float(value))
+            else:
+                text = format_cell(value, report.units.get(name))
+            if len(text) > TABLE_CELL_LIMIT:
+                text = text[: TABLE_CELL_LIMIT - 1] + "…"
+                cut = True
+            cells.append(text)
+        table.add_row(*cells)
     console.print(table)
     for note in report.notes:
         console.print(f"[dim]note:[/dim] {note}")
+    if cut:
+        console.print("[dim]note:[/dim] long cells are cut here; --format csv or json gives them whole")
 
 
 def to_csv(report: Report) -> str:
