@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.services.ledger import WriteSummary, validate, write_batch
-from ltsplan.store.db import Database
+from ltsplan.store.db import Database, streaming_cache
 from ltsplan.store.history import WriteResult, utcnow
 from ltsplan.store.tables import import_run
 
@@ -103,7 +103,7 @@ def import_file(
     moment = recorded_at or utcnow()
     problems: list[Problem] = []
     summary = WriteSummary(WriteResult(), WriteResult(), [], [])
-    with database.transaction() as connection:
+    with database.transaction() as connection, streaming_cache(connection):
         for batch in reader_for(chosen)(path, progress=progress):
             if problems and not skip_invalid:
                 problems.extend(validate(connection, batch, file=str(path)))

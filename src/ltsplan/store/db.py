@@ -77,6 +77,30 @@ def _discard_deferred(connection: Connection) -> None:
     _DEFERRED.pop(connection, None)
 
 
+STREAMING_CACHE_KIB = 8192
+
+
+@contextmanager
+def streaming_cache(connection: Connection, kib: int = STREAMING_CACHE_KIB) -> Iterator[None]:
+    """A small SQLite page cache while a transaction streams a large import (restored after).
+
+    An import writes each table page once, and its batches reach the live-id index in id order, so
+    a large cache buys little: on the 1 GiB IATI benchmark file 2 MiB and 128 MiB import equally
+    fast, and the 128 MiB are resident memory (measured: 440 MiB peak against 290 MiB on a 200 MiB
+    file); a 1-million-row native CSV imports about 4% slower with 8 MiB. No-op on PostgreSQL.
+    """
+    raw = connection.connection.driver_connection
+    if connection.dialect.name != "sqlite" or raw is None:
+        yield
+        return
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
 class Database:
     """An engine plus the few things every service needs: transactions and the dialect's name."""
 
