@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -156,10 +156,10 @@ class _WrittenIds:
     transaction first wrote to it: then no other id can have a live version, and only ids that
     may be among these need looking up (the first import into an empty table looks up nothing).
 
-    A bitmap of hashed ids (2^27 bits, 16 MiB): a collision only costs a lookup, never an answer.
+    A bitmap of hashed ids (2^25 bits, 4 MiB): a collision only costs a lookup, never an answer.
     """
 
-    BITS = 27
+    BITS = 25
 
     def __init__(self) -> None:
         self.bits = np.zeros(1 << (self.BITS - 3), dtype=np.uint8)
@@ -304,10 +304,20 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
     statement = f'INSERT INTO "{table.name}" ({sql_names}) VALUES ({marks})'
     cursor = raw.cursor()
     try:
-        for start in range(0, frame.height, BULK_CHUNK):
-            cursor.executemany(statement, frame.slice(start, BULK_CHUNK).select(bound).iter_rows())
+        cursor.executemany(statement, _rows(frame.select(bound)))
     finally:
         cursor.close()
+
+
+ROW_CHUNK = 2_000
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The frame's rows as tuples, made a chunk of columns at a time (``zip`` of column lists
+    costs about half of ``iter_rows`` per row)."""
+    for start in range(0, frame.height, ROW_CHUNK):
+        chunk = frame.slice(start, ROW_CHUNK)
+        yield from zip(*(column.to_list() for column in chunk.iter_columns()), strict=True)
 
 
 DATE_TEXT = "%Y-%m-%d"
