@@ -76,9 +76,9 @@ def to_table(report: Report, console: Console) -> None:
     for row in frame.iter_rows():
         cells = []
         for name, value in zip(frame.columns, row, strict=True):
-            divisor = scales.get(name)
-            if divisor and isinstance(value, float | int) and not isinstance(value, bool):
-                text = f"{value / divisor:,.2f}" if divisor > 1 else format_cell(float(value))
+            scale = scales.get(name)
+            if scale and isinstance(value, float | int) and not isinstance(value, bool):
+                text = f"{value / scale:,.2f}" if scale > 1 else format_cell(float(value))
             else:
                 text = format_cell(value, report.units.get(name))
             if len(text) > TABLE_CELL_LIMIT:

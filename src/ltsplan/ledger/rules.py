@@ -67,7 +67,7 @@ def entry_problems(frame: pl.DataFrame, *, file: str | None, known_sources: Iter
             pl.col("category").is_null() | pl.col("category").is_in(list(CATEGORIES)).not_(),
             "category",
             pl.format(
-                "'{}' is not a category; use military, financial or humanitarian",
+                "'{}' is not a category; use " + ", ".join(CATEGORIES),
                 pl.col("category").fill_null(""),
             ),
         ),

@@ -103,8 +103,11 @@ def import_file(
     moment = recorded_at or utcnow()
     problems: list[Problem] = []
     summary = WriteSummary(WriteResult(), WriteResult(), [], [])
+    datasets: set[str] = set()
     with database.transaction() as connection, streaming_cache(connection):
         for batch in reader_for(chosen)(path, progress=progress):
+            if "dataset" in batch.entries.columns:
+                datasets.update(batch.entries.get_column("dataset").drop_nulls().unique().to_list())
             if problems and not skip_invalid:
                 problems.extend(validate(connection, batch, file=str(path)))
                 continue
@@ -129,7 +132,7 @@ def import_file(
                 at=moment,
                 path=str(path),
                 format=chosen,
-                dataset=None,
+                dataset=", ".join(sorted(datasets))[:80] or None,
                 inserted=summary.entries.inserted + summary.plans.inserted,
                 revised=summary.entries.revised + summary.plans.revised,
                 unchanged=summary.entries.unchanged + summary.plans.unchanged,

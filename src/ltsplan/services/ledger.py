@@ -19,6 +19,7 @@ from ltsplan.ledger.money import RateTable, ecb_rates
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems, is_state
 from ltsplan.services.provenance import (
     actor_record,
+    known_actor_codes,
     known_source_ids,
     source_problems,
     store_actors,
@@ -88,7 +89,7 @@ def write_batch(
         entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
         skipped = row_level
     store_sources(connection, batch.sources, recorded_at=recorded_at)
-    store_actors(connection, _actors_for(entries, batch), recorded_at=recorded_at)
+    store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
     entry_result = store_entries(connection, entries, recorded_at=recorded_at)
     plan_result = WriteResult()
@@ -97,13 +98,19 @@ def write_batch(
     return WriteSummary(entry_result, plan_result, skipped, list(batch.notes))
 
 
-def _actors_for(entries: pl.DataFrame, batch: LedgerBatch) -> list[dict]:
-    codes = set(batch.actor_names)
+def _actors_for(connection: Connection, entries: pl.DataFrame, batch: LedgerBatch) -> list[dict]:
+    """Actor records for the codes a batch mentions: those it names, and those not yet known.
+
+    A code the batch only mentions (a donor column, say) must not overwrite the name another
+    import gave the same actor ("EU" → "European Union (Commission and Council)")."""
+    mentioned: set[str] = set()
     for column in ("donor", "recipient"):
         if column in entries.columns:
-            codes.update(entries.get_column(column).drop_nulls().unique().to_list())
+            mentioned.update(entries.get_column(column).drop_nulls().unique().to_list())
+    unnamed = mentioned - set(batch.actor_names)
+    known = known_actor_codes(connection, unnamed)
     records = []
-    for code in sorted(codes):
+    for code in sorted(set(batch.actor_names) | (unnamed - known)):
         kind, name = batch.actor_names.get(code, ("", ""))
         if not kind:
             kind = "state" if is_state(code) else "organisation"

@@ -98,6 +98,20 @@ def store_actors(connection: Connection, records: Iterable[dict], *, recorded_at
     return write_versions(connection, actor, frame, recorded_at=recorded_at)
 
 
+def known_actor_codes(connection: Connection, codes: Iterable[str]) -> set[str]:
+    """Which of these codes already name a live actor."""
+    wanted = list(set(codes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 900):
+        rows = connection.execute(
+            select(actor.c.code).where(
+                actor.c.retracted_at.is_(None), actor.c.code.in_(wanted[start : start + 900])
+            )
+        )
+        found.update(r[0] for r in rows)
+    return found
+
+
 def actor_names(connection: Connection, moment: datetime | None = None) -> dict[str, str]:
     rows = connection.execute(select(actor.c.code, actor.c.name).where(live_at(actor, moment)))
     return {code: name for code, name in rows}
