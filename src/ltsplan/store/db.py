@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from ltsplan.capabilities import optional_module
 from ltsplan.errors import LtsplanError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,11 +30,7 @@ TABLE_MODULES = (
 
 def load_all_tables() -> None:
     for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
+        optional_module(name)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
