@@ -17,7 +17,7 @@ from ltsplan.errors import InvalidInput, NotFound, Problem
 from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
 from ltsplan.report import Report
 from ltsplan.services.provenance import evidence_for
-from ltsplan.store.history import live_at
+from ltsplan.store.history import live_at, version_at
 from ltsplan.store.tables import ledger_entry, source
 
 ENTRY_COLUMNS = [
@@ -61,18 +61,11 @@ def entries(connection: Connection, moment: datetime | None, query: ListQuery, *
 
 
 def entry(connection: Connection, entry_id: str, moment: datetime | None) -> dict[str, Any]:
-    row = (
-        connection.execute(
-            select(ledger_entry).where(ledger_entry.c.id == entry_id, live_at(ledger_entry, moment))
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
+    found = version_at(connection, ledger_entry, entry_id, moment)
+    if found is None:
         raise NotFound(
             f"no ledger entry with id '{entry_id}'" + (f" as of {moment:%Y-%m-%d}" if moment else "")
         )
-    found = dict(row)
     cited = [
         dict(r)
         for r in connection.execute(
