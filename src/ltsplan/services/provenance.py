@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, Table, select
 
 from ltsplan.errors import NotFound, Problem
 from ltsplan.ledger.rules import state_name
@@ -34,17 +34,20 @@ def store_sources(connection: Connection, sources: Iterable[Source], *, recorded
     return write_versions(connection, source, frame, recorded_at=recorded_at)
 
 
-def known_source_ids(connection: Connection, candidates: Iterable[str]) -> set[str]:
-    wanted = list(set(candidates))
-    found: set[str] = set()
+def _live_rows(connection: Connection, table: Table, column: str, values: Iterable[str]) -> list[RowMapping]:
+    """The live rows whose ``column`` is one of ``values``, asked in chunks under SQLite's
+    bound-parameter limit."""
+    wanted = list(set(values))
+    found: list[RowMapping] = []
     for start in range(0, len(wanted), 900):
-        rows = connection.execute(
-            select(source.c.id).where(
-                source.c.retracted_at.is_(None), source.c.id.in_(wanted[start : start + 900])
-            )
-        )
-        found.update(r[0] for r in rows)
+        chunk = wanted[start : start + 900]
+        statement = select(table).where(table.c.retracted_at.is_(None), table.c[column].in_(chunk))
+        found.extend(connection.execute(statement).mappings())
     return found
+
+
+def known_source_ids(connection: Connection, candidates: Iterable[str]) -> set[str]:
+    return {row["id"] for row in _live_rows(connection, source, "id", candidates)}
 
 
 def get_source(connection: Connection, source_id: str, moment: datetime | None = None) -> dict:
@@ -59,16 +62,7 @@ def get_source(connection: Connection, source_id: str, moment: datetime | None =
 
 
 def sources_by_id(connection: Connection, ids: Iterable[str]) -> dict[str, dict]:
-    wanted = list(set(ids))
-    found: dict[str, dict] = {}
-    for start in range(0, len(wanted), 900):
-        rows = connection.execute(
-            select(source).where(
-                source.c.retracted_at.is_(None), source.c.id.in_(wanted[start : start + 900])
-            )
-        ).mappings()
-        found.update({r["id"]: dict(r) for r in rows})
-    return found
+    return {row["id"]: dict(row) for row in _live_rows(connection, source, "id", ids)}
 
 
 def actor_record(code: str, kind: str, name: str | None = None, source_id: str | None = None) -> dict:
@@ -100,16 +94,7 @@ def store_actors(connection: Connection, records: Iterable[dict], *, recorded_at
 
 def known_actor_codes(connection: Connection, codes: Iterable[str]) -> set[str]:
     """Which of these codes already name a live actor."""
-    wanted = list(set(codes))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 900):
-        rows = connection.execute(
-            select(actor.c.code).where(
-                actor.c.retracted_at.is_(None), actor.c.code.in_(wanted[start : start + 900])
-            )
-        )
-        found.update(r[0] for r in rows)
-    return found
+    return {row["code"] for row in _live_rows(connection, actor, "code", codes)}
 
 
 def actor_names(connection: Connection, moment: datetime | None = None) -> dict[str, str]:
