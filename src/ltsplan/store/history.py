@@ -300,24 +300,42 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
     )
     values = {n: _constant_literal(frame.get_column(n)) for n in names[1:]} if frame.height > 1 else {}
     bound = [n for n in names if values.get(n) is None]  # the first column is always bound
-    marks = ", ".join(values.get(n) or "?" for n in names)
-    statement = f'INSERT INTO "{table.name}" ({sql_names}) VALUES ({marks})'
+    row = "(" + ", ".join(values.get(n) or "?" for n in names) + ")"
+    per_statement = max(1, min(ROWS_PER_INSERT, MAX_BOUND // len(bound)))
+    whole = frame.height - frame.height % per_statement
+    into = f'INSERT INTO "{table.name}" ({sql_names}) VALUES '
     cursor = raw.cursor()
     try:
-        cursor.executemany(statement, _rows(frame.select(bound)))
+        if whole:
+            cursor.executemany(
+                into + ", ".join([row] * per_statement),
+                _row_groups(frame.head(whole).select(bound), per_statement),
+            )
+        if whole < frame.height:
+            cursor.executemany(into + row, _row_groups(frame.slice(whole).select(bound), 1))
     finally:
         cursor.close()
 
 
 ROW_CHUNK = 2_000
+ROWS_PER_INSERT = 100
+MAX_BOUND = 32_766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
 
 
-def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
-    """The frame's rows as tuples, made a chunk of columns at a time (``zip`` of column lists
-    costs about half of ``iter_rows`` per row)."""
-    for start in range(0, frame.height, ROW_CHUNK):
-        chunk = frame.slice(start, ROW_CHUNK)
-        yield from zip(*(column.to_list() for column in chunk.iter_columns()), strict=True)
+def _row_groups(frame: pl.DataFrame, size: int) -> Iterator[list[Any]]:
+    """The frame's values row after row, ``size`` rows to a parameter list: one multi-row INSERT
+    per list costs SQLite's per-statement work once for all its rows. Made a chunk of columns at a
+    time (slice assignment of column lists interleaves them in C)."""
+    width = frame.width
+    step = size * width
+    chunk_rows = max(size, ROW_CHUNK - ROW_CHUNK % size)
+    for start in range(0, frame.height, chunk_rows):
+        chunk = frame.slice(start, chunk_rows)
+        flat: list[Any] = [None] * (chunk.height * width)
+        for index, values in enumerate(chunk.iter_columns()):
+            flat[index::width] = values.to_list()
+        for offset in range(0, len(flat), step):
+            yield flat[offset : offset + step]
 
 
 DATE_TEXT = "%Y-%m-%d"
