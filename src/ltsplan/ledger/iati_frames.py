@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -80,6 +81,18 @@ _ACT_SCHEMA: dict[str, Any] = {
 }
 
 
+def _columns(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """A frame of row tuples, built column by column (a third of the time of ``orient="row"``)."""
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [
+            pl.Series(name, values, dtype=dtype)
+            for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True)
+        ]
+    )
+
+
 def activity_rows(placed: list[Placed]) -> pl.DataFrame:
     rows = []
     for p in placed:
@@ -102,7 +115,7 @@ def activity_rows(placed: list[Placed]) -> pl.DataFrame:
                 end,
             )
         )
-    return pl.DataFrame(rows, schema=_ACT_SCHEMA, orient="row")
+    return _columns(rows, _ACT_SCHEMA)
 
 
 def _date(column: str) -> pl.Expr:
@@ -114,9 +127,30 @@ def _number(column: str) -> pl.Expr:
 
 
 def _alpha3(column: str) -> pl.Expr:
-    codes = codelist("Country")
-    mapping = {code: country_alpha3(code) or code for code in codes}
-    return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+    old, new = _alpha3_mapping()
+    return pl.col(column).replace_strict(old, new, default=None, return_dtype=pl.Utf8)
+
+
+@cache
+def _alpha3_mapping() -> tuple[pl.Series, pl.Series]:
+    """IATI country codes and their alpha-3 (the code itself when it has none), made once."""
+    codes = list(codelist("Country"))
+    return pl.Series(codes, dtype=pl.Utf8), pl.Series([country_alpha3(c) or c for c in codes], dtype=pl.Utf8)
+
+
+@cache
+def _flows() -> pl.DataFrame:
+    """Transaction type → how it counts (kind, stage, sign, forced category)."""
+    return pl.DataFrame(
+        {
+            "type": list(FLOWS),
+            "kind": [f.kind for f in FLOWS.values()],
+            "stage": [f.stage for f in FLOWS.values()],
+            "sign": [f.sign for f in FLOWS.values()],
+            "forced_category": [f.category[0] if f.category else None for f in FLOWS.values()],
+            "forced_subtype": [f.category[1] if f.category else None for f in FLOWS.values()],
+        }
+    )
 
 
 def _problems(
@@ -145,23 +179,11 @@ def transactions(
                 continue
             rows.append(row)
             owners.append(p.seq)
-    raw = pl.DataFrame(rows, schema=_TX_SCHEMA, orient="row").with_columns(
-        pl.Series("_act", owners, dtype=pl.Int64)
-    )
+    raw = _columns(rows, _TX_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
     if raw.is_empty():
         return pl.DataFrame(schema={**ENTRY_SCHEMA, "_line": pl.Int64, "_record": pl.Utf8}), []
     frame = raw.join(activities, on="_act", how="left")
-    flows = pl.DataFrame(
-        {
-            "type": list(FLOWS),
-            "kind": [f.kind for f in FLOWS.values()],
-            "stage": [f.stage for f in FLOWS.values()],
-            "sign": [f.sign for f in FLOWS.values()],
-            "forced_category": [f.category[0] if f.category else None for f in FLOWS.values()],
-            "forced_subtype": [f.category[1] if f.category else None for f in FLOWS.values()],
-        }
-    )
-    frame = frame.join(flows, on="type", how="left").with_columns(
+    frame = frame.join(_flows(), on="type", how="left").with_columns(
         _date("date").alias("tx_date"),
         _date("value_date").alias("given_value_date"),
         _number("value").alias("number"),
@@ -338,13 +360,18 @@ def _entries(frame: pl.DataFrame, tally: Tally) -> pl.DataFrame:
             (reflow, "reflow to the donor: recorded as a negative amount"),
         ).alias("note"),
     )
-    tally.default_currency += frame.filter(pl.col("currency").is_null()).height
-    tally.value_date_assumed += frame.filter(
-        pl.col("given_value_date").is_null() & pl.col("tx_date").is_not_null()
-    ).height
-    tally.date_from_value_date += frame.filter(pl.col("tx_date").is_null()).height
-    tally.negative += frame.filter(pl.col("number") < 0).height
-    tally.reflows += frame.filter(reflow).height
+    counts = frame.select(
+        pl.col("currency").is_null().sum().alias("default_currency"),
+        (pl.col("given_value_date").is_null() & pl.col("tx_date").is_not_null()).sum().alias("assumed"),
+        pl.col("tx_date").is_null().sum().alias("from_value_date"),
+        (pl.col("number") < 0).sum().alias("negative"),
+        reflow.sum().alias("reflows"),
+    ).row(0)
+    tally.default_currency += counts[0]
+    tally.value_date_assumed += counts[1]
+    tally.date_from_value_date += counts[2]
+    tally.negative += counts[3]
+    tally.reflows += counts[4]
     commitments = (
         frame.filter(pl.col("type") == "2")
         .sort(["_act", "event_date", "_line"])
@@ -378,9 +405,7 @@ def plans(
                 continue
             rows.append(row)
             owners.append(p.seq)
-    raw = pl.DataFrame(rows, schema=_PLAN_SCHEMA, orient="row").with_columns(
-        pl.Series("_act", owners, dtype=pl.Int64)
-    )
+    raw = _columns(rows, _PLAN_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
     if raw.is_empty():
         return raw, []
     frame = raw.join(activities, on="_act", how="left").with_columns(
