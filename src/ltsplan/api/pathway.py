@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Body, Path, Query
 from sqlalchemy import Connection
 
-from ltsplan.api.deps import AsOf
+from ltsplan.api import module_writes
+from ltsplan.api.deps import AsOf, DatabaseDep
+from ltsplan.api.module_writes import RecordsWritten
 from ltsplan.api.views import ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import pathway
@@ -69,3 +71,17 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
             row_links=decision_links,
         )
     ]
+
+
+@views.api.post("/pathway/records", status_code=201, summary="Record pathway and objectives records")
+def create_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """A scenario document as JSON: `sources`, `actors`, `positions`, `objectives`, `assessments`, `statements`, … (docs/pathway.md). Read and checked as an import; every problem is listed (422) and nothing is written.
+    Records are keyed naturally, so posting the same body twice records it once."""
+    return module_writes.write_scenario(database, document)
+
+
+@views.api.put("/pathway/records", summary="Revise pathway and objectives records")
+def revise_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """A new version of each record (same natural key), the old kept in its history; every record
+    must exist already (else 422, nothing written)."""
+    return module_writes.write_scenario(database, document, revise=True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Body, Query
 from sqlalchemy import Connection
 
-from ltsplan.api.deps import AsOf
+from ltsplan.api import module_writes
+from ltsplan.api.deps import AsOf, DatabaseDep
+from ltsplan.api.module_writes import RecordsWritten
 from ltsplan.api.views import ListViews, panel
 from ltsplan.report import Report
 from ltsplan.services import readiness
@@ -82,3 +84,17 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
         ),
         panel("Milestones", marks, csv="/api/readiness/milestones.csv", more="/readiness/milestones"),
     ]
+
+
+@views.api.post("/readiness/records", status_code=201, summary="Record readiness records")
+def create_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """The JSON readiness format: `elements`, `targets`, `assessments`, `findings`, … each a list of records (docs/readiness.md). Read and checked as an import; every problem is listed (422) and nothing is written.
+    Records are keyed naturally, so posting the same body twice records it once."""
+    return module_writes.write_readiness(database, document)
+
+
+@views.api.put("/readiness/records", summary="Revise readiness records")
+def revise_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """A new version of each record (same natural key), the old kept in its history; every record
+    must exist already (else 422, nothing written)."""
+    return module_writes.write_readiness(database, document, revise=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Body, Path, Query
 from sqlalchemy import Connection
 
-from ltsplan.api.deps import AsOf
+from ltsplan.api import module_writes
+from ltsplan.api.deps import AsOf, DatabaseDep
+from ltsplan.api.module_writes import RecordsWritten
 from ltsplan.api.views import ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import standards_reports
@@ -54,3 +56,19 @@ def dashboard_panel(
     return [
         panel("Coverage of standards", report, csv="/api/standards-coverage.csv", more="/standards-coverage")
     ]
+
+
+@views.api.post(
+    "/standards/records", status_code=201, summary="Record standards, requirements and adoption records"
+)
+def create_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """The JSON standards format: `standards`, `requirements`, `adoption`, each a list of records (docs/standards.md). Read and checked as an import; every problem is listed (422) and nothing is written.
+    Records are keyed naturally, so posting the same body twice records it once."""
+    return module_writes.write_standards(database, document)
+
+
+@views.api.put("/standards/records", summary="Revise standards, requirements and adoption records")
+def revise_records(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    """A new version of each record (same natural key), the old kept in its history; every record
+    must exist already (else 422, nothing written)."""
+    return module_writes.write_standards(database, document, revise=True)

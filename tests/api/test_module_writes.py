@@ -1,0 +1,194 @@
+"""Writing standards, readiness and pathway/objectives records over HTTP, through the importers'
+readers, checks and versioned writes, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+CATALOGUE: dict[str, Any] = {
+    "standards": [{"designator": "STANAG 9999", "title": "Test standard", "domain": "land"}],
+    "requirements": [
+        {
+            "designator": "STANAG 9999",
+            "code": "REQ-1",
+            "text": "A test requirement",
+            "measure": "percentage",
+            "threshold": 60,
+        }
+    ],
+}
+
+READINESS: dict[str, Any] = {
+    "elements": [{"code": "TST-BDE", "name": "Test brigade", "kind": "brigade", "domain": "land"}],
+    "targets": [
+        {
+            "element": "TST-BDE",
+            "standard": "STANAG 9999",
+            "requirement": "REQ-1",
+            "level": 60,
+            "due": "2030-01-01",
+        }
+    ],
+    "assessments": [
+        {
+            "element": "TST-BDE",
+            "standard": "STANAG 9999",
+            "requirement": "REQ-1",
+            "observed": 75,
+            "assessed_on": "2024-01-10",
+            "assessor": "tester",
+            "method": "self-evaluation",
+        }
+    ],
+}
+
+SCENARIO: dict[str, Any] = {
+    "format": "ltsplan-scenario/1",
+    "sources": [
+        {
+            "key": "test-note",
+            "kind": "statement",
+            "title": "A test statement",
+            "published": "2023-06-01",
+            "grade": "B2",
+        }
+    ],
+    "objectives": [
+        {
+            "code": "test-aim",
+            "party": "RUS",
+            "text": "A test aim",
+            "stated_by": "RUS",
+            "stated": "2023-01-01",
+            "sources": ["test-note"],
+        }
+    ],
+    "assessments": [
+        {
+            "objective": "test-aim",
+            "assessor": "RUS",
+            "status": "ongoing",
+            "label": "first view",
+            "date": "2023-06-01",
+            "sources": ["test-note"],
+        }
+    ],
+}
+
+
+def rows(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    answer = client.get(path, params={"per_page": 1000, **params})
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["rows"])
+
+
+def fields_of(answer: Any) -> set[str | None]:
+    return {p["field"] for p in answer.json()["problems"]}
+
+
+def test_a_posted_standard_appears_in_the_catalogue(client: TestClient) -> None:
+    answer = client.post("/api/standards/records", json=CATALOGUE)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["written"]["standards"]["inserted"] == 1
+    listed = {r["designator"]: r for r in rows(client, "/api/standards")}
+    assert listed["STANAG 9999"]["title"] == "Test standard"
+    again = client.post("/api/standards/records", json=CATALOGUE)
+    assert again.json()["written"]["standards"] == {"inserted": 0, "revised": 0, "unchanged": 1}
+
+
+def test_a_bad_standards_body_is_422_naming_each_field_and_writes_nothing(client: TestClient) -> None:
+    bad = copy.deepcopy(CATALOGUE)
+    bad["requirements"][0]["measure"] = "vibes"
+    bad["standards"].append({"designator": "STANAG 9998", "domain": "land"})
+    answer = client.post("/api/standards/records", json=bad)
+    assert answer.status_code == 422, answer.text
+    problems = answer.json()["problems"]
+    assert {"measure", "title"} <= fields_of(answer)
+    assert any(p["record"] and p["record"].startswith("requirements[1]") for p in problems)
+    assert not {"STANAG 9999", "STANAG 9998"} & {r["designator"] for r in rows(client, "/api/standards")}
+
+
+def test_put_revises_a_standard_and_as_of_before_it_shows_the_old_title(client: TestClient) -> None:
+    first = client.post("/api/standards/records", json=CATALOGUE).json()["recorded_at"]
+    revised = copy.deepcopy(CATALOGUE)
+    revised["standards"][0]["title"] = "Test standard, second edition"
+    answer = client.put("/api/standards/records", json=revised)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["written"]["standards"]["revised"] == 1
+    now = {r["designator"]: r["title"] for r in rows(client, "/api/standards")}
+    before = {r["designator"]: r["title"] for r in rows(client, "/api/standards", as_of=first)}
+    assert now["STANAG 9999"] == "Test standard, second edition"
+    assert before["STANAG 9999"] == "Test standard"
+
+
+def test_put_of_a_record_that_does_not_exist_is_422_and_writes_nothing(client: TestClient) -> None:
+    answer = client.put("/api/standards/records", json=CATALOGUE)
+    assert answer.status_code == 422
+    assert "no such record" in answer.text
+    assert "STANAG 9999" not in {r["designator"] for r in rows(client, "/api/standards")}
+
+
+def test_posted_readiness_records_appear_by_element_and_in_the_drill_down(client: TestClient) -> None:
+    assert client.post("/api/standards/records", json=CATALOGUE).status_code == 201
+    answer = client.post("/api/readiness/records", json=READINESS)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["written"]["assessments"]["inserted"] == 1
+    listed = {r["element"]: r for r in rows(client, "/api/readiness/elements")}
+    assert listed["TST-BDE"]["met"] == 1
+
+
+def test_a_bad_readiness_body_is_422_naming_the_field_and_writes_nothing(client: TestClient) -> None:
+    assert client.post("/api/standards/records", json=CATALOGUE).status_code == 201
+    bad = copy.deepcopy(READINESS)
+    bad["elements"][0]["kind"] = "flotilla of dreams"
+    bad["assessments"][0]["assessed_on"] = "2024-13-01"
+    answer = client.post("/api/readiness/records", json=bad)
+    assert answer.status_code == 422, answer.text
+    assert {"kind", "assessed_on"} <= fields_of(answer)
+    assert "TST-BDE" not in {r["element"] for r in rows(client, "/api/readiness/elements")}
+
+
+def test_put_revises_an_element_and_as_of_before_it_shows_the_old_name(client: TestClient) -> None:
+    assert client.post("/api/standards/records", json=CATALOGUE).status_code == 201
+    first = client.post("/api/readiness/records", json=READINESS).json()["recorded_at"]
+    answer = client.put(
+        "/api/readiness/records", json={"elements": [{**READINESS["elements"][0], "name": "Renamed brigade"}]}
+    )
+    assert answer.status_code == 200, answer.text
+    now = {r["element"]: r["name"] for r in rows(client, "/api/readiness/elements")}
+    before = {r["element"]: r["name"] for r in rows(client, "/api/readiness/elements", as_of=first)}
+    assert (now["TST-BDE"], before["TST-BDE"]) == ("Renamed brigade", "Test brigade")
+
+
+def test_posted_objective_and_assessment_appear_on_the_scoreboard(client: TestClient) -> None:
+    answer = client.post("/api/pathway/records", json=SCENARIO)
+    assert answer.status_code == 201, answer.text
+    board = [r for r in rows(client, "/api/objectives") if r["objective"] == "test-aim"]
+    assert [r["label"] for r in board] == ["first view"]
+
+
+def test_a_bad_scenario_body_is_422_naming_the_field_and_writes_nothing(client: TestClient) -> None:
+    bad = copy.deepcopy(SCENARIO)
+    bad["assessments"][0]["status"] = "triumphant"
+    answer = client.post("/api/pathway/records", json=bad)
+    assert answer.status_code == 422, answer.text
+    problems = answer.json()["problems"]
+    assert "status" in fields_of(answer)
+    assert any(p["record"] == "assessments #1" for p in problems)
+    assert not [r for r in rows(client, "/api/objectives") if r["objective"] == "test-aim"]
+
+
+def test_put_revises_an_assessment_and_as_of_before_it_shows_the_old_label(client: TestClient) -> None:
+    first = client.post("/api/pathway/records", json=SCENARIO).json()["recorded_at"]
+    revised = copy.deepcopy(SCENARIO)
+    revised["assessments"][0]["label"] = "second view"
+    answer = client.put("/api/pathway/records", json=revised)
+    assert answer.status_code == 200, answer.text
+    now = [r["label"] for r in rows(client, "/api/objectives") if r["objective"] == "test-aim"]
+    before = [
+        r["label"] for r in rows(client, "/api/objectives", as_of=first) if r["objective"] == "test-aim"
+    ]
+    assert (now, before) == (["second view"], ["first view"])
