@@ -192,3 +192,20 @@ def test_put_revises_an_assessment_and_as_of_before_it_shows_the_old_label(clien
         r["label"] for r in rows(client, "/api/objectives", as_of=first) if r["objective"] == "test-aim"
     ]
     assert (now, before) == (["second view"], ["first view"])
+
+
+def test_an_elements_drill_down_shows_its_targets_latest_assessment_and_links(client: TestClient) -> None:
+    assert client.post("/api/standards/records", json=CATALOGUE).status_code == 201
+    assert client.post("/api/readiness/records", json=READINESS).status_code == 201
+    answer = client.get("/api/readiness/elements/TST-BDE")
+    assert answer.status_code == 200, answer.text
+    [target] = answer.json()["rows"]
+    observed = READINESS["assessments"][0]["observed"]
+    assert (target["standard"], target["requirement"], target["value"]) == ("STANAG 9999", "REQ-1", observed)
+    assert target["met"] is (observed >= READINESS["targets"][0]["level"])
+    assert "score" in answer.json()["notes"][0]
+    assert client.get("/api/readiness/elements/TST-BDE/findings").status_code == 200
+    assert client.get("/api/readiness/elements/TST-BDE/evaluations").status_code == 200
+    assert client.get("/api/readiness/elements/NO-SUCH").status_code == 404
+    page = client.get("/readiness/elements", headers={"accept": "text/html"}).text
+    assert 'href="/readiness/elements/TST-BDE"' in page

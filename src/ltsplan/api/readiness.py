@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Query
+import polars as pl
+from fastapi import Body, Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api import module_writes
 from ltsplan.api.deps import AsOf, DatabaseDep
 from ltsplan.api.module_writes import RecordsWritten
-from ltsplan.api.views import ListViews, panel
+from ltsplan.api.views import ListViews, link_column, panel
+from ltsplan.errors import NotFound
 from ltsplan.report import Report
 from ltsplan.services import readiness
+from ltsplan.services.readiness_data import load
 from ltsplan.web import charts
 
 views = ListViews("readiness")
@@ -32,7 +35,10 @@ def heatmap_chart(report: Report) -> dict[str, Any] | None:
     return charts.heatmap(report, x="standard", y="element", value="score")
 
 
-@views.list("/readiness/elements", title="Readiness by force element")
+element_links = link_column("element", "/readiness/elements/{}")
+
+
+@views.list("/readiness/elements", title="Readiness by force element", row_links=element_links)
 def elements(
     connection: Connection,
     moment: AsOf,
@@ -44,10 +50,75 @@ def elements(
     return readiness.rollup_report(connection, rule=rule, by=by, on=on, moment=moment)
 
 
-@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_chart)
+@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_chart, row_links=element_links)
 def heatmap(connection: Connection, moment: AsOf, rule: Rule = None, on: On = None) -> Report:
     """Score per force element × standard (long form: one row per cell)."""
     return readiness.heatmap_report(connection, rule=rule, on=on, moment=moment)
+
+
+Code = Annotated[str, Path(description="The force element's code.")]
+TARGET_COLUMNS = (
+    "designator",
+    "code",
+    "target_value",
+    "due",
+    "weight",
+    "mandatory",
+    "value",
+    "assessed_on",
+    "method",
+    "assessor",
+    "evidence",
+    "state",
+    "attainment",
+    "met",
+)
+
+
+@views.list("/readiness/elements/{code}", title="A force element: targets and latest assessments")
+def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None, on: On = None) -> Report:
+    """One force element: each of its own targets with the latest assessment on the date, whether it
+    is met, and (in the notes) the element's score under the rule, with links to its evaluations and
+    findings."""
+    data = load(connection, moment)
+    if code not in set(data.elements.get_column("code").to_list()):
+        raise NotFound(f"no force element '{code}'" + (f" as known on {moment:%Y-%m-%d}" if moment else ""))
+    day = readiness.valid_date(moment, on)
+    frame = data.latest_on(day).filter(pl.col("element_code") == code)
+    frame = frame.select([c for c in TARGET_COLUMNS if c in frame.columns])
+    frame = frame.rename(
+        {k: v for k, v in {"designator": "standard", "code": "requirement"}.items() if k in frame.columns}
+    )
+    rolled = readiness.rollup_report(connection, rule=rule, on=on, moment=moment)
+    mine = rolled.frame.filter(pl.col("element") == code).to_dicts()
+    notes = list(rolled.notes)
+    if mine:
+        row = mine[0]
+        notes.insert(
+            0,
+            f"{code} on {day}: score {row.get('score')} under the {rolled.params['rule']} rule, "
+            f"{row.get('met')} of {row.get('targets')} targets met (with those of elements below it); "
+            f"evaluations: /readiness/elements/{code}/evaluations; findings: /readiness/elements/{code}/findings",
+        )
+    return Report(
+        title=f"{code}: targets and latest assessments",
+        frame=frame,
+        notes=notes,
+        units={"attainment": "share"},
+        params={"element": code, "rule": rolled.params["rule"], "on": day, "as_of": moment},
+    )
+
+
+@views.list("/readiness/elements/{code}/evaluations", title="A force element's evaluations")
+def element_evaluations(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
+    """The gated evaluations of one force element, and whether each counts."""
+    return readiness.evaluations_report(connection, element=code, on=on, moment=moment)
+
+
+@views.list("/readiness/elements/{code}/findings", title="A force element's findings")
+def element_findings(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
+    """The findings on one force element with their corrective actions."""
+    return readiness.findings_report(connection, element=code, on=on, moment=moment)
 
 
 @views.list("/readiness/milestones", title="Milestones")
