@@ -209,3 +209,61 @@ def test_an_elements_drill_down_shows_its_targets_latest_assessment_and_links(cl
     assert client.get("/api/readiness/elements/NO-SUCH").status_code == 404
     page = client.get("/readiness/elements", headers={"accept": "text/html"}).text
     assert 'href="/readiness/elements/TST-BDE"' in page
+
+
+def test_an_objectives_assessments_and_statements_link_to_their_sources(client: TestClient) -> None:
+    document = copy.deepcopy(SCENARIO)
+    document["statements"] = [
+        {"actor": "RUS", "date": "2023-06-02", "quote": "a test quote", "sources": ["test-note"]}
+    ]
+    assert client.post("/api/pathway/records", json=document).status_code == 201
+    [source] = rows(client, "/api/sources", title="A test statement")
+    [assessed] = rows(client, "/api/objectives/test-aim")
+    [said] = [r for r in rows(client, "/api/objectives-statements") if r["quote"] == "a test quote"]
+    assert assessed["source_id"] == said["source_id"] == source["id"]
+    page = client.get("/objectives/test-aim", headers={"accept": "text/html"}).text
+    assert f'href="/sources/{source["id"]}"' in page
+
+
+def test_a_positions_row_links_to_its_source(client: TestClient) -> None:
+    document = {
+        "format": "ltsplan-scenario/1",
+        "sources": SCENARIO["sources"],
+        "bodies": [
+            {
+                "code": "TBODY",
+                "name": "Test council",
+                "rule": "consensus",
+                "silence": "no position",
+                "sources": ["test-note"],
+            }
+        ],
+        "memberships": [
+            {"body": "TBODY", "members": ["USA", "DEU"], "from": "1990-01-01", "sources": ["test-note"]}
+        ],
+        "decisions": [
+            {
+                "code": "test-decision",
+                "body": "TBODY",
+                "title": "A test decision",
+                "kind": "other",
+                "due": "2030-01-01",
+                "sources": ["test-note"],
+            }
+        ],
+        "positions": [
+            {
+                "decision": "test-decision",
+                "actor": "USA",
+                "stance": "support",
+                "date": "2023-06-01",
+                "sources": ["test-note"],
+            }
+        ],
+    }
+    answer = client.post("/api/pathway/records", json=document)
+    assert answer.status_code == 201, answer.text
+    [source] = rows(client, "/api/sources", title="A test statement")
+    listed = {r["actor"]: r for r in rows(client, "/api/pathway/decisions/test-decision/positions")}
+    assert listed["USA"]["source_id"] == source["id"]
+    assert listed["DEU"]["source_id"] is None  # no position stated, so no source

@@ -10,29 +10,50 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api.deps import AsOf
-from ltsplan.api.views import ListViews, link_column, panel
+from ltsplan.api.pathway import source_links, with_source_ids
+from ltsplan.api.views import LinkContext, ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import objectives
+from ltsplan.services.pathway_state import load_state
 
 views = ListViews("objectives")
 
 
 objective_links = link_column("objective", "/objectives/{}")
+cited = source_links("source")
 
 
-@views.list("/objectives", title="Objectives scoreboard", row_links=objective_links)
+def scoreboard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    return {**cited(row, context), **objective_links(row, context)}
+
+
+def assessment_sources(
+    connection: Connection, report: Report, moment: datetime | None, code: str | None
+) -> Report:
+    """Each assessment row linked to its first source (``source_id``)."""
+    state = load_state(connection, moment)
+    keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
+    records = [
+        (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
+        for a in state.assessments
+        if code is None or a.objective == code
+    ]
+    return with_source_ids(connection, report, "objective_assessment", keys, records, moment)
+
+
+@views.list("/objectives", title="Objectives scoreboard", row_links=scoreboard_links)
 def scoreboard(connection: Connection, moment: AsOf) -> Report:
     """Each party's stated objectives with every assessor's latest verdict, graded by source."""
-    return objectives.scoreboard(connection, moment)
+    return assessment_sources(connection, objectives.scoreboard(connection, moment), moment, None)
 
 
-@views.list("/objectives/{code}", title="An objective and its assessments")
+@views.list("/objectives/{code}", title="An objective and its assessments", row_links=cited)
 def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
     """One objective: who stated it, and each assessment over time with its evidence."""
-    return objectives.show(connection, code, moment)
+    return assessment_sources(connection, objectives.show(connection, code, moment), moment, code)
 
 
-@views.list("/objectives-statements", title="Statements")
+@views.list("/objectives-statements", title="Statements", row_links=cited)
 def statements(
     connection: Connection,
     moment: AsOf,
@@ -40,7 +61,9 @@ def statements(
     actor: Annotated[str | None, Query(description="Only this actor's statements.")] = None,
 ) -> Report:
     """Quotes attributed to actors, newest first."""
-    return objectives.statements(connection, moment, search=search, actor_code=actor)
+    report = objectives.statements(connection, moment, search=search, actor_code=actor)
+    said = [((s.actor, s.said, s.quote), s.id) for s in load_state(connection, moment).statements]
+    return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:

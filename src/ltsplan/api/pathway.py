@@ -3,23 +3,67 @@ overview's open-decisions panel."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
+import polars as pl
 from fastapi import Body, Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.api import module_writes
 from ltsplan.api.deps import AsOf, DatabaseDep
 from ltsplan.api.module_writes import RecordsWritten
-from ltsplan.api.views import ListViews, link_column, panel
+from ltsplan.api.views import LinkContext, ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import pathway
+from ltsplan.services.pathway_state import evidence_map, load_state
 
 views = ListViews("pathway")
 
 
 decision_links = link_column("decision", "/pathway/decisions/{}/positions")
+
+
+def with_source_ids(
+    connection: Connection,
+    report: Report,
+    kind: str,
+    keys: tuple[str, ...],
+    records: Iterable[tuple[tuple[Any, ...], str]],
+    moment: datetime | None,
+) -> Report:
+    """The report with a ``source_id`` column: the first source of each row's record, the record
+    found by the row's natural key (``keys``, matched against ``records``: key values → record id)."""
+    listed = list(records)
+    links = evidence_map(connection, kind, [rid for _, rid in listed], moment)
+    schema: dict[str, Any] = {k: report.frame.schema[k] for k in keys}
+    found = pl.DataFrame(
+        [(*key, (links.get(rid) or [{}])[0].get("id")) for key, rid in listed],
+        schema={**schema, "source_id": pl.Utf8},
+        orient="row",
+    ).unique(list(keys), keep="first")
+    frame = (
+        report.frame.with_row_index("_row")
+        .join(found, on=list(keys), how="left", nulls_equal=False)
+        .sort("_row")
+        .drop("_row")
+    )
+    return replace(report, frame=frame)
+
+
+def source_links(*columns: str) -> Any:
+    """Row links making each of ``columns`` (the cited sources) a link to the row's first source."""
+
+    def links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+        sid = row.get("source_id")
+        if not sid:
+            return {}
+        link = context.href(f"/sources/{sid}")
+        return {c: link for c in (*columns, "source_id")}
+
+    return links
 
 
 @views.list("/pathway/decisions", title="Decisions", row_links=decision_links)
@@ -28,10 +72,16 @@ def decisions(connection: Connection, moment: AsOf) -> Report:
     return pathway.decisions(connection, moment)
 
 
-@views.list("/pathway/decisions/{code}/positions", title="Positions on a decision")
+@views.list(
+    "/pathway/decisions/{code}/positions", title="Positions on a decision", row_links=source_links("sources")
+)
 def positions(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
-    """Each actor's position on one decision, with conditions, date and evidence."""
-    return pathway.positions(connection, code, moment)
+    """Each actor's position on one decision, with conditions, date and evidence (each row linked to
+    its first source: ``source_id``)."""
+    report = pathway.positions(connection, code, moment)
+    state = load_state(connection, moment)
+    mine = [((p.actor, p.stated), p.id) for p in state.positions if p.decision == code]
+    return with_source_ids(connection, report, "position", ("actor", "stated"), mine, moment)
 
 
 @views.list("/pathway/decisions/{code}/history", title="History of a decision")
