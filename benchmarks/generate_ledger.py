@@ -43,7 +43,29 @@ HOME_CURRENCY = {
     "ISL": "ISK",
     "NZL": "NZD",
 }
-EURO_DONORS = ["DEU", "FRA", "ITA", "ESP", "NLD", "BEL", "AUT", "FIN", "IRL", "PRT", "GRC", "SVK", "SVN", "EST", "LVA", "LTU", "LUX", "HRV", "CYP", "MLT", "BGR"]
+EURO_DONORS = [
+    "DEU",
+    "FRA",
+    "ITA",
+    "ESP",
+    "NLD",
+    "BEL",
+    "AUT",
+    "FIN",
+    "IRL",
+    "PRT",
+    "GRC",
+    "SVK",
+    "SVN",
+    "EST",
+    "LVA",
+    "LTU",
+    "LUX",
+    "HRV",
+    "CYP",
+    "MLT",
+    "BGR",
+]
 DONORS = [
     *HOME_CURRENCY,
     *EURO_DONORS,
