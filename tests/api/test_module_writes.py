@@ -8,6 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ltsplan.services.standards import write_records
+from ltsplan.standards.model import Requirement, Standard
+from ltsplan.store.db import Database
+from ltsplan.store.history import utcnow
+
 CATALOGUE: dict[str, Any] = {
     "standards": [{"designator": "STANAG 9999", "title": "Test standard", "domain": "land"}],
     "requirements": [
@@ -267,3 +272,26 @@ def test_a_positions_row_links_to_its_source(client: TestClient) -> None:
     listed = {r["actor"]: r for r in rows(client, "/api/pathway/decisions/test-decision/positions")}
     assert listed["USA"]["source_id"] == source["id"]
     assert listed["DEU"]["source_id"] is None  # no position stated, so no source
+
+
+def test_a_standards_requirements_link_to_their_recorded_sources(client: TestClient, db: Database) -> None:
+    made = client.post("/api/sources", json={"kind": "official document", "title": "Test publication"})
+    assert made.status_code == 201, made.text
+    source_id = made.json()["id"]
+    # The standards file formats carry no source; a source is recorded with the records themselves.
+    with db.transaction() as connection:
+        write_records(
+            connection,
+            standards=[Standard("STANAG 9997", "Sourced standard", "land", source_id=source_id)],
+            requirements=[
+                Requirement("STANAG 9997", "R-1", "cited", source_id=source_id),
+                Requirement("STANAG 9997", "R-2", "not cited"),
+            ],
+            recorded_at=utcnow(),
+        )
+    answer = client.get("/api/standards/STANAG 9997")
+    assert answer.status_code == 200, answer.text
+    assert {r["code"]: r["source_id"] for r in answer.json()["rows"]} == {"R-1": source_id, "R-2": None}
+    assert f"/sources/{source_id}" in answer.json()["notes"][-1]
+    page = client.get("/standards/STANAG 9997", headers={"accept": "text/html"}).text
+    assert f'href="/sources/{source_id}"' in page

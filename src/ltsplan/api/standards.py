@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import polars as pl
 from fastapi import Body, Path, Query
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ltsplan.api import module_writes
 from ltsplan.api.deps import AsOf, DatabaseDep
 from ltsplan.api.module_writes import RecordsWritten
-from ltsplan.api.views import ListViews, link_column, panel
+from ltsplan.api.views import LinkContext, ListViews, link_column, panel
 from ltsplan.report import Report
 from ltsplan.services import standards_reports
+from ltsplan.standards.model import standard_id
 from ltsplan.store.db import Database
+from ltsplan.store.history import live_at
+from ltsplan.store.standards_tables import requirement
+from ltsplan.store.standards_tables import standard as standard_table
 
 views = ListViews("standards")
 
@@ -33,12 +38,37 @@ def catalogue(
     return standards_reports.list_standards(database, domain=domain, moment=moment)
 
 
-@views.list("/standards/{designator}", title="A standard and its requirements")
+def requirement_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    return {"source_id": context.href(f"/sources/{row['source_id']}")} if row.get("source_id") else {}
+
+
+@views.list("/standards/{designator}", title="A standard and its requirements", row_links=requirement_links)
 def standard(
     connection: Connection, database: Database, moment: AsOf, designator: Annotated[str, Path()]
 ) -> Report:
-    """One standard: its requirements and how each is measured."""
-    return standards_reports.show_standard(database, designator, moment=moment)
+    """One standard: its requirements and how each is measured, each with its source (``source_id``,
+    when one is recorded); the standard's own source is in the notes."""
+    report = standards_reports.show_standard(database, designator, moment=moment)
+    sid = standard_id(designator)
+    cited = connection.execute(
+        select(requirement.c.code, requirement.c.source_id).where(
+            requirement.c.standard_id == sid, live_at(requirement, moment)
+        )
+    ).all()
+    own = connection.execute(
+        select(standard_table.c.source_id).where(standard_table.c.id == sid, live_at(standard_table, moment))
+    ).scalar()
+    found = pl.DataFrame(
+        [tuple(r) for r in cited],
+        schema={"code": report.frame.schema.get("code", pl.Utf8), "source_id": pl.Utf8},
+        orient="row",
+    )
+    frame = report.frame.with_row_index("_row").join(found, on="code", how="left").sort("_row").drop("_row")
+    notes = [
+        *report.notes,
+        f"source of the standard: /sources/{own}" if own else "no source recorded for the standard",
+    ]
+    return Report(report.title, frame, notes, report.units, report.sources, report.params)
 
 
 @views.list("/standards-coverage", title="Coverage of standards")
