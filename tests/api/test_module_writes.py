@@ -212,8 +212,15 @@ def test_an_elements_drill_down_shows_its_targets_latest_assessment_and_links(cl
     assert client.get("/api/readiness/elements/TST-BDE/findings").status_code == 200
     assert client.get("/api/readiness/elements/TST-BDE/evaluations").status_code == 200
     assert client.get("/api/readiness/elements/NO-SUCH").status_code == 404
-    page = client.get("/readiness/elements", headers={"accept": "text/html"}).text
-    assert 'href="/readiness/elements/TST-BDE"' in page
+    for listing in ("/readiness/elements", "/readiness/heatmap"):
+        page = client.get(listing, headers={"accept": "text/html"}).text
+        assert 'href="/readiness/elements/TST-BDE"' in page, listing
+    drill = client.get("/readiness/elements/TST-BDE", headers={"accept": "text/html"})
+    assert drill.status_code == 200
+    # one target, met: 1 of 1 and a full score under any rule
+    assert "1 of 1" in drill.text
+    assert 'id="element-score">100.0%' in drill.text
+    assert all(f'id="{t}-table"' in drill.text for t in ("targets", "evaluations", "findings"))
 
 
 def test_an_objectives_assessments_and_statements_link_to_their_sources(client: TestClient) -> None:

@@ -75,11 +75,11 @@ TARGET_COLUMNS = (
 )
 
 
-@views.list("/readiness/elements/{code}", title="A force element: targets and latest assessments")
-def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None, on: On = None) -> Report:
-    """One force element: each of its own targets with the latest assessment on the date, whether it
-    is met, and (in the notes) the element's score under the rule, with links to its evaluations and
-    findings."""
+def element_detail(
+    connection: Connection, code: str, rule: str | None, on: date | None, moment: datetime | None
+) -> tuple[Report, dict[str, Any]]:
+    """One element's own targets with their latest assessments on the date, and its row of the
+    roll-up (score under the rule, targets met, levels) — the drill-down's figures."""
     data = load(connection, moment)
     if code not in set(data.elements.get_column("code").to_list()):
         raise NotFound(f"no force element '{code}'" + (f" as known on {moment:%Y-%m-%d}" if moment else ""))
@@ -91,22 +91,31 @@ def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None,
     )
     rolled = readiness.rollup_report(connection, rule=rule, on=on, moment=moment)
     mine = rolled.frame.filter(pl.col("element") == code).to_dicts()
+    summary: dict[str, Any] = {**(mine[0] if mine else {}), "rule": rolled.params["rule"], "on": day}
     notes = list(rolled.notes)
     if mine:
-        row = mine[0]
         notes.insert(
             0,
-            f"{code} on {day}: score {row.get('score')} under the {rolled.params['rule']} rule, "
-            f"{row.get('met')} of {row.get('targets')} targets met (with those of elements below it); "
+            f"{code} on {day}: score {summary.get('score')} under the {summary['rule']} rule, "
+            f"{summary.get('met')} of {summary.get('targets')} targets met (with those of elements below it); "
             f"evaluations: /readiness/elements/{code}/evaluations; findings: /readiness/elements/{code}/findings",
         )
-    return Report(
+    report = Report(
         title=f"{code}: targets and latest assessments",
         frame=frame,
         notes=notes,
         units={"attainment": "share"},
-        params={"element": code, "rule": rolled.params["rule"], "on": day, "as_of": moment},
+        params={"element": code, "rule": summary["rule"], "on": day, "as_of": moment},
     )
+    return report, summary
+
+
+@views.list("/readiness/elements/{code}", title="A force element: targets and latest assessments")
+def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None, on: On = None) -> Report:
+    """One force element: each of its own targets with the latest assessment on the date, whether it
+    is met, and (in the notes) the element's score under the rule, with links to its evaluations and
+    findings."""
+    return element_detail(connection, code, rule, on, moment)[0]
 
 
 @views.list("/readiness/elements/{code}/evaluations", title="A force element's evaluations")

@@ -6,7 +6,7 @@ Every page carries the as-of date: the picker is a GET form, and every link keep
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -245,3 +245,46 @@ def _entry(request: Request, entry_id: str, moment: datetime | None) -> dict[str
 async def entry_page(request: Request, entry_id: Annotated[str, Path()], moment: AsOf) -> HTMLResponse:
     found = await run_in_threadpool(_entry, request, entry_id, moment)
     return _html(request, "entry.html", f"Ledger entry {entry_id[:12]}", entry=found)
+
+
+def _element(
+    request: Request, code: str, rule: str | None, on: date | None, moment: datetime | None
+) -> dict[str, Any]:
+    from ltsplan.api import readiness as readiness_api
+    from ltsplan.services import readiness
+
+    with request.app.state.database.reading() as connection:
+        targets, summary = readiness_api.element_detail(connection, code, rule, on, moment)
+        day = summary["on"]
+        evaluations = readiness.evaluations_report(connection, element=code, on=day, moment=moment)
+        findings = readiness.findings_report(connection, element=code, on=day, moment=moment)
+    return {
+        "code": code,
+        "summary": summary,
+        "targets": targets,
+        "evaluations": evaluations,
+        "findings": findings,
+    }
+
+
+@router.get("/readiness/elements/{code}", response_class=HTMLResponse)
+async def element_page(
+    request: Request,
+    code: Annotated[str, Path()],
+    moment: AsOf,
+    rule: str | None = None,
+    on: date | None = None,
+) -> HTMLResponse:
+    """One force element: its score under the rule, its targets with their latest assessments, its
+    evaluations and findings — the same functions as /api/readiness/elements/{code}/…"""
+    data = await run_in_threadpool(_element, request, code, rule, on, moment)
+    name = data["summary"].get("name") or code
+    return _html(
+        request,
+        "element.html",
+        f"{name} ({code})",
+        data=data,
+        targets=table_of(data["targets"]),
+        evaluations=table_of(data["evaluations"]),
+        findings=table_of(data["findings"]),
+    )
