@@ -342,6 +342,10 @@ def check_references(scenario: Scenario, known: Known, file: str | None) -> None
             f"unknown actor '{code}'; declare it under 'actors' (or use an ISO alpha-3 state code)",
         )
 
+    def defined(record_id: str, field_: str, code: str, known_codes: set[str], noun: str) -> None:
+        if code not in known_codes:
+            problem(record_id, field_, f"unknown {noun} '{code}'")
+
     for _kind, rid, key, _quote in s.evidence:
         if key not in sources:
             problem(rid, "sources", f"unknown source '{key}'; define it under 'sources'")
@@ -350,31 +354,24 @@ def check_references(scenario: Scenario, known: Known, file: str | None) -> None
             s.actors[b.code] = ("body", b.name)
             actors.add(b.code)
     for m in s.memberships:
-        if m.body not in bodies:
-            problem(m.id, "body", f"unknown body '{m.body}'")
+        defined(m.id, "body", m.body, bodies, "body")
         actor(m.id, "member", m.member)
     for d in s.decisions:
-        if d.body not in bodies:
-            problem(d.id, "body", f"unknown body '{d.body}'")
+        defined(d.id, "body", d.body, bodies, "body")
     for o in s.outcomes:
-        if o.decision not in decisions:
-            problem(o.id, "decision", f"unknown decision '{o.decision}'")
+        defined(o.id, "decision", o.decision, decisions, "decision")
     for p in s.positions:
-        if p.decision not in decisions:
-            problem(p.id, "decision", f"unknown decision '{p.decision}'")
+        defined(p.id, "decision", p.decision, decisions, "decision")
         actor(p.id, "actor", p.actor)
     for c in s.conditions:
-        if c.decision not in decisions:
-            problem(c.id, "decision", f"unknown decision '{c.decision}'")
+        defined(c.id, "decision", c.decision, decisions, "decision")
     for cs in s.condition_statuses:
-        if cs.condition not in conditions:
-            problem(cs.id, "condition", f"unknown condition '{cs.condition}'")
+        defined(cs.id, "condition", cs.condition, conditions, "condition")
     for ob in s.objectives:
         actor(ob.id, "party", ob.party)
         actor(ob.id, "stated_by", ob.stated_by)
     for a in s.assessments:
-        if a.objective not in objectives:
-            problem(a.id, "objective", f"unknown objective '{a.objective}'")
+        defined(a.id, "objective", a.objective, objectives, "objective")
         actor(a.id, "assessor", a.assessor)
     for st in s.statements:
         actor(st.id, "actor", st.actor)
