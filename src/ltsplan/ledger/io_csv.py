@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 import polars as pl
 
@@ -27,9 +25,9 @@ from ltsplan.ledger.native import (
     protect_expr,
 )
 from ltsplan.ledger.rules import LINE
+from ltsplan.prefetch import prefetched
 
 CHUNK_BYTES = 32 << 20  # about 150,000 ledger rows per block
-T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"
 
 
@@ -38,7 +36,7 @@ def read_csv(
 ) -> Iterator[LedgerBatch]:
     """Batches of the file's entries. The next block is read and checked on a second thread while
     the caller writes the previous one (at most two blocks wait in memory)."""
-    for batch, done in prefetched(_batches(path, chunk_bytes)):
+    for batch, done in prefetched(_batches(path, chunk_bytes), name="ltsplan-csv-reader"):
         yield batch
         if progress is not None and done:
             progress(done)
@@ -62,50 +60,6 @@ def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
                 yield batch, done if number == len(batches) - 1 else 0
         if problems:  # a header and no rows
             yield LedgerBatch(entries=conform(pl.DataFrame(), keep_meta=True), problems=problems), done
-
-
-_END = object()
-
-
-def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """``items`` produced on a worker thread, ``depth`` ahead of the consumer. An exception in the
-    worker is raised here; a consumer that stops early stops the worker."""
-    waiting: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        waiting.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            waiting.put(_END)
-        except BaseException as error:  # handed to the consumer, which raises it
-            waiting.put(error)
-
-    worker = threading.Thread(target=work, name="ltsplan-csv-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = waiting.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                waiting.get(timeout=0.1)
-            except queue.Empty:
-                continue
-        worker.join()
 
 
 def _header(header: bytes, file: str) -> list[str]:
