@@ -177,3 +177,26 @@ def test_a_source_described_differently_on_two_rows_is_a_problem(db: Database, t
         import_file(db, path)
     (problem,) = raised.value.problems
     assert problem.line == 3 and "differently from line 2" in problem.message
+
+
+def test_a_record_may_cite_a_source_an_earlier_import_stored(db: Database, tmp_path: Path) -> None:
+    first = write(tmp_path, HEADER, GOOD.format(ref="A", amount="100", description="fine"), name="first.csv")
+    import_file(db, first)
+    with db.reading() as connection:
+        stored = connection.execute(select(source.c.id)).scalar_one()
+    later = write(
+        tmp_path,
+        "dataset,reference,kind,stage,donor,category,event_date,amount,currency,source_id",
+        f"demo,B,commitment,committed,DEU,military,2023-06-02,5,EUR,{stored}",
+        "demo,C,commitment,committed,DEU,military,2023-06-03,5,EUR,fedcba9876543210fedcba9876543210",
+        f"demo,D,commitment,committed,DEU,military,2023-06-04,7,EUR,{stored}",
+        name="later.csv",
+    )
+    with pytest.raises(InvalidInput) as raised:
+        import_file(db, later)
+    assert [(p.line, p.field) for p in raised.value.problems] == [(3, "source_id")]
+    assert "'fedcba9876543210fedcba9876543210' is not known" in raised.value.problems[0].message
+    assert count(db) == 1
+
+    outcome = import_file(db, later, skip_invalid=True, report_dir=tmp_path)
+    assert outcome.summary.entries.inserted == 2 and count(db) == 3

@@ -32,9 +32,13 @@ def _problems(
     ]
 
 
-def entry_problems(frame: pl.DataFrame, *, file: str | None, known_sources: Iterable[str]) -> list[Problem]:
-    """Everything wrong with a frame of entries (ENTRY_SCHEMA plus ``_line``), every row checked."""
-    sources = sorted(set(known_sources))
+def entry_problems(
+    frame: pl.DataFrame, *, file: str | None, known_sources: Iterable[str] | None
+) -> list[Problem]:
+    """Everything wrong with a frame of entries (ENTRY_SCHEMA plus ``_line``), every row checked.
+
+    With ``known_sources`` None the sources cited are not checked against what is known (a
+    reader's thread has no database; see ``unknown_source_problems``)."""
     subtype_ok = pl.lit(False)
     for category, subtypes in CATEGORIES.items():
         subtype_ok = subtype_ok | ((pl.col("category") == category) & pl.col("subtype").is_in(subtypes))
@@ -109,18 +113,40 @@ def entry_problems(frame: pl.DataFrame, *, file: str | None, known_sources: Iter
             "source_id",
             "every ledger record needs a source: give source_id (or the source columns)",
         ),
-        (
-            pl.col("source_id").is_not_null() & pl.col("source_id").is_in(sources).not_(),
-            "source_id",
-            pl.format("source '{}' is not known; import or define it first", pl.col("source_id")),
-        ),
     ]
+    if known_sources is not None:
+        checks.append(_unknown_source_check(known_sources))
+    # Every check in one pass over the frame; only a check that fails somewhere lists its rows.
+    failed = frame.select(
+        failing.fill_null(False).any().alias(str(n)) for n, (failing, _, _) in enumerate(checks)
+    )
     found: list[Problem] = []
-    for failing, field, message in checks:
-        found.extend(_problems(frame, failing.fill_null(False), field, message, file))
+    for (failing, field, message), any_row in zip(checks, failed.row(0), strict=True):
+        if any_row:
+            found.extend(_problems(frame, failing.fill_null(False), field, message, file))
     found.extend(_donor_problems(frame, file))
     found.sort(key=lambda p: (p.line or 0, p.field or ""))
     return found
+
+
+def unknown_source_problems(
+    frame: pl.DataFrame, *, file: str | None, unknown: Iterable[str]
+) -> list[Problem]:
+    """The rows citing one of the ``unknown`` sources (known neither to their batch nor stored)."""
+    return _problems(
+        frame, pl.col("source_id").is_in(sorted(set(unknown))), "source_id", _UNKNOWN_SOURCE, file
+    )
+
+
+def _unknown_source_check(known_sources: Iterable[str]) -> tuple[pl.Expr, str, pl.Expr]:
+    return (
+        pl.col("source_id").is_not_null() & pl.col("source_id").is_in(sorted(set(known_sources))).not_(),
+        "source_id",
+        _UNKNOWN_SOURCE,
+    )
+
+
+_UNKNOWN_SOURCE = pl.format("source '{}' is not known; import or define it first", pl.col("source_id"))
 
 
 def _donor_problems(frame: pl.DataFrame, file: str | None) -> list[Problem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import importlib
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from sqlalchemy import insert
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
-from ltsplan.services.ledger import WriteSummary, validate, write_batch
+from ltsplan.prefetch import prefetched
+from ltsplan.services.ledger import WriteSummary, prepare, validate, write_batch
 from ltsplan.store.db import Database, streaming_cache
 from ltsplan.store.history import WriteResult, utcnow
 from ltsplan.store.tables import import_run
@@ -104,17 +106,19 @@ def import_file(
     problems: list[Problem] = []
     summary = WriteSummary(WriteResult(), WriteResult(), [], [])
     datasets: set[str] = set()
-    with database.transaction() as connection, streaming_cache(connection):
-        for batch in reader_for(chosen)(path, progress=progress):
-            if "dataset" in batch.entries.columns:
-                datasets.update(batch.entries.get_column("dataset").drop_nulls().unique().to_list())
+    read = reader_for(chosen)(path, progress=progress)
+    # The next batch is read and checked on a second thread while this one is written.
+    prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
+    with closing(prepared), database.transaction() as connection, streaming_cache(connection):
+        for batch in prepared:
+            entries = batch.entries
+            if "dataset" in entries.columns:
+                datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
             if problems and not skip_invalid:
                 problems.extend(validate(connection, batch, file=str(path)))
                 continue
             try:
-                part = write_batch(
-                    connection, batch, recorded_at=moment, file=str(path), skip_invalid=skip_invalid
-                )
+                part = write_batch(connection, batch, recorded_at=moment, skip_invalid=skip_invalid)
             except InvalidInput as invalid:
                 problems.extend(invalid.problems)
                 continue

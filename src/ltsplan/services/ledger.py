@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger.model import LedgerBatch, conform, with_versions
 from ltsplan.ledger.money import RateTable, ecb_rates
-from ltsplan.ledger.rules import LINE, RECORD, entry_problems, is_state
+from ltsplan.ledger.rules import LINE, RECORD, entry_problems, is_state, unknown_source_problems
 from ltsplan.services.provenance import (
     actor_record,
     known_actor_codes,
@@ -57,20 +57,52 @@ class WriteSummary:
     notes: list[str]
 
 
-def validate(connection: Connection, batch: LedgerBatch, *, file: str | None) -> list[Problem]:
-    problems = list(batch.problems)
-    problems.extend(source_problems(batch.sources, file))
+@dataclass
+class PreparedBatch:
+    """A batch checked and shaped for writing without the database: an import prepares the next
+    batch on its reader's thread while the previous one is written (services/imports.py)."""
+
+    batch: LedgerBatch
+    file: str | None
+    entries: pl.DataFrame  # ENTRY_SCHEMA plus the reader's meta columns
+    problems: list[Problem]  # all that can be found without the database
+    cited: list[str]  # source ids the entries cite but the batch does not describe
+    stored: pl.DataFrame | None  # the entries as stored (money normalised, versions); None if invalid
+    plans: pl.DataFrame | None  # the plans as stored; None if invalid or none
+
+
+def prepare(batch: LedgerBatch, *, file: str | None = None) -> PreparedBatch:
+    """Check a batch and compute what will be stored, touching no database (so any thread may)."""
+    problems = [*batch.problems, *source_problems(batch.sources, file)]
     entries = conform(batch.entries, keep_meta=True)
+    cited: list[str] = []
     if entries.height:
-        cited = entries.get_column("source_id").drop_nulls().unique().to_list()
-        known = {s.id for s in batch.sources} | known_source_ids(connection, cited)
-        problems.extend(entry_problems(entries, file=file, known_sources=known))
-    return problems
+        problems.extend(entry_problems(entries, file=file, known_sources=None))
+        described = {s.id for s in batch.sources}
+        cited = sorted(set(entries.get_column("source_id").drop_nulls().unique().to_list()) - described)
+    stored = plans = None
+    if not problems:
+        stored = stored_entries(entries)
+        if batch.plans is not None and batch.plans.height:
+            plans = stored_plans(batch.plans)
+    return PreparedBatch(batch, file, entries, problems, cited, stored, plans)
+
+
+def validate(
+    connection: Connection, batch: LedgerBatch | PreparedBatch, *, file: str | None
+) -> list[Problem]:
+    """Every problem of a batch, including citations of sources neither it nor the database has."""
+    prepared = batch if isinstance(batch, PreparedBatch) else prepare(batch, file=file)
+    unknown = set(prepared.cited) - known_source_ids(connection, prepared.cited) if prepared.cited else set()
+    if not unknown:
+        return prepared.problems
+    cited = unknown_source_problems(prepared.entries, file=prepared.file, unknown=unknown)
+    return sorted([*prepared.problems, *cited], key=lambda p: (p.line or 0, p.field or ""))
 
 
 def write_batch(
     connection: Connection,
-    batch: LedgerBatch,
+    batch: LedgerBatch | PreparedBatch,
     *,
     recorded_at: datetime,
     file: str | None = None,
@@ -78,8 +110,10 @@ def write_batch(
 ) -> WriteSummary:
     """Validate the whole batch, then write it; with ``skip_invalid`` bad rows are left out and
     listed, otherwise any problem stops the write and every problem is reported."""
-    problems = validate(connection, batch, file=file)
-    entries = conform(batch.entries, keep_meta=True)
+    prepared = batch if isinstance(batch, PreparedBatch) else prepare(batch, file=file)
+    batch = prepared.batch
+    problems = validate(connection, prepared, file=prepared.file)
+    entries, stored, plans = prepared.entries, prepared.stored, prepared.plans
     skipped: list[Problem] = []
     if problems:
         row_level = [p for p in problems if p.line is not None]
@@ -88,13 +122,16 @@ def write_batch(
         bad_lines = {p.line for p in row_level}
         entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
         skipped = row_level
+        stored = stored_entries(entries)
+        if batch.plans is not None and batch.plans.height:
+            plans = stored_plans(batch.plans)
     store_sources(connection, batch.sources, recorded_at=recorded_at)
     store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
-    entry_result = store_entries(connection, entries, recorded_at=recorded_at)
+    entry_result = store_entries(connection, entries, recorded_at=recorded_at, stored=stored)
     plan_result = WriteResult()
-    if batch.plans is not None and batch.plans.height:
-        plan_result = store_plans(connection, batch.plans, recorded_at=recorded_at)
+    if plans is not None:
+        plan_result = write_versions(connection, ledger_plan, plans, recorded_at=recorded_at)
     return WriteSummary(entry_result, plan_result, skipped, list(batch.notes))
 
 
@@ -118,13 +155,26 @@ def _actors_for(connection: Connection, entries: pl.DataFrame, batch: LedgerBatc
     return records
 
 
-def store_entries(connection: Connection, entries: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
-    """Normalise money, write versions, and move the maintained totals by what changed."""
-    if entries.is_empty():
-        return WriteResult()
+def stored_entries(entries: pl.DataFrame) -> pl.DataFrame:
+    """Entries as stored: money normalised, a version per row, their own record time if given."""
     frame = with_versions(rates().normalise(conform(entries)))
     if "recorded_at" in entries.columns:
         frame = frame.with_columns(entries.get_column("recorded_at").cast(pl.Datetime("us")))
+    return frame
+
+
+def store_entries(
+    connection: Connection,
+    entries: pl.DataFrame,
+    *,
+    recorded_at: datetime,
+    stored: pl.DataFrame | None = None,
+) -> WriteResult:
+    """Write versions (``stored``: the entries' stored form, when already computed) and move the
+    maintained totals by what changed."""
+    if entries.is_empty():
+        return WriteResult()
+    frame = stored if stored is not None else stored_entries(entries)
     result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
     if result.new_rows.height:
         _add_deltas(connection, _deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
@@ -222,9 +272,9 @@ PLAN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def store_plans(connection: Connection, plans: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
-    """Budgets and planned disbursements. Their ids are keyed by activity, kind and period, so a
-    revised budget for a period replaces the original instead of adding to it."""
+def stored_plans(plans: pl.DataFrame) -> pl.DataFrame:
+    """Budgets and planned disbursements as stored. Their ids are keyed by activity, kind and
+    period, so a revised budget for a period replaces the original instead of adding to it."""
     from ltsplan.store.ids import version_expr
 
     frame = plans.select(
@@ -234,19 +284,19 @@ def store_plans(connection: Connection, plans: pl.DataFrame, *, recorded_at: dat
         ]
     )
     frame = rates().normalise(frame)
-    frame = frame.with_columns(version_expr([c for c in PLAN_SCHEMA if c != "id"]).alias("version"))
-    return write_versions(connection, ledger_plan, frame, recorded_at=recorded_at)
+    return frame.with_columns(version_expr([c for c in PLAN_SCHEMA if c != "id"]).alias("version"))
 
 
 __all__ = [
     "LINE",
     "RECORD",
     "LedgerBatch",
+    "PreparedBatch",
     "WriteSummary",
+    "prepare",
     "rates",
     "retract_entries",
     "store_entries",
-    "store_plans",
     "validate",
     "write_batch",
 ]
