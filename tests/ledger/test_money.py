@@ -70,3 +70,17 @@ def test_many_rows_are_converted_column_wise_each_at_its_own_date() -> None:
     expected = [in_currency(1e6, c, d) for c, d in zip(currencies, days, strict=True)]
     assert got[3] is None and expected[3] is None
     assert got[:3] == pytest.approx(expected[:3], rel=1e-12)
+
+
+def test_the_rate_table_holds_every_quote_of_the_shipped_ecb_history() -> None:
+    # The table is read from the package's ECB file directly; the package's own loader is the
+    # reference for what the file says (every currency, every day it was quoted).
+    for code, by_day in ECB._rates.items():
+        quoted = sorted((d, r) for d, r in by_day.items() if r is not None and r == r)
+        if code == "EUR" or not quoted:
+            continue
+        days = [(d - date(1970, 1, 1)).days for d, _ in quoted]
+        assert RATES.days[code].tolist() == days, code
+        assert RATES.rates[code].tolist() == [r for _, r in quoted], code
+    assert set(RATES.days) == {c for c, by_day in ECB._rates.items() if c != "EUR" and by_day}
+    assert (RATES.first_day, RATES.last_day) == ECB.bounds["USD"]

