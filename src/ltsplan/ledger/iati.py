@@ -29,6 +29,7 @@ from ltsplan.ledger.iati_activity import Activity, read_activity
 from ltsplan.ledger.iati_codes import FLOWS, SUPPORTED_VERSIONS, codelist, transaction_type_name
 from ltsplan.ledger.iati_frames import Placed, Tally, activity_rows, plans, transactions
 from ltsplan.ledger.model import LedgerBatch
+from ltsplan.prefetch import prefetched
 from ltsplan.provenance.model import Source
 
 BATCH_ACTIVITIES = 2_000
@@ -38,6 +39,8 @@ DONOR_LIMIT = 64  # ledger_entry.donor / recipient
 DATASET_LIMIT = 80  # ledger_entry.dataset
 # Bits of an activity's "what it reports" mask: transaction types 1–13, budgets, planned disbursements.
 PLAN_BITS = {"budget": 14, "planned-disbursement": 15}
+MASK_BITS = 16
+MASK = (1 << MASK_BITS) - 1
 
 _PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 
@@ -46,7 +49,7 @@ def read_iati(path: Path, *, progress: Callable[[int], None] | None = None) -> I
     """Stream an IATI activity file as ledger batches of a few thousand activities each."""
     refuse_doctype(path)
     with path.open("rb") as handle:
-        yield from _Reading(path, handle, progress).batches()
+        yield from prefetched(_Reading(path, handle, progress).batches(), name="ltsplan-iati-reader")
 
 
 def refuse_doctype(path: Path) -> None:
@@ -105,8 +108,9 @@ class _Reading:
         self.file = str(path)
         self.source = _Counting(handle, progress)
         self.tally = Tally()
-        self.seen: dict[str, int] = {}  # iati-identifier → line of its first appearance
-        self.masks: dict[str, int] = {}  # iati-identifier → what it reports (bits)
+        # iati-identifier → (line of its first appearance) << MASK_BITS | what it reports (bits):
+        # one dict entry per activity, the reader's only state that grows with the file.
+        self.seen: dict[str, int] = {}
         self.claimed: dict[str, int] = {}  # parent identifier → what its children report
         self.held: list[Activity] = []  # parents naming their children: decided at the end
         self.held_ids: set[str] = set()
@@ -218,13 +222,13 @@ class _Reading:
                 found.append(
                     self._problem(
                         activity,
-                        f"the activity appears twice in the file (first at line {first}); "
+                        f"the activity appears twice in the file (first at line {first >> MASK_BITS}); "
                         "a file reports each activity once",
                         "iati-identifier",
                     )
                 )
             else:
-                self.seen[identifier] = activity.line
+                self.seen[identifier] = activity.line << MASK_BITS
         if found:
             # Its transactions and plans are still checked, so that every problem is listed,
             # but nothing of it is written.
@@ -232,7 +236,7 @@ class _Reading:
             return Placed(activity, self.seq, "", "", invalid=True)
         mask = _mask(activity)
         if mask:
-            self.masks[identifier] = mask
+            self.seen[identifier] |= mask
         for parent in activity.parents:
             self.claimed[parent] = self.claimed.get(parent, 0) | mask
             if parent in self.seen and parent not in self.held_ids and parent != identifier:
@@ -258,7 +262,7 @@ class _Reading:
         for activity in self.held:
             covered = self.claimed.get(activity.identifier, 0)
             for child in activity.children:
-                covered |= self.masks.get(child, 0)
+                covered |= self.seen.get(child, 0) & MASK
             self.seq += 1
             placed.append(self._placed(activity, covered))
         self.late_parents -= self.held_ids
