@@ -98,3 +98,22 @@ def test_export_to_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert ".csv, .xlsx or .json" in result.stderr
     assert not (tmp_path / "ledger.txt").exists()
+
+
+def test_replace_withdraws_what_a_revised_file_dropped(database_url: str, tmp_path: Path) -> None:
+    header = "dataset,reference,kind,stage,donor,category,event_date,amount,currency,source_title,source_kind"
+    line = "tracker,{ref},commitment,committed,DEU,military,2023-06-01,5,EUR,Aid list,official document"
+    first = tmp_path / "r1.csv"
+    first.write_text("\n".join([header, line.format(ref="A"), line.format(ref="B")]) + "\n", encoding="utf-8")
+    revised = tmp_path / "r2.csv"
+    revised.write_text("\n".join([header, line.format(ref="A")]) + "\n", encoding="utf-8")
+    assert ltsplan("import", str(first), "--db", database_url).returncode == 0
+
+    kept = ltsplan("import", str(revised), "--db", database_url)
+    assert kept.returncode == 0 and "withdrawn" not in kept.stdout
+    replaced = ltsplan("import", str(revised), "--replace", "--db", database_url)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "withdrawn, no longer in the file: 1 ledger entries" in replaced.stdout
+
+    refused = ltsplan("import", str(revised), "--replace", "--skip-invalid", "--db", database_url)
+    assert refused.returncode == 1 and "do not go together" in refused.stderr

@@ -272,3 +272,33 @@ def _copy(tmp_path: Path, *, release: str = "29", date_: str = "2026-08-04") -> 
     )
     assert date.fromisoformat(date_)
     return folder
+
+
+def test_with_replace_a_later_release_withdraws_the_figures_it_no_longer_reports(
+    db: Database, imported: str, tmp_path: Path
+) -> None:
+    later = _copy(tmp_path, release="30", date_="2026-11-03")
+    lines = later.joinpath("data_explorer.csv").read_text(encoding="utf-8").splitlines()
+    dropped = [line for line in lines if line.startswith('"Germany","DEU",2023,5,')]
+    assert dropped
+    later.joinpath("data_explorer.csv").write_text(
+        "\n".join(line for line in lines if line not in dropped) + "\n", encoding="utf-8"
+    )
+    before = totals(imported, "--by", "donor", "--donor", "DEU")[0]["allocated"]
+    with db.reading() as connection:
+        may = connection.execute(
+            select(func.count()).where(
+                ledger_entry.c.retracted_at.is_(None),
+                ledger_entry.c.donor == "DEU",
+                ledger_entry.c.event_date == date(2023, 5, 1),
+            )
+        ).scalar_one()
+    assert may > 0
+
+    outcome = import_file(db, later / "data_explorer.csv", recorded_at=datetime(2026, 11, 3), replace=True)
+    assert outcome.summary.entries.retracted == may
+    assert {r["dataset"] for r in totals(imported, "--by", "dataset")} == {"kiel-ust-r30"}
+    assert totals(imported, "--by", "donor", "--donor", "DEU")[0]["allocated"] < before
+    assert (
+        totals(imported, "--by", "donor", "--donor", "DEU", "--as-of", "2026-08-04")[0]["allocated"] == before
+    )

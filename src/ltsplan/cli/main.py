@@ -60,19 +60,30 @@ def import_command(
             "--skip-invalid", help="Import the valid records and write a report naming each skipped one."
         ),
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="The file is the whole of its datasets: withdraw their records it no longer has "
+            "(as of now; their history stays).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a ledger file (IATI 2.03 XML, a Kiel tracker CSV, or ltsplan's CSV/XLSX/JSON).
 
     One transaction: a file with any invalid record writes nothing and lists every problem,
-    unless --skip-invalid. Re-importing the same file changes nothing.
+    unless --skip-invalid. Re-importing the same file changes nothing. A revised release adds and
+    revises records; with --replace it also withdraws the records of its datasets it dropped.
 
     Example: ltsplan import examples/ledger.csv
     """
     store = database(db)
     progress = DelayedProgress(f"importing {path.name}", path.stat().st_size if path.exists() else None)
     try:
-        outcome = import_file(store, path, fmt=fmt, skip_invalid=skip_invalid, progress=progress)
+        outcome = import_file(
+            store, path, fmt=fmt, skip_invalid=skip_invalid, progress=progress, replace=replace
+        )
     finally:
         progress.close()
     summary = outcome.summary
@@ -82,6 +93,11 @@ def import_command(
         f"{path}: {outcome.format} — {e.inserted} new, {e.revised} revised, {e.unchanged} unchanged "
         f"ledger entries; {p.inserted + p.revised} budgets or planned disbursements written"
     )
+    if replace:
+        console.print(
+            f"withdrawn, no longer in the file: {e.retracted} ledger entries, "
+            f"{p.retracted} budgets or planned disbursements"
+        )
     for note in summary.notes:
         console.print(f"[dim]note:[/dim] {note}")
     if outcome.report_path:

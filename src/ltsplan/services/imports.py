@@ -15,12 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+import polars as pl
 from sqlalchemy import insert
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.prefetch import prefetched
-from ltsplan.services.ledger import WriteSummary, prepare, validate, write_batch
+from ltsplan.services.ledger import WriteSummary, prepare, validate, withdraw_absent, write_batch
 from ltsplan.store.db import Database, streaming_cache
 from ltsplan.store.history import WriteResult, utcnow
 from ltsplan.store.tables import import_run
@@ -89,14 +90,22 @@ def import_file(
     recorded_at: datetime | None = None,
     progress: Progress | None = None,
     report_dir: Path | None = None,
+    replace: bool = False,
 ) -> ImportOutcome:
     """Read, validate and write a file in one transaction.
 
     Batches are written as they arrive; once any batch has a problem, later batches are still read
     and checked (so that every problem is listed) but not written, and the transaction is rolled
     back at the end: an invalid file writes nothing. With ``skip_invalid`` the invalid records are
-    left out, named in a report, and the rest is written.
+    left out, named in a report, and the rest is written. With ``replace`` the file is the whole
+    of the datasets it names: their live entries and plans it no longer has are withdrawn as of
+    this import (a revised release drops a record; its history stays).
     """
+    if replace and skip_invalid:
+        raise LtsplanError(
+            "--replace and --skip-invalid do not go together: a skipped record would be withdrawn; "
+            "correct the file, or import it without --replace"
+        )
     if not path.exists():
         raise LtsplanError(f"{path}: no such file")
     if not path.is_file():
@@ -106,6 +115,7 @@ def import_file(
     problems: list[Problem] = []
     summary = WriteSummary(WriteResult(), WriteResult(), [], [])
     datasets: set[str] = set()
+    present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     read = reader_for(chosen)(path, progress=progress)
     # The next batch is read and checked on a second thread while this one is written.
     prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
@@ -122,12 +132,21 @@ def import_file(
             except InvalidInput as invalid:
                 problems.extend(invalid.problems)
                 continue
+            if replace:
+                present["ledger_entry"].append(_ids(batch.stored))
+                present["ledger_plan"].append(_ids(batch.plans))
+                if batch.plans is not None:
+                    datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
             summary.entries += part.entries
             summary.plans += part.plans
             summary.skipped.extend(part.skipped)
             summary.notes.extend(n for n in part.notes if n not in summary.notes)
         if problems:
             raise InvalidInput(problems, f"{path}: {len(problems)} problem(s); nothing was written")
+        if replace:
+            summary.entries.retracted, summary.plans.retracted = withdraw_absent(
+                connection, datasets, present, at=moment
+            )
         report_path = None
         if summary.skipped:
             report_path = write_skip_report(path, summary.skipped, report_dir)
@@ -142,9 +161,14 @@ def import_file(
                 unchanged=summary.entries.unchanged + summary.plans.unchanged,
                 skipped=len(summary.skipped),
                 report=str(report_path) if report_path else None,
+                withdrawn=summary.entries.retracted + summary.plans.retracted,
             )
         )
     return ImportOutcome(path, chosen, summary, report_path)
+
+
+def _ids(frame: pl.DataFrame | None) -> pl.Series:
+    return frame.get_column("id") if frame is not None else pl.Series("id", [], dtype=pl.Utf8)
 
 
 def write_skip_report(path: Path, skipped: list[Problem], report_dir: Path | None) -> Path:

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger.model import LedgerBatch, conform, with_versions
@@ -198,6 +198,39 @@ def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> 
     return gone.height
 
 
+def withdraw_absent(
+    connection: Connection, datasets: set[str], present: dict[str, list[pl.Series]], *, at: datetime
+) -> tuple[int, int]:
+    """Withdraw, as of ``at``, the live entries and plans of ``datasets`` whose ids are not among
+    those ``present`` (by table name): an import that replaces its datasets no longer has them.
+    The datasets of the versions the import itself revised count too: a Kiel release names its
+    records ``kiel-ust-r30`` where the one before said ``-r29``, and what it no longer reports is
+    still tagged ``-r29``. Their history stays; the totals lose them from ``at`` on. Returns
+    (entries, plans) withdrawn."""
+    withdrawn = []
+    for table in (ledger_entry, ledger_plan):
+        revised = connection.execute(select(table.c.dataset).where(table.c.retracted_at == at).distinct())
+        replaced = datasets | set(revised.scalars())
+        if not replaced:
+            withdrawn.append(0)
+            continue
+        live = connection.execute(
+            select(table.c.id).where(
+                table.c.retracted_at.is_(None),
+                table.c.recorded_at <= at,
+                table.c.dataset.in_(sorted(replaced)),
+            )
+        ).scalars()
+        stored = pl.Series("id", list(live), dtype=pl.Utf8)
+        kept = pl.concat(present.get(table.name) or [pl.Series("id", [], dtype=pl.Utf8)])
+        absent = stored.filter(stored.is_in(kept.implode()).not_()).to_list()
+        if table is ledger_entry:
+            withdrawn.append(retract_entries(connection, absent, at=at))
+        else:
+            withdrawn.append(retract(connection, table, absent, at=at).height)
+    return withdrawn[0], withdrawn[1]
+
+
 DELTA_KEYS = ["at", *DELTA_DIMENSIONS]
 DELTA_SUMS = ["entries", "eur", "usd", "eur_missing", "usd_missing"]
 
@@ -298,5 +331,6 @@ __all__ = [
     "retract_entries",
     "store_entries",
     "validate",
+    "withdraw_absent",
     "write_batch",
 ]

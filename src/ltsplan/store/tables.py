@@ -139,4 +139,5 @@ import_run = Table(
     Column("unchanged", Integer, nullable=False),
     Column("skipped", Integer, nullable=False),
     Column("report", Text),
+    Column("withdrawn", Integer, nullable=False, server_default="0"),  # by --replace
 )
