@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from ltsplan.store.ids import record_id, version_hash
@@ -49,7 +50,7 @@ class Source:
     credibility: int = 6
     note: str | None = None
 
-    @property
+    @cached_property  # a frozen record: computed once (an IATI file asks for it per activity)
     def id(self) -> str:
         """Same title, publisher, url and date: same source, however often it is imported."""
         return record_id("source", self.title, self.publisher, self.url, self.published)
