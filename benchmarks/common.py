@@ -37,7 +37,13 @@ def best_of(repeats: int, work: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    """This process's peak resident memory so far, in MB of 10^6 bytes (the unit the issues name;
+    Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def peak_rss_mib() -> float:
+    """The same in MiB (2^20 bytes), as ``ps`` and ``top`` show it."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -5,9 +5,10 @@ quick run. The file is written by ``generate_iati.py`` into ``benchmarks/data/``
 and reused when present. Baseline, measured in the same run on the same file: lxml ``iterparse``
 of every activity, freed as it goes, storing nothing (``parse_only_mb_per_s``).
 
-Figures: ``mb_per_s`` (file MiB ÷ seconds of ``import_file`` into a fresh SQLite file: parse, map,
-validate, normalise money, write versions, sources, actors, plans and totals, in one transaction),
-``peak_mb`` (the process's peak resident memory), ``parse_only_mb_per_s`` and their ratio.
+Figures: ``mb_per_s`` (the file's MB, 10^6 bytes, ÷ seconds of ``import_file`` into a fresh SQLite
+file: parse, map, validate, normalise money, write versions, sources, actors, plans and totals, in
+one transaction), ``peak_mb`` (the process's peak resident memory, MB), the same two in MiB
+(``mib_per_s``, ``peak_mib``), ``parse_only_mb_per_s`` and their ratio.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree
 
-from benchmarks.common import DATA, peak_rss_mb, write_result
+from benchmarks.common import DATA, peak_rss_mb, peak_rss_mib, write_result
 from benchmarks.generate_iati import generate
 
 
@@ -69,17 +70,20 @@ def main(argv: list[str] | None = None) -> int:
     outcome = import_file(database, path)
     seconds = time.perf_counter() - start
     database.dispose()
-    peak = peak_rss_mb()
+    peak, peak_mib = peak_rss_mb(), peak_rss_mib()
 
-    mb_per_s = size_mb / seconds
-    parse_mb_per_s = size_mb / parse_seconds
+    size_bytes = path.stat().st_size
+    mb_per_s = size_bytes / 1e6 / seconds  # MB of 10^6 bytes, the issue's unit; MiB/s beside it
+    parse_mb_per_s = size_bytes / 1e6 / parse_seconds
     summary = outcome.summary
     write_result(
         "iati_import",
         {
-            "mb_per_s": (mb_per_s, "MiB/s"),
-            "peak_mb": (peak, "MiB"),
-            "parse_only_mb_per_s": (parse_mb_per_s, "MiB/s"),
+            "mb_per_s": (mb_per_s, "MB/s"),
+            "peak_mb": (peak, "MB"),
+            "mib_per_s": (size_mb / seconds, "MiB/s"),
+            "peak_mib": (peak_mib, "MiB"),
+            "parse_only_mb_per_s": (parse_mb_per_s, "MB/s"),
             "ratio_to_parse_only": (mb_per_s / parse_mb_per_s, "x"),
             "seconds": (seconds, "s"),
         },
