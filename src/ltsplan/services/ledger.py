@@ -82,9 +82,7 @@ def prepare(batch: LedgerBatch, *, file: str | None = None) -> PreparedBatch:
         cited = sorted(set(entries.get_column("source_id").drop_nulls().unique().to_list()) - described)
     stored = plans = None
     if not problems:
-        stored = stored_entries(entries)
-        if batch.plans is not None and batch.plans.height:
-            plans = stored_plans(batch.plans)
+        stored, plans = stored_entries(entries), stored_plans(batch.plans)
     return PreparedBatch(batch, file, entries, problems, cited, stored, plans)
 
 
@@ -122,13 +120,12 @@ def write_batch(
         bad_lines = {p.line for p in row_level}
         entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
         skipped = row_level
-        stored = stored_entries(entries)
-        if batch.plans is not None and batch.plans.height:
-            plans = stored_plans(batch.plans)
+        stored, plans = stored_entries(entries), stored_plans(batch.plans)
+    assert stored is not None  # prepared unless the batch had problems, and then made just above
     store_sources(connection, batch.sources, recorded_at=recorded_at)
     store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
-    entry_result = store_entries(connection, entries, recorded_at=recorded_at, stored=stored)
+    entry_result = store_entries(connection, stored, recorded_at=recorded_at)
     plan_result = WriteResult()
     if plans is not None:
         plan_result = write_versions(connection, ledger_plan, plans, recorded_at=recorded_at)
@@ -163,18 +160,11 @@ def stored_entries(entries: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def store_entries(
-    connection: Connection,
-    entries: pl.DataFrame,
-    *,
-    recorded_at: datetime,
-    stored: pl.DataFrame | None = None,
-) -> WriteResult:
-    """Write versions (``stored``: the entries' stored form, when already computed) and move the
-    maintained totals by what changed."""
-    if entries.is_empty():
+def store_entries(connection: Connection, frame: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
+    """Write entries in their stored form (``stored_entries``) as versions, and move the maintained
+    totals by what changed."""
+    if frame.is_empty():
         return WriteResult()
-    frame = stored if stored is not None else stored_entries(entries)
     result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
     if result.new_rows.height:
         _add_deltas(connection, _deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
@@ -222,7 +212,7 @@ def withdraw_absent(
             )
         ).scalars()
         stored = pl.Series("id", list(live), dtype=pl.Utf8)
-        kept = pl.concat(present.get(table.name) or [pl.Series("id", [], dtype=pl.Utf8)])
+        kept = pl.concat([pl.Series("id", [], dtype=pl.Utf8), *present.get(table.name, [])])
         absent = stored.filter(stored.is_in(kept.implode()).not_()).to_list()
         if table is ledger_entry:
             withdrawn.append(retract_entries(connection, absent, at=at))
@@ -305,10 +295,14 @@ PLAN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def stored_plans(plans: pl.DataFrame) -> pl.DataFrame:
-    """Budgets and planned disbursements as stored. Their ids are keyed by activity, kind and
-    period, so a revised budget for a period replaces the original instead of adding to it."""
+def stored_plans(plans: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Budgets and planned disbursements as stored (None when there are none). Their ids are keyed
+    by activity, kind and period, so a revised budget for a period replaces the original instead of
+    adding to it."""
     from ltsplan.store.ids import version_expr
+
+    if plans is None or plans.is_empty():
+        return None
 
     frame = plans.select(
         [
