@@ -38,6 +38,11 @@ def valid_date(moment: datetime | None, on: date | None) -> date:
     return moment.date() if moment is not None else utcnow().date()
 
 
+def _labelled(data: ReadinessData, notes: list[str]) -> list[str]:
+    """A report's notes, led by the FICTIONAL label when its data is demonstration data."""
+    return [FICTIONAL_NOTE, *notes] if data.fictional else notes
+
+
 def choose_rule(data: ReadinessData, rule: str | None) -> str:
     """The rule asked for; else the one rule every programme declares; else lowest-of."""
     if rule is not None:
@@ -55,9 +60,7 @@ def _notes(data: ReadinessData, rule: str, on: date, expired: int) -> list[str]:
             f"{expired} target(s) have a latest result that expired by {on}: they no longer count and are "
             "treated as not met (see the 'expired' column)"
         )
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
-    return notes
+    return _labelled(data, notes)
 
 
 def rollup_report(
@@ -202,8 +205,7 @@ def trend_report(
         frame = frame.filter(pl.col("key").is_in(keys))
     frame = frame.select("date", pl.col("key").alias(by), "targets", "met", "expired", "score", "level")
     notes = [f"rule: {RULE_TEXT[rule]}", "one row per month-end and the as-of date"]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(
         title=f"Readiness trend by {by} ({rule})",
         frame=frame,
@@ -239,8 +241,7 @@ def heatmap_report(
             pl.lit(0).alias("targets"), pl.lit(0).alias("met"), pl.lit(None, pl.Float64).alias("score")
         ).with_columns(level_expr(rule).alias("level"))
     notes = [f"rule: {RULE_TEXT[rule]}", "each cell covers the element's own targets under that standard"]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(
         title=f"Readiness heatmap: elements × standards ({rule})",
         frame=frame,
@@ -306,8 +307,7 @@ def milestones_report(
         "at risk: otherwise",
         f"as of {day}",
     ]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(
         title="Milestones",
         frame=frame,
@@ -370,8 +370,7 @@ def gaps_report(
         f"targets not met on {day}, worst first: largest gap (1 − attainment) first, then mandatory before "
         "optional, then weight",
     ]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(
         title="Gaps" + (f": {milestone}" if milestone else " per milestone"),
         frame=gaps,
@@ -441,8 +440,7 @@ def findings_report(
         "overdue",
     )
     notes = [f"overdue: open or in progress with a due date before {day}"]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(
         title="Findings and corrective actions", frame=frame, notes=notes, params={"on": day, "as_of": moment}
     )
@@ -521,8 +519,7 @@ def evaluations_report(
         "passed (and still valid) when it was held; a result stops counting on its expiry date",
         f"as of {day}",
     ]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(title="Gated evaluations", frame=frame, notes=notes, params={"on": day, "as_of": moment})
 
 
@@ -551,8 +548,7 @@ def burnup_report(
         orient="row",
     )
     notes = [f"targets met per milestone at each month-end to {day}"]
-    if data.fictional:
-        notes.insert(0, FICTIONAL_NOTE)
+    notes = _labelled(data, notes)
     return Report(title="Milestone burn-up", frame=frame, notes=notes, params={"on": day, "as_of": moment})
 
 
