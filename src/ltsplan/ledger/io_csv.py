@@ -32,11 +32,13 @@ BOM = b"\xef\xbb\xbf"
 
 
 def read_csv(
-    path: Path, *, progress: Callable[[int], None] | None = None, chunk_bytes: int = CHUNK_BYTES
+    path: Path, *, progress: Callable[[int], None] | None = None, chunk_bytes: int | None = None
 ) -> Iterator[LedgerBatch]:
-    """Batches of the file's entries. The next block is read and checked on a second thread while
-    the caller writes the previous one (at most two blocks wait in memory)."""
-    for batch, done in prefetched(_batches(path, chunk_bytes), name="ltsplan-csv-reader"):
+    """Batches of the file's entries, a block of ``chunk_bytes`` (default CHUNK_BYTES) at a time.
+    The next block is read and checked on a second thread while the caller writes the previous one
+    (at most two blocks wait in memory)."""
+    blocks = _batches(path, chunk_bytes or CHUNK_BYTES)
+    for batch, done in prefetched(blocks, name="ltsplan-csv-reader"):
         yield batch
         if progress is not None and done:
             progress(done)

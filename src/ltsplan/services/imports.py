@@ -22,6 +22,7 @@ from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.prefetch import prefetched
 from ltsplan.services.ledger import WriteSummary, prepare, validate, withdraw_absent, write_batch
+from ltsplan.store.bulk import bulk_load
 from ltsplan.store.db import Database, streaming_cache
 from ltsplan.store.history import WriteResult, utcnow
 from ltsplan.store.tables import import_run
@@ -120,6 +121,7 @@ def import_file(
     # The next batch is read and checked on a second thread while this one is written.
     prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
     with closing(prepared), database.transaction() as connection, streaming_cache(connection):
+        bulk_load(connection)
         for batch in prepared:
             entries = batch.entries
             if "dataset" in entries.columns:

@@ -26,6 +26,7 @@ from ltsplan.services.provenance import (
     store_evidence,
     store_sources,
 )
+from ltsplan.store.bulk import settle
 from ltsplan.store.db import deferred
 from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
 from ltsplan.store.tables import ledger_entry, ledger_plan, ledger_total_delta
@@ -197,6 +198,7 @@ def withdraw_absent(
     records ``kiel-ust-r30`` where the one before said ``-r29``, and what it no longer reports is
     still tagged ``-r29``. Their history stays; the totals lose them from ``at`` on. Returns
     (entries, plans) withdrawn."""
+    settle(connection)  # the rows this import staged are among those present
     withdrawn = []
     for table in (ledger_entry, ledger_plan):
         revised = connection.execute(select(table.c.dataset).where(table.c.retracted_at == at).distinct())

@@ -44,33 +44,57 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 Flush = Callable[[Connection, list[Any]], None]
+Discard = Callable[[list[Any]], None]
 
 # Work a transaction defers to its commit, per connection (weakly held: it dies with the connection).
-_DEFERRED: weakref.WeakKeyDictionary[Connection, dict[str, tuple[Flush, list[Any]]]] = (
+_DEFERRED: weakref.WeakKeyDictionary[Connection, dict[str, tuple[Flush, list[Any], Discard | None]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def deferred(connection: Connection, key: str, flush: Flush) -> list[Any]:
+def deferred(connection: Connection, key: str, flush: Flush, discard: Discard | None = None) -> list[Any]:
     """A list to collect work in during a transaction; ``flush(connection, items)`` writes it once,
     just before the transaction commits (or when ``flush_deferred`` is called), and a rollback
-    discards it. Many small writes of aggregates thus become one (see services/ledger.py)."""
+    discards it (calling ``discard(items)``, when given, to release what the items hold). Many small
+    writes of aggregates thus become one (see services/ledger.py)."""
     slots = _DEFERRED.setdefault(connection, {})
     if key not in slots:
-        slots[key] = (flush, [])
+        slots[key] = (flush, [], discard)
     return slots[key][1]
 
 
 def flush_deferred(connection: Connection) -> None:
     """Write what this connection's transaction deferred (readers call it to see their own writes)."""
     slots = _DEFERRED.pop(connection, None)
-    for flush, items in (slots or {}).values():
-        if items:
-            flush(connection, items)
+    pending = list((slots or {}).values())
+    try:
+        while pending:
+            flush, items, _ = pending.pop(0)
+            if items:
+                flush(connection, items)
+    finally:  # a flush that failed dooms the transaction: what the others hold is let go
+        _release(pending)
 
 
 def _discard_deferred(connection: Connection) -> None:
-    _DEFERRED.pop(connection, None)
+    _release(list((_DEFERRED.pop(connection, None) or {}).values()))
+
+
+def _release(slots: list[tuple[Flush, list[Any], Discard | None]]) -> None:
+    for _, items, discard in slots:
+        if discard is not None and items:
+            discard(items)
+
+
+def _detach_after_use(dbapi_connection: Any, record: Any) -> None:
+    """Scratch databases a transaction attached (store/staging.py) are detached once it is over:
+    SQLite refuses to detach one a transaction has read until that transaction ends."""
+    for name in record.info.pop(ATTACHED_KEY, []):
+        if dbapi_connection is not None:
+            dbapi_connection.execute(f'DETACH DATABASE "{name}"')
+
+
+ATTACHED_KEY = "ltsplan.attached"
 
 
 STREAMING_CACHE_KIB = 8192
@@ -116,6 +140,7 @@ class Database:
         event.listen(self.engine, "rollback", _discard_deferred)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _tune_sqlite)
+            event.listen(self.engine, "checkin", _detach_after_use)
 
     @property
     def dialect(self) -> str:

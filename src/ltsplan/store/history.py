@@ -8,7 +8,6 @@ Writes never update a record in place: a changed record gets a new version and t
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.store.bulk import DATE_TEXT, DATETIME_TEXT, quoted, settle, sqlite_ready, staging_for
 from ltsplan.store.db import deferred
 
 BULK_CHUNK = 50_000
@@ -102,9 +102,9 @@ def write_versions(
     """
     if frame.is_empty():
         return WriteResult()
-    # Sorted ids hold a repeat next to itself: a seventh of the time of is_duplicated at 146k ids.
-    ordered = frame.get_column("id").sort()
-    if bool(ordered.slice(1).eq_missing(ordered.slice(0, ordered.len() - 1)).any()):
+    ids = frame.get_column("id")
+    hashes = id_hashes(ids)
+    if _repeats(ids, hashes):
         duplicated = frame.filter(pl.col("id").is_duplicated())
         repeated = duplicated.get_column("id").unique().head(20).to_list()
         raise InvalidInput(
@@ -114,17 +114,22 @@ def write_versions(
     if "recorded_at" not in frame.columns:
         frame = frame.with_columns(pl.lit(recorded_at, dtype=pl.Datetime("us")).alias("recorded_at"))
 
-    ids = frame.get_column("id")
     fresh = _fresh_ids(connection, table)
-    if fresh is None:
-        existing = _live_versions(connection, table, ids)
+    if fresh is not None:
+        ids = ids.filter(fresh.may_hold(hashes))
+        if ids.len():
+            settle(connection, table)  # a record written earlier in this transaction may be staged
+    existing = _live_versions(connection, table, ids)
+    if existing.is_empty():  # the first import of a table, or only new records: nothing to join
+        joined = frame.with_columns(
+            pl.lit(None, dtype=t).alias(n) for n, t in existing.schema.items() if n != "id"
+        )
     else:
-        existing = _live_versions(connection, table, ids.filter(fresh.may_hold(ids)))
-    joined = frame.join(existing, on="id", how="left", suffix="_live")
+        joined = frame.join(existing, on="id", how="left", suffix="_live")
     is_new = pl.col("live_row_id").is_null()
     changed = pl.col("version") != pl.col("version_live")
-    to_insert = joined.filter(is_new | changed)
-    revised = joined.filter(is_new.not_() & changed)
+    to_insert = joined.filter(is_new | changed) if existing.height else joined
+    revised = joined.filter(is_new.not_() & changed) if existing.height else joined.clear()
     result = WriteResult(
         inserted=int(to_insert.height - revised.height),
         revised=revised.height,
@@ -146,37 +151,78 @@ def write_versions(
     # In id order: each batch then fills the live-id index (random hashes) page by page, instead
     # of touching a page of it per row (a third less time per row on SQLite's index).
     new_rows = to_insert.select([c for c in frame.columns if c in table.c]).sort("id")
-    bulk_insert(connection, table, new_rows)
+    staging = staging_for(connection, table, new_rows) if fresh is not None else None
+    if staging is not None:
+        staging.add(connection, table, new_rows)
+    else:
+        bulk_insert(connection, table, new_rows)
     if fresh is not None:
-        fresh.add(new_rows.get_column("id"))
+        fresh.add(hashes if new_rows.height == frame.height else id_hashes(new_rows.get_column("id")))
     result.new_rows = new_rows
     return result
+
+
+def id_hashes(ids: pl.Series) -> np.ndarray:
+    """64-bit hashes of record ids (within one process: Polars' hash is not stable across versions)."""
+    return ids.hash(seed=7).to_numpy()
+
+
+def _repeats(ids: pl.Series, hashes: np.ndarray) -> bool:
+    """Whether an id occurs twice: sorted hashes hold a repeat next to itself (a tenth of the time
+    of sorting the ids themselves); only a shared hash asks the ids."""
+    ordered = np.sort(hashes)
+    if not bool((ordered[1:] == ordered[:-1]).any()):
+        return False
+    return ids.n_unique() < ids.len()
 
 
 class _WrittenIds:
     """The ids one transaction has made live in a table that had no live version when the
     transaction first wrote to it: then no other id can have a live version, and only ids that
-    may be among these need looking up (the first import into an empty table looks up nothing).
+    are among these need looking up (the first import into an empty table looks up nothing).
 
-    A bitmap of hashed ids (2^25 bits, 4 MiB): a collision only costs a lookup, never an answer.
+    Kept as 64-bit hashes (8 bytes an id: 40 MB for 5 million) in sorted runs, each at least twice
+    the size of the next, so that a search visits a few runs and an addition merges rarely; a
+    bitmap of 2^26 bits (8 MiB) in front answers most ids that are not there without a search.
+    Two ids that share a hash only cost a lookup, never an answer.
     """
 
-    BITS = 25
+    BITS = 26
 
     def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
         self.bits = np.zeros(1 << (self.BITS - 3), dtype=np.uint8)
 
-    def _slots(self, ids: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        hashed = (ids.hash(seed=7) & ((1 << self.BITS) - 1)).to_numpy()
-        return hashed >> 3, (1 << (hashed & 7)).astype(np.uint8)
+    def _slots(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        low = hashes & np.uint64((1 << self.BITS) - 1)
+        return low >> np.uint64(3), np.left_shift(1, low & np.uint64(7)).astype(np.uint8)
 
-    def may_hold(self, ids: pl.Series) -> pl.Series:
-        byte, bit = self._slots(ids)
-        return pl.Series((self.bits[byte] & bit) != 0)
+    def may_hold(self, hashes: np.ndarray) -> pl.Series:
+        byte, bit = self._slots(hashes)
+        held = (self.bits[byte] & bit) != 0
+        if held.any():
+            at = np.flatnonzero(held)
+            wanted = hashes[at]
+            order = np.argsort(wanted)
+            ordered = wanted[order]
+            found = np.zeros(ordered.size, dtype=bool)
+            for run in self.runs:
+                where = np.minimum(np.searchsorted(run, ordered), run.size - 1)
+                found |= run[where] == ordered
+            held[at[order]] = found
+        return pl.Series(held)
 
-    def add(self, ids: pl.Series) -> None:
-        byte, bit = self._slots(ids)
+    def add(self, hashes: np.ndarray) -> None:
+        if not hashes.size:
+            return
+        byte, bit = self._slots(hashes)
         np.bitwise_or.at(self.bits, byte, bit)
+        self.runs.append(np.sort(hashes))
+        while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
+            newer, older = self.runs.pop(), self.runs.pop()
+            merged = np.concatenate([older, newer])
+            merged.sort(kind="stable")  # two sorted runs: a merge
+            self.runs.append(merged)
 
 
 def _fresh_ids(connection: Connection, table: Table) -> _WrittenIds | None:
@@ -269,21 +315,18 @@ def _frame(result: Any) -> pl.DataFrame:
 def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
     """Insert a frame fast: COPY of Polars-written CSV on PostgreSQL, executemany on SQLite.
 
-    Values skip SQLAlchemy's per-value type processing, so dates and times are formatted here the
-    way SQLAlchemy stores them on SQLite (ISO text), and read back as dates by the usual queries.
-    On SQLite a column that holds one value throughout (the dataset, the record time, a column left
-    empty) is written as a literal in the statement instead of being bound on every row: binding is
-    most of the cost of an insert.
+    Values skip SQLAlchemy's per-value type processing (``store.bulk.sqlite_ready`` gives them the
+    form SQLAlchemy stores), and a column that holds one value throughout is a literal in the
+    statement: binding is most of the cost of an insert.
     """
     if frame.is_empty():
         return
     names = [c.name for c in table.columns if c.name in frame.columns]
     frame = frame.select(names)
-    sql_names = ", ".join(f'"{n}"' for n in names)
     raw = connection.connection.driver_connection
     assert raw is not None
     if connection.dialect.name == "postgresql":
-        copy_sql = f'COPY "{table.name}" ({sql_names}) FROM STDIN WITH (FORMAT csv)'
+        copy_sql = f'COPY "{table.name}" ({quoted(names)}) FROM STDIN WITH (FORMAT csv)'
         with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for start in range(0, frame.height, BULK_CHUNK):
                 copy.write(
@@ -292,20 +335,12 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
                     )
                 )
         return
-    frame = frame.with_columns(
-        [pl.col(n).dt.strftime(DATE_TEXT) for n, t in frame.schema.items() if t == pl.Date]
-        + [
-            pl.col(n).dt.strftime(DATETIME_TEXT)
-            for n, t in frame.schema.items()
-            if isinstance(t, pl.Datetime)
-        ]
-    )
-    values = {n: _constant_literal(frame.get_column(n)) for n in names[1:]} if frame.height > 1 else {}
-    bound = [n for n in names if values.get(n) is None]  # the first column is always bound
-    row = "(" + ", ".join(values.get(n) or "?" for n in names) + ")"
+    frame, literals = sqlite_ready(frame)
+    bound = [n for n in names if n not in literals]
+    row = "(" + ", ".join(literals.get(n) or "?" for n in names) + ")"
     per_statement = max(1, min(ROWS_PER_INSERT, MAX_BOUND // len(bound)))
     whole = frame.height - frame.height % per_statement
-    into = f'INSERT INTO "{table.name}" ({sql_names}) VALUES '
+    into = f'INSERT INTO "{table.name}" ({quoted(names)}) VALUES '
     cursor = raw.cursor()
     try:
         if whole:
@@ -338,32 +373,6 @@ def _row_groups(frame: pl.DataFrame, size: int) -> Iterator[list[Any]]:
             flat[index::width] = values.to_list()
         for offset in range(0, len(flat), step):
             yield flat[offset : offset + step]
-
-
-DATE_TEXT = "%Y-%m-%d"
-DATETIME_TEXT = "%Y-%m-%d %H:%M:%S%.6f"
-
-
-def _constant_literal(values: pl.Series) -> str | None:
-    """The SQL literal of a column's single value, or None when it varies (or is awkward to quote)."""
-    nulls = values.null_count()
-    if nulls == values.len():
-        return "NULL"
-    if nulls or not bool((values == values[0]).all()):
-        return None
-    return _sql_literal(values[0])
-
-
-def _sql_literal(value: object) -> str | None:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else None
-    if isinstance(value, str) and "\x00" not in value and value.isprintable():
-        return "'" + value.replace("'", "''") + "'"
-    return None
 
 
 def versions_of(connection: Connection, table: Table, record_id: str) -> list[dict[str, Any]]:

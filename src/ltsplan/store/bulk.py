@@ -1,0 +1,344 @@
+"""Many rows into SQLite fast: values in the form SQLite stores them, and staging for bulk loads.
+
+Python's ``sqlite3`` binds every value of every row while holding the GIL (about 90 ns a value,
+two thirds of an insert's cost), and a table's random-hash id index is rewritten page by page by
+every batch once it outgrows the page cache: loading 5 million entries in batches spent about 30 s
+in ``executemany``, on one core. A *bulk load* (``bulk_load``: an import's transaction asks for
+it) instead stages large writes into tables that had no live rows: ADBC's SQLite driver writes each
+batch, column by column from Arrow memory and without the GIL, on a thread of its own, into a
+scratch database beside the main one, while the next batch is read and checked. When a scratch
+database is full (half a million rows, then a quarter more each time) it is attached to the
+transaction's connection and SQLite inserts its rows itself; the table's indexes are dropped first
+when the staged rows outnumber those already there, and built again, from sorted keys, before the
+transaction commits.
+
+The transaction stays the unit of work: staged rows reach the table only inside it, a rollback
+throws the scratch files away (DROP INDEX is undone with it), and a reader within the transaction
+(``settle``, ``store.db.flush_deferred``) gets them inserted first. The two SQLite libraries
+(ADBC's own and the one ``sqlite3`` links) never have a scratch file open together: ADBC closes it
+before the main connection attaches it, because POSIX locks belong to the process and neither
+library would see the other's. Memory: a batch being ingested (the import's batch size); the
+scratch files are on disk, each removed once attached and gone with the transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Index, Table, func, select
+from sqlalchemy.schema import CreateIndex
+
+from ltsplan.store.db import ATTACHED_KEY, deferred
+from ltsplan.store.schema import metadata
+
+DATE_TEXT = "%Y-%m-%d"
+DATETIME_TEXT = "%Y-%m-%d %H:%M:%S%.6f"
+
+# Below this many rows a write goes straight to the table: staging costs a table in the scratch
+# file and an INSERT ... SELECT, which only pays over thousands of rows.
+STAGE_MIN_ROWS = 20_000
+
+_BULK_KEY = "bulk-load"
+_STAGEABLE = (pl.Utf8, pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.Date, pl.Null)
+
+
+def sqlite_ready(frame: pl.DataFrame, *, dates: bool = True) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The frame with times (and ``dates``) as text the way SQLAlchemy stores them on SQLite (so
+    the usual queries read them back as dates and times), and the SQL literal of every column but
+    the first that holds one value throughout (the dataset, the record time, a column left empty):
+    such a column is written once in the statement instead of with every row."""
+    frame = frame.with_columns(
+        [pl.col(n).dt.strftime(DATE_TEXT) for n, t in frame.schema.items() if dates and t == pl.Date]
+        + [
+            pl.col(n).dt.strftime(DATETIME_TEXT)
+            for n, t in frame.schema.items()
+            if isinstance(t, pl.Datetime)
+        ]
+    )
+    if frame.height < 2:
+        return frame, {}
+    literals = {n: _constant_literal(frame.get_column(n)) for n in frame.columns[1:]}
+    return frame, {n: v for n, v in literals.items() if v is not None}
+
+
+def _constant_literal(values: pl.Series) -> str | None:
+    """The SQL literal of a column's single value, or None when it varies (or is awkward to quote)."""
+    nulls = values.null_count()
+    if nulls == values.len():
+        return "NULL"
+    if nulls or not bool((values == values[0]).all()):
+        return None
+    return _sql_literal(values[0])
+
+
+def _sql_literal(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"'{value:{DATE_TEXT}}'"
+    if isinstance(value, str) and "\x00" not in value and value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def quoted(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def bulk_load(connection: Connection) -> None:
+    """Mark the connection's transaction as a bulk load (see the module's docstring). A no-op on
+    PostgreSQL, whose COPY already loads without per-value binding, and where ADBC's SQLite driver
+    is not installed."""
+    if connection.dialect.name != "sqlite" or not _adbc_available():
+        return
+    slot = deferred(connection, _BULK_KEY, _flush, _discard)
+    if not slot:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        attached = raw.execute("PRAGMA database_list").fetchall()
+        room = raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) - (len(attached) - 2)  # main and temp
+        if room > 0:
+            slot.append(Staging(_scratch_directory(attached), room))
+
+
+def staging_for(connection: Connection, table: Table, rows: pl.DataFrame) -> Staging | None:
+    """The transaction's staging, if these rows (for a table that had no live rows when the
+    transaction began writing it) should go there rather than straight into the table."""
+    slot = deferred(connection, _BULK_KEY, _flush, _discard)
+    if not slot:
+        return None
+    staging: Staging = slot[0]
+    if staging.settled or not all(_stageable(t) for t in rows.dtypes):
+        return None
+    if rows.height < STAGE_MIN_ROWS and not staging.holds(table):
+        return None
+    return staging
+
+
+def _stageable(dtype: pl.DataType) -> bool:
+    """Types whose SQLite form ADBC writes as ``sqlite3`` would bind them (text, real, integer)."""
+    return isinstance(dtype, pl.Datetime) or any(dtype == t for t in _STAGEABLE)
+
+
+def settle(connection: Connection, table: Table | None = None) -> None:
+    """Insert what this transaction staged (for ``table``, or for any) and build the indexes
+    staging dropped, now: a lookup must see the rows. Later writes go straight to their tables."""
+    slot = deferred(connection, _BULK_KEY, _flush, _discard)
+    if slot and not slot[0].settled and (table is None or slot[0].holds(table)):
+        slot[0].settle(connection)
+
+
+def _flush(connection: Connection, slot: list[Staging]) -> None:
+    if not slot[0].settled:
+        slot[0].settle(connection)
+
+
+def _discard(slot: list[Staging]) -> None:
+    slot[0].release()
+
+
+# The first scratch file takes this many rows, each next one a quarter more; the last one SQLite
+# lets the connection attach takes what remains. Rows reach the table when their file is full,
+# while later batches are read, so that the commit waits only for the last file.
+SCRATCH_ROWS = 500_000
+SCRATCH_GROWTH = 1.25
+
+
+@dataclass
+class _Part:
+    name: str  # the table in the scratch database
+    rows: int
+    columns: list[str]  # the target table's columns, in order
+    literals: dict[str, str]  # columns written as one literal for the whole part
+
+
+@dataclass
+class Staging:
+    """One transaction's scratch databases: the one ADBC is writing, and how many were attached."""
+
+    directory: Path
+    room: int  # scratch databases the connection can still attach
+    parts: dict[str, list[_Part]] = field(default_factory=dict)  # in the scratch being written
+    staged: set[str] = field(default_factory=set)  # tables that have had rows staged
+    dropped: list[Index] = field(default_factory=list)  # to build again when settled
+    settled: bool = False
+    capacity: int = SCRATCH_ROWS
+    _rows: int = 0
+    _attached: int = 0
+    _decided: set[str] = field(default_factory=set)
+    _path: Path | None = None
+    _adbc: Any = None
+    _executor: ThreadPoolExecutor | None = None
+    _pending: Future[None] | None = None
+
+    def holds(self, table: Table) -> bool:
+        return table.name in self.staged
+
+    def add(self, connection: Connection, table: Table, frame: pl.DataFrame) -> None:
+        """Stage rows for ``table`` (its column names; values as for ``bulk_insert``)."""
+        # ADBC writes a date as SQLAlchemy does (ISO text), in C; times it would write with a "T".
+        frame, literals = sqlite_ready(frame, dates=False)
+        parts = self.parts.setdefault(table.name, [])
+        part = _Part(f"{table.name}_{len(parts)}", frame.height, frame.columns, literals)
+        self._wait()  # one part in flight: the one before must be in the file
+        varying = frame.select([n for n in frame.columns if n not in literals])
+        self._pending = self._writer().submit(_ingest, self._scratch(), part.name, varying)
+        parts.append(part)
+        self.staged.add(table.name)
+        self._rows += part.rows
+        if self._rows >= self.capacity and self._attached < self.room - 1:
+            self._insert_scratch(connection)
+            self.capacity = int(self.capacity * SCRATCH_GROWTH)
+
+    def settle(self, connection: Connection) -> None:
+        """Insert the rows still in scratch and build the indexes dropped; staging ends."""
+        self.settled = True
+        self._insert_scratch(connection)
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        threads = raw.execute("PRAGMA threads").fetchone()[0]
+        cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA threads={max(threads, min(os.cpu_count() or 1, 4))}")  # sort in parallel
+        raw.execute("PRAGMA cache_size=-65536")
+        try:
+            for index in self.dropped:
+                connection.execute(CreateIndex(index))
+        finally:
+            raw.execute(f"PRAGMA threads={threads}")
+            raw.execute(f"PRAGMA cache_size={cache}")
+        self.dropped.clear()
+        self.release()
+
+    def _insert_scratch(self, connection: Connection) -> None:
+        """Attach the scratch database ADBC has written (once ADBC has closed it) and insert its
+        parts into their tables, in the order staged."""
+        if not self.parts:
+            return
+        self._wait()
+        self._close_adbc()
+        raw = connection.connection.driver_connection
+        assert raw is not None and self._path is not None
+        if not raw.in_transaction:
+            # sqlite3 opens the transaction at the first INSERT; a DROP INDEX before it would be
+            # committed on its own, and survive a rollback.
+            raw.execute("BEGIN")
+        schema = f"ltsplan_staging_{self._attached}"
+        raw.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(self._path),))
+        connection.connection.info.setdefault(ATTACHED_KEY, []).append(schema)
+        self._attached += 1
+        self._remove_file()  # SQLite keeps the attached file open; on POSIX its space ends with that
+        parts, self.parts, self._rows = self.parts, {}, 0
+        for name, staged in parts.items():
+            table = metadata.tables[name]
+            self._drop_indexes(connection, table, sum(p.rows for p in staged))
+            for part in staged:
+                values = ", ".join(part.literals.get(n) or f'"{n}"' for n in part.columns)
+                raw.execute(
+                    f'INSERT INTO "{table.name}" ({quoted(part.columns)}) '
+                    f'SELECT {values} FROM "{schema}"."{part.name}" ORDER BY rowid'
+                )
+
+    def _drop_indexes(self, connection: Connection, table: Table, rows: int) -> None:
+        """Building an index from sorted keys beats inserting random hashes into it once the new
+        rows are most of the table (5 M rows: 3 s against 8 s of page churn): the first time rows
+        reach a table, its indexes go if the rows outnumber those already there."""
+        if table.name in self._decided:
+            return
+        self._decided.add(table.name)
+        present = connection.execute(select(func.max(table.c.row_id))).scalar() or 0
+        if rows < present:
+            return
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            raw.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+            self.dropped.append(index)
+
+    def release(self) -> None:
+        """Let go of the scratch file (inserted, or the transaction rolled back)."""
+        self.settled = True
+        self.parts.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)  # an ingest still running finishes before its file goes
+            self._executor = None
+        self._pending = None
+        self._close_adbc()
+        self._remove_file()
+
+    def _writer(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ltsplan-staging")
+        return self._executor
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()  # an ingest's error surfaces here, in the transaction's thread
+
+    def _scratch(self) -> Any:
+        if self._adbc is None:
+            import adbc_driver_sqlite.dbapi
+
+            handle, name = tempfile.mkstemp(prefix=".ltsplan-staging-", suffix=".db", dir=self.directory)
+            os.close(handle)
+            self._path = Path(name)
+            self._adbc = adbc_driver_sqlite.dbapi.connect(name, autocommit=True)
+            cursor = self._adbc.cursor()
+            try:  # a scratch file: no journal, no syncing (it is gone after the transaction)
+                cursor.execute("PRAGMA page_size=65536")  # a sixteenth of the system calls
+                cursor.execute("PRAGMA journal_mode=OFF")
+                cursor.execute("PRAGMA synchronous=OFF")
+            finally:
+                cursor.close()
+        return self._adbc
+
+    def _close_adbc(self) -> None:
+        if self._adbc is not None:
+            self._adbc.close()
+            self._adbc = None
+
+    def _remove_file(self) -> None:
+        if self._path is not None:
+            try:
+                self._path.unlink(missing_ok=True)
+                self._path = None
+            except OSError:  # a platform that cannot remove an open file: left for the next try
+                pass
+
+
+def _ingest(scratch: Any, name: str, frame: pl.DataFrame) -> None:
+    """Write a part into the scratch database, on the staging thread: ADBC binds the Arrow
+    columns in C with the GIL released, while the transaction's thread goes on with the next batch."""
+    cursor = scratch.cursor()
+    try:
+        # As Arrow's large strings: ADBC reads them a quarter faster than Polars' string views.
+        cursor.adbc_ingest(name, frame.to_arrow())
+    finally:
+        cursor.close()
+
+
+def _scratch_directory(databases: list[tuple[int, str, str]]) -> Path:
+    """Beside the database file (its file system has room for the rows anyway; /tmp may be memory)."""
+    for _, name, file in databases:
+        if name == "main" and file:
+            return Path(file).parent
+    return Path(tempfile.gettempdir())
+
+
+def _adbc_available() -> bool:
+    from ltsplan.capabilities import optional_module
+
+    return optional_module("adbc_driver_sqlite") is not None

@@ -1,0 +1,290 @@
+"""Bulk loads on SQLite (store/bulk.py): rows staged through ADBC's SQLite driver into scratch
+databases reach the tables exactly as the direct path writes them, inside the import's one
+transaction, and a failed import leaves neither rows nor scratch files behind."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+import ltsplan.store.bulk as bulk
+from ltsplan.errors import InvalidInput
+from ltsplan.ledger import io_csv
+from ltsplan.services.imports import import_file
+from ltsplan.store.db import Database, open_database
+from ltsplan.store.history import _repeats, _WrittenIds, id_hashes, versions_of, write_versions
+from ltsplan.store.ids import record_id
+from ltsplan.store.tables import ledger_entry
+
+MOMENT = datetime(2024, 5, 6, 7, 8, 9, 123456)
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+HEADER = (
+    "dataset,reference,kind,stage,donor,recipient,category,subtype,event_date,period_start,"
+    "period_end,amount,currency,value_date,item,quantity,description,commitment_id,source_title,"
+    "source_kind"
+)
+TABLES = ("ledger_entry", "ledger_plan", "ledger_total_delta", "source", "actor", "evidence")
+
+
+def ledger_csv(path: Path, rows: int, *, bad_line: int | None = None) -> Path:
+    """A native ledger file with what real ones carry: several donors and currencies, empty
+    periods, quantities on some rows, quoted commas, deliveries citing their commitments."""
+    pick = random.Random(7)
+    lines = [HEADER]
+    for n in range(rows):
+        donor = pick.choice(["DEU", "USA", "GBR", "POL", "EU"])
+        currency = {"USA": "USD", "GBR": "GBP"}.get(donor, "EUR")
+        day = f"2023-{pick.randint(1, 12):02d}-{pick.randint(1, 28):02d}"
+        delivery = n % 3 == 2
+        period = ("2023-01-01", "2025-12-31") if n % 4 == 0 else ("", "")
+        quantity = str(pick.randint(1, 90)) if n % 5 == 0 else ""
+        amount = "" if n % 10 == 0 else f"{pick.uniform(-5e5, 9e7):.2f}"  # a quantity is given
+        lines.append(
+            ",".join(
+                [
+                    "bulk-test",
+                    f"R-{n}",
+                    "delivery" if delivery else "commitment",
+                    "delivered" if delivery else pick.choice(["announced", "committed", "allocated"]),
+                    donor,
+                    "UKR",
+                    "military",
+                    pick.choice(["ammunition", "weapons and equipment", ""]),
+                    "2023-02-30" if n == bad_line else day,
+                    *period,
+                    amount,
+                    currency,
+                    day if n % 2 else "",
+                    "howitzer" if quantity else "",
+                    quantity,
+                    f'"package {n}, ""with quotes"""',
+                    f"R-{n - 2}" if delivery else "",
+                    f"Announcements of {donor}",
+                    "official document",
+                ]
+            )
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def dump(url: str) -> dict[str, list[tuple]]:
+    """Every row of the ledger's tables with each value's SQLite storage class, in a stable order
+    (row ids left out: they number rows, they are not content)."""
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        tables = {}
+        for table in TABLES:
+            names = [r[1] for r in connection.execute(f"PRAGMA table_info({table})") if r[1] != "row_id"]
+            columns = ", ".join(f'"{n}", typeof("{n}")' for n in names)
+            tables[table] = sorted(connection.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+        return tables
+    finally:
+        connection.close()
+
+
+def index_sql(url: str) -> list[tuple]:
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        return connection.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def scratch_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob(".ltsplan-staging-*"))
+
+
+@pytest.fixture
+def staged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write of an import goes through staging, with a new scratch file every few hundred
+    rows, so that a test file of thousands of rows takes the path of millions."""
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "SCRATCH_ROWS", 300)
+    monkeypatch.setattr(io_csv, "CHUNK_BYTES", 16_384)  # a batch every hundred rows or so
+
+
+def import_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[Path], fmt: str | None = None
+) -> tuple[str, str]:
+    urls = []
+    ingested: list[str] = []
+    ingest = bulk._ingest
+    monkeypatch.setattr(
+        bulk, "_ingest", lambda scratch, name, frame: (ingested.append(name), ingest(scratch, name, frame))
+    )
+    for label, threshold in (("direct", 10**12), ("staged", 1)):
+        monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", threshold)
+        monkeypatch.setattr(bulk, "SCRATCH_ROWS", 300)
+        monkeypatch.setattr(io_csv, "CHUNK_BYTES", 16_384)
+        url = f"sqlite:///{tmp_path / label}.db"
+        database = open_database(url)
+        try:
+            for path in files:
+                import_file(database, path, fmt=fmt, recorded_at=MOMENT, report_dir=tmp_path)
+        finally:
+            database.dispose()
+        urls.append(url)
+        assert bool(ingested) == (label == "staged")  # the staged import did take the staging path
+    return urls[0], urls[1]
+
+
+def test_a_staged_import_stores_exactly_what_the_direct_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = ledger_csv(tmp_path / "ledger.csv", 2_500)
+    direct, staged_url = import_both_ways(tmp_path, monkeypatch, [path])
+    direct_rows, staged_rows = dump(direct), dump(staged_url)
+    assert len(direct_rows["ledger_entry"]) == 2_500
+    assert staged_rows == direct_rows
+    assert scratch_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("files", "fmt"),
+    [
+        (
+            [
+                "iati/activity-standard-example-annotated.xml",
+                "iati/handmade/budget-revision.xml",
+                "iati/handmade/budget-revision-2024.xml",
+                "iati/handmade/double-counting.xml",
+            ],
+            "iati",
+        ),
+        (["kiel/data_explorer.csv"], "kiel"),
+    ],
+)
+def test_staged_iati_and_kiel_imports_store_what_direct_ones_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[str], fmt: str
+) -> None:
+    direct, staged_url = import_both_ways(tmp_path, monkeypatch, [FIXTURES / f for f in files], fmt)
+    direct_rows = dump(direct)
+    assert direct_rows["ledger_entry"]
+    assert dump(staged_url) == direct_rows
+
+
+def test_a_staged_import_leaves_the_indexes_as_the_migrations_made_them(tmp_path: Path, staged: None) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    database = open_database(url)
+    try:
+        migrated = index_sql(url)
+        import_file(database, ledger_csv(tmp_path / "ledger.csv", 1_200), recorded_at=MOMENT)
+    finally:
+        database.dispose()
+    assert index_sql(url) == migrated
+    assert any(name == "uq_ledger_entry_live_id" for name, _, _ in migrated)
+
+
+def test_an_invalid_row_after_staging_began_writes_nothing_and_leaves_no_scratch_file(
+    tmp_path: Path, staged: None
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    database = open_database(url)
+    try:
+        migrated = index_sql(url)
+        bad = ledger_csv(tmp_path / "bad.csv", 2_000, bad_line=1_900)
+        with pytest.raises(InvalidInput) as refused:
+            import_file(database, bad, recorded_at=MOMENT)
+        assert any(p.line == 1_902 and p.field == "event_date" for p in refused.value.problems)
+        assert dump(url)["ledger_entry"] == []
+        assert scratch_files(tmp_path) == []
+        assert index_sql(url) == migrated
+
+        good = ledger_csv(tmp_path / "good.csv", 2_000)
+        outcome = import_file(database, good, recorded_at=MOMENT)
+        assert outcome.summary.entries.inserted == 2_000
+    finally:
+        database.dispose()
+
+
+def test_scratch_databases_are_detached_once_the_transaction_is_over(tmp_path: Path, staged: None) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+    try:
+        import_file(database, ledger_csv(tmp_path / "ledger.csv", 1_000), recorded_at=MOMENT)
+        with database.reading() as connection:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            names = [r[1] for r in raw.execute("PRAGMA database_list")]
+    finally:
+        database.dispose()
+    assert not [n for n in names if n.startswith("ltsplan_staging")]
+    assert scratch_files(tmp_path) == []
+
+
+def entries(references: list[str], amount: float) -> pl.DataFrame:
+    from ltsplan.ledger.model import conform, with_versions
+
+    frame = pl.DataFrame(
+        {
+            "id": [record_id("t", r) for r in references],
+            "dataset": "t",
+            "kind": "commitment",
+            "stage": "committed",
+            "donor": "DEU",
+            "recipient": "UKR",
+            "category": "military",
+            "event_date": [datetime(2023, 6, 1).date()] * len(references),
+            "amount": amount,
+            "currency": "EUR",
+            "reference": references,
+            "source_id": record_id("source"),
+        }
+    )
+    return with_versions(conform(frame))
+
+
+def test_a_record_staged_and_revised_in_one_transaction_keeps_both_versions(
+    tmp_path: Path, staged: None
+) -> None:
+    database: Database = open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+    first = entries([f"R-{n}" for n in range(800)], 1.0)
+    second = entries([f"R-{n}" for n in range(700, 1_000)], 2.0)  # 100 revised, 200 new
+    try:
+        with database.transaction() as connection:
+            bulk.bulk_load(connection)
+            written = write_versions(connection, ledger_entry, first, recorded_at=MOMENT)
+            later = write_versions(connection, ledger_entry, second, recorded_at=datetime(2024, 6, 1))
+        assert (written.inserted, later.inserted, later.revised) == (800, 200, 100)
+        with database.reading() as connection:
+            live = connection.execute(
+                select(ledger_entry.c.reference, ledger_entry.c.amount).where(
+                    ledger_entry.c.retracted_at.is_(None)
+                )
+            ).all()
+            history = versions_of(connection, ledger_entry, record_id("t", "R-750"))
+    finally:
+        database.dispose()
+    amounts = dict(live)
+    assert len(amounts) == 1_000 and amounts["R-0"] == 1.0 and amounts["R-750"] == 2.0
+    assert [v["amount"] for v in history] == [1.0, 2.0]
+    assert history[0]["retracted_at"] == datetime(2024, 6, 1)
+
+
+def test_written_ids_answer_exactly_which_ids_a_transaction_wrote() -> None:
+    written = _WrittenIds()
+    ids = [record_id("w", n) for n in range(30_000)]
+    for start in range(0, 20_000, 2_500):  # several runs, merged as they grow
+        written.add(id_hashes(pl.Series(ids[start : start + 2_500])))
+    held = written.may_hold(id_hashes(pl.Series(ids)))
+    assert held.to_list() == [n < 20_000 for n in range(30_000)]
+
+
+def test_a_repeated_id_is_found_by_hash_and_confirmed_by_the_ids() -> None:
+    ids = pl.Series([record_id("r", n) for n in range(1_000)])
+    assert not _repeats(ids, id_hashes(ids))
+    repeated = pl.concat([ids, ids.slice(10, 1)])
+    assert _repeats(repeated, id_hashes(repeated))
+    # Two distinct ids whose hashes collide are not a repeat.
+    colliding = np.zeros(ids.len(), dtype=np.uint64)
+    assert not _repeats(ids, colliding)
