@@ -181,20 +181,21 @@ class _WrittenIds:
     transaction first wrote to it: then no other id can have a live version, and only ids that
     are among these need looking up (the first import into an empty table looks up nothing).
 
-    Kept as 64-bit hashes (8 bytes an id: 40 MB for 5 million) in sorted runs, each at least twice
-    the size of the next, so that a search visits a few runs and an addition merges rarely; a
-    bitmap of 2^26 bits (8 MiB) in front answers most ids that are not there without a search.
+    Kept exactly, as 64-bit hashes (8 bytes an id: 40 MB for 5 million) in sorted runs; a bitmap
+    of about a byte per id held answers most ids that are not there without a search. Runs merge
+    while they are small, so that a search visits a few of them and a merge never copies much.
     Two ids that share a hash only cost a lookup, never an answer.
     """
 
-    BITS = 26
+    MERGED_RUN = 1 << 20  # ids: runs stop merging at this size (a merge copies at most 16 MB)
 
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
-        self.bits = np.zeros(1 << (self.BITS - 3), dtype=np.uint8)
+        self.held = 0
+        self.bits = np.zeros(1 << 13, dtype=np.uint8)  # 2^16 bits, grown with the ids held
 
     def _slots(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        low = hashes & np.uint64((1 << self.BITS) - 1)
+        low = hashes & np.uint64(self.bits.size * 8 - 1)
         return low >> np.uint64(3), np.left_shift(1, low & np.uint64(7)).astype(np.uint8)
 
     def may_hold(self, hashes: np.ndarray) -> pl.Series:
@@ -204,7 +205,7 @@ class _WrittenIds:
             at = np.flatnonzero(held)
             wanted = hashes[at]
             order = np.argsort(wanted)
-            ordered = wanted[order]
+            ordered = wanted[order]  # sorted keys: each search starts where the last one ended
             found = np.zeros(ordered.size, dtype=bool)
             for run in self.runs:
                 where = np.minimum(np.searchsorted(run, ordered), run.size - 1)
@@ -215,14 +216,22 @@ class _WrittenIds:
     def add(self, hashes: np.ndarray) -> None:
         if not hashes.size:
             return
-        byte, bit = self._slots(hashes)
-        np.bitwise_or.at(self.bits, byte, bit)
+        self.held += hashes.size
+        if self.held * 8 > self.bits.size * 8:  # over one id per 8 bits: a ninth answer "maybe"
+            self.bits = np.zeros(1 << int(self.held * 8).bit_length() - 3, dtype=np.uint8)
+            for run in self.runs:
+                self._mark(run)
+        self._mark(hashes)
         self.runs.append(np.sort(hashes))
-        while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
+        while len(self.runs) > 1 and self.runs[-2].size <= min(2 * self.runs[-1].size, self.MERGED_RUN):
             newer, older = self.runs.pop(), self.runs.pop()
             merged = np.concatenate([older, newer])
             merged.sort(kind="stable")  # two sorted runs: a merge
             self.runs.append(merged)
+
+    def _mark(self, hashes: np.ndarray) -> None:
+        byte, bit = self._slots(hashes)
+        np.bitwise_or.at(self.bits, byte, bit)
 
 
 def _fresh_ids(connection: Connection, table: Table) -> _WrittenIds | None:
