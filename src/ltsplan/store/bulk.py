@@ -207,18 +207,8 @@ class Staging:
         """Insert the rows still in scratch and build the indexes dropped; staging ends."""
         self.settled = True
         self._insert_scratch(connection)
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        threads = raw.execute("PRAGMA threads").fetchone()[0]
-        cache = raw.execute("PRAGMA cache_size").fetchone()[0]
-        raw.execute(f"PRAGMA threads={max(threads, min(os.cpu_count() or 1, 4))}")  # sort in parallel
-        raw.execute("PRAGMA cache_size=-65536")
-        try:
-            for index in self.dropped:
-                connection.execute(CreateIndex(index))
-        finally:
-            raw.execute(f"PRAGMA threads={threads}")
-            raw.execute(f"PRAGMA cache_size={cache}")
+        for index in self.dropped:
+            connection.execute(CreateIndex(index))
         self.dropped.clear()
         self.release()
 
