@@ -37,6 +37,7 @@ import polars as pl
 from sqlalchemy import Connection, Index, Table, func, select
 from sqlalchemy.schema import CreateIndex
 
+from ltsplan.capabilities import optional_module
 from ltsplan.store.db import ATTACHED_KEY, deferred
 from ltsplan.store.schema import metadata
 
@@ -114,14 +115,17 @@ def bulk_load(connection: Connection) -> None:
             slot.append(Staging(_scratch_directory(attached), room))
 
 
+def _staging(connection: Connection) -> Staging | None:
+    """The transaction's staging while it takes rows (a bulk load not yet settled)."""
+    slot = deferred(connection, _BULK_KEY, _flush, _discard)
+    return slot[0] if slot and not slot[0].settled else None
+
+
 def staging_for(connection: Connection, table: Table, rows: pl.DataFrame) -> Staging | None:
     """The transaction's staging, if these rows (for a table that had no live rows when the
     transaction began writing it) should go there rather than straight into the table."""
-    slot = deferred(connection, _BULK_KEY, _flush, _discard)
-    if not slot:
-        return None
-    staging: Staging = slot[0]
-    if staging.settled or not all(_stageable(t) for t in rows.dtypes):
+    staging = _staging(connection)
+    if staging is None or not all(_stageable(t) for t in rows.dtypes):
         return None
     if rows.height < STAGE_MIN_ROWS and not staging.holds(table):
         return None
@@ -136,14 +140,13 @@ def _stageable(dtype: pl.DataType) -> bool:
 def settle(connection: Connection, table: Table | None = None) -> None:
     """Insert what this transaction staged (for ``table``, or for any) and build the indexes
     staging dropped, now: a lookup must see the rows. Later writes go straight to their tables."""
-    slot = deferred(connection, _BULK_KEY, _flush, _discard)
-    if slot and not slot[0].settled and (table is None or slot[0].holds(table)):
-        slot[0].settle(connection)
+    staging = _staging(connection)
+    if staging is not None and (table is None or staging.holds(table)):
+        staging.settle(connection)
 
 
 def _flush(connection: Connection, slot: list[Staging]) -> None:
-    if not slot[0].settled:
-        slot[0].settle(connection)
+    slot[0].settle(connection)
 
 
 def _discard(slot: list[Staging]) -> None:
@@ -204,7 +207,10 @@ class Staging:
             self.capacity = int(self.capacity * SCRATCH_GROWTH)
 
     def settle(self, connection: Connection) -> None:
-        """Insert the rows still in scratch and build the indexes dropped; staging ends."""
+        """Insert the rows still in scratch and build the indexes dropped; staging ends (a second
+        call does nothing)."""
+        if self.settled:
+            return
         self.settled = True
         self._insert_scratch(connection)
         for index in self.dropped:
@@ -329,6 +335,4 @@ def _scratch_directory(databases: list[tuple[int, str, str]]) -> Path:
 
 
 def _adbc_available() -> bool:
-    from ltsplan.capabilities import optional_module
-
     return optional_module("adbc_driver_sqlite") is not None

@@ -87,7 +87,7 @@ def _release(slots: list[tuple[Flush, list[Any], Discard | None]]) -> None:
 
 
 def _detach_after_use(dbapi_connection: Any, record: Any) -> None:
-    """Scratch databases a transaction attached (store/staging.py) are detached once it is over:
+    """Scratch databases a transaction attached (store/bulk.py) are detached once it is over:
     SQLite refuses to detach one a transaction has read until that transaction ends."""
     for name in record.info.pop(ATTACHED_KEY, []):
         if dbapi_connection is not None:

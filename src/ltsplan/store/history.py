@@ -121,19 +121,17 @@ def write_versions(
             settle(connection, table)  # a record written earlier in this transaction may be staged
     existing = _live_versions(connection, table, ids)
     if existing.is_empty():  # the first import of a table, or only new records: nothing to join
-        joined = frame.with_columns(
-            pl.lit(None, dtype=t).alias(n) for n, t in existing.schema.items() if n != "id"
-        )
+        to_insert, revised = frame, frame.clear()
     else:
         joined = frame.join(existing, on="id", how="left", suffix="_live")
-    is_new = pl.col("live_row_id").is_null()
-    changed = pl.col("version") != pl.col("version_live")
-    to_insert = joined.filter(is_new | changed) if existing.height else joined
-    revised = joined.filter(is_new.not_() & changed) if existing.height else joined.clear()
+        is_new = pl.col("live_row_id").is_null()
+        changed = pl.col("version") != pl.col("version_live")
+        to_insert = joined.filter(is_new | changed)
+        revised = joined.filter(is_new.not_() & changed)
     result = WriteResult(
         inserted=int(to_insert.height - revised.height),
         revised=revised.height,
-        unchanged=joined.height - to_insert.height,
+        unchanged=frame.height - to_insert.height,
     )
     if not revised.is_empty():
         # A revision retracts the old version when the new one became known (never before the
@@ -217,8 +215,8 @@ class _WrittenIds:
         if not hashes.size:
             return
         self.held += hashes.size
-        if self.held * 8 > self.bits.size * 8:  # over one id per 8 bits: a ninth answer "maybe"
-            self.bits = np.zeros(1 << int(self.held * 8).bit_length() - 3, dtype=np.uint8)
+        if self.held > self.bits.size:  # more ids than bytes: about a ninth would answer "maybe"
+            self.bits = np.zeros(1 << self.held.bit_length(), dtype=np.uint8)
             for run in self.runs:
                 self._mark(run)
         self._mark(hashes)
