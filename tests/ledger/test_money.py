@@ -3,14 +3,16 @@ a weekend, and currencies the ECB does not quote (UAH) kept as given and never c
 
 from __future__ import annotations
 
-from datetime import date
+import bisect
+from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 from currency_converter import CurrencyConverter, RateNotFoundError
 from ledger_sample import in_currency
 
-from ltsplan.ledger.money import ecb_rates
+from ltsplan.ledger.money import EPOCH, ecb_rates
 
 RATES = ecb_rates()
 ECB = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
@@ -84,3 +86,31 @@ def test_the_rate_table_holds_every_quote_of_the_shipped_ecb_history() -> None:
         assert RATES.rates[code].tolist() == [r for _, r in quoted], code
     assert set(RATES.days) == {c for c, by_day in ECB._rates.items() if c != "EUR" and by_day}
     assert (RATES.first_day, RATES.last_day) == ECB.bounds["USD"]
+
+
+def test_rows_of_many_currencies_each_take_their_own_currencys_last_quote() -> None:
+    # Every currency the ECB quotes, EUR, unquoted and missing codes, dates before, inside and after
+    # the series and before a currency's own first quote, in one frame: each row must get exactly
+    # the rule's rate (the last quote of its currency on or before its day).
+    rng = np.random.default_rng(20230614)
+    codes = [*sorted(RATES.days), "EUR", "UAH", None]
+    first, last = (RATES.first_day - EPOCH).days, (RATES.last_day - EPOCH).days
+    n = 20_000
+    currency = [codes[i] for i in rng.integers(0, len(codes), n)]
+    days = rng.integers(first - 400, last + 400, n)
+    value_date = [None if i % 97 == 0 else EPOCH + timedelta(days=int(d)) for i, d in enumerate(days)]
+    got = RATES.per_euro(pl.Series(currency, dtype=pl.Utf8), pl.Series(value_date, dtype=pl.Date))
+
+    def rule(code: str | None, day: date | None) -> float:
+        if code is None or day is None:
+            return float("nan")
+        if code == "EUR":
+            return 1.0 if day >= RATES.first_day else float("nan")
+        if code not in RATES.days:
+            return float("nan")
+        at = bisect.bisect_right(RATES.days[code].tolist(), (day - EPOCH).days) - 1
+        return float(RATES.rates[code][at]) if at >= 0 else float("nan")
+
+    expected = np.array([rule(c, d) for c, d in zip(currency, value_date, strict=True)])
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.isnan(expected).sum() > 0 and (~np.isnan(expected)).sum() > n // 2

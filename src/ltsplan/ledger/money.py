@@ -12,6 +12,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from importlib import resources
 
 import numpy as np
@@ -35,29 +36,55 @@ class RateTable:
 
     def per_euro(self, currency: pl.Series, value_date: pl.Series) -> np.ndarray:
         """The rate (units per EUR) for each row; NaN where there is none."""
-        out = np.full(currency.len(), np.nan)
-        codes = currency.cast(pl.Utf8).fill_null("")
-        days = value_date.cast(pl.Int32).fill_null(-(10**6)).to_numpy()
-        first = (self.first_day - EPOCH).days
-        for code in codes.unique().to_list():
-            rows = np.flatnonzero((codes == code).to_numpy())
-            if code == "EUR":
-                out[rows] = np.where(days[rows] >= first, 1.0, np.nan)
-                continue
-            known_days = self.days.get(code)
-            if known_days is None:
-                continue
-            position = np.searchsorted(known_days, days[rows], side="right") - 1
-            valid = position >= 0
-            out[rows[valid]] = self.rates[code][position[valid]]
+        index = (
+            currency.cast(pl.Utf8)
+            .fill_null("")
+            .replace_strict(self._currency_index, default=-1, return_dtype=pl.Int64)
+            .to_numpy()
+        )
+        day = value_date.cast(pl.Int32).fill_null(-(2**31)).to_numpy().astype(np.int64)
+        by_day = self._rate_by_day
+        offset = np.minimum(day - self._first_quote, by_day.shape[1] - 1)
+        known = (index >= 0) & (offset >= 0)
+        out = np.full(index.size, np.nan)
+        out[known] = by_day[index[known], offset[known]]
         return out
+
+    @cached_property
+    def _currency_index(self) -> dict[str, int]:
+        return {code: number for number, code in enumerate(self.currencies)}
+
+    @property
+    def _first_quote(self) -> int:
+        return min((self.first_day - EPOCH).days, *(int(d[0]) for d in self.days.values()))
+
+    @property
+    def _last_quote(self) -> int:
+        return max((self.last_day - EPOCH).days, *(int(d[-1]) for d in self.days.values()))
+
+    @cached_property
+    def _rate_by_day(self) -> np.ndarray:
+        """Each currency's rate on every day of the series (the last quote on or before it; NaN
+        before its first), one row per currency: a lookup is then one read, whatever the number of
+        currencies and quotes. About 3.5 MB for the ECB's 42 currencies over 27 years."""
+        every_day = np.arange(self._first_quote, self._last_quote + 1)
+        table = np.full((len(self.currencies), every_day.size), np.nan)
+        for number, code in enumerate(self.currencies):
+            if code == "EUR":
+                table[number, every_day >= (self.first_day - EPOCH).days] = 1.0
+                continue
+            last_quote = np.searchsorted(self.days[code], every_day, side="right") - 1
+            quoted = last_quote >= 0
+            table[number, quoted] = self.rates[code][last_quote[quoted]]
+        return table
 
     def normalise(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Fill ``eur`` and ``usd`` from ``amount``, ``currency`` and ``value_date``."""
         if frame.is_empty():
             return frame
         own = self.per_euro(frame.get_column("currency"), frame.get_column("value_date"))
-        usd_per_eur = self.per_euro(pl.Series(["USD"] * frame.height), frame.get_column("value_date"))
+        usd = pl.repeat("USD", frame.height, dtype=pl.Utf8, eager=True)
+        usd_per_eur = self.per_euro(usd, frame.get_column("value_date"))
         amount = frame.get_column("amount").cast(pl.Float64).to_numpy()
         with np.errstate(invalid="ignore"):
             eur = amount / own
