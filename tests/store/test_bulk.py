@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 import ltsplan.store.bulk as bulk
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger import io_csv
+from ltsplan.services import imports
 from ltsplan.services.imports import import_file
 from ltsplan.store.db import Database, open_database
 from ltsplan.store.history import _repeats, _WrittenIds, id_hashes, versions_of, write_versions
@@ -107,15 +108,25 @@ def scratch_files(directory: Path) -> list[Path]:
 
 @pytest.fixture
 def staged(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every write of an import goes through staging, with a new scratch file every few hundred
-    rows, so that a test file of thousands of rows takes the path of millions."""
-    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
+    """An import's entries go through staging, with a new scratch file every few hundred rows, so
+    that a test file of thousands of rows takes the path of millions. Its few sources and actors
+    per batch go straight to their tables, as they do at the real threshold: staged, the next
+    batch's same sources would find them there and end the staging."""
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", STAGED_BATCH)
     monkeypatch.setattr(bulk, "SCRATCH_ROWS", 300)
     monkeypatch.setattr(io_csv, "CHUNK_BYTES", 16_384)  # a batch every hundred rows or so
+    monkeypatch.setattr(imports, "BULK_JOURNAL_BYTES", 0)  # and through a rollback journal
+
+
+STAGED_BATCH = 50  # a CSV batch holds about 90 entries and 5 sources
 
 
 def import_both_ways(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[Path], fmt: str | None = None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: list[Path],
+    fmt: str | None = None,
+    staged_from: int = STAGED_BATCH,
 ) -> tuple[str, str]:
     urls = []
     ingested: list[str] = []
@@ -123,8 +134,9 @@ def import_both_ways(
     monkeypatch.setattr(
         bulk, "_ingest", lambda scratch, name, frame: (ingested.append(name), ingest(scratch, name, frame))
     )
-    for label, threshold in (("direct", 10**12), ("staged", 1)):
+    for label, threshold in (("direct", 10**12), ("staged", staged_from)):
         monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", threshold)
+        monkeypatch.setattr(imports, "BULK_JOURNAL_BYTES", threshold)
         monkeypatch.setattr(bulk, "SCRATCH_ROWS", 300)
         monkeypatch.setattr(io_csv, "CHUNK_BYTES", 16_384)
         url = f"sqlite:///{tmp_path / label}.db"
@@ -143,7 +155,16 @@ def test_a_staged_import_stores_exactly_what_the_direct_path_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = ledger_csv(tmp_path / "ledger.csv", 2_500)
+    attached: list[int] = []
+    insert_scratch = bulk.Staging._insert_scratch
+
+    def counted(staging: bulk.Staging, connection: Connection) -> None:
+        attached.append(staging._attached)
+        insert_scratch(staging, connection)
+
+    monkeypatch.setattr(bulk.Staging, "_insert_scratch", counted)
     direct, staged_url = import_both_ways(tmp_path, monkeypatch, [path])
+    assert len(set(attached)) > 3  # one scratch database after another
     direct_rows, staged_rows = dump(direct), dump(staged_url)
     assert len(direct_rows["ledger_entry"]) == 2_500
     assert staged_rows == direct_rows
@@ -168,7 +189,8 @@ def test_a_staged_import_stores_exactly_what_the_direct_path_stores(
 def test_staged_iati_and_kiel_imports_store_what_direct_ones_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[str], fmt: str
 ) -> None:
-    direct, staged_url = import_both_ways(tmp_path, monkeypatch, [FIXTURES / f for f in files], fmt)
+    # Small files: everything they write is staged.
+    direct, staged_url = import_both_ways(tmp_path, monkeypatch, [FIXTURES / f for f in files], fmt, 1)
     direct_rows = dump(direct)
     assert direct_rows["ledger_entry"]
     assert dump(staged_url) == direct_rows
@@ -184,6 +206,26 @@ def test_a_staged_import_leaves_the_indexes_as_the_migrations_made_them(tmp_path
         database.dispose()
     assert index_sql(url) == migrated
     assert any(name == "uq_ledger_entry_live_id" for name, _, _ in migrated)
+
+
+def test_staging_keeps_the_index_of_retracted_versions_which_new_rows_never_enter(
+    tmp_path: Path, staged: None
+) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+    statements: list[str] = []
+    try:
+        with database.transaction() as connection:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.set_trace_callback(statements.append)
+            bulk.bulk_load(connection)
+            rows = entries([f"R-{n}" for n in range(900)], 1.0)
+            write_versions(connection, ledger_entry, rows, recorded_at=MOMENT)
+        raw.set_trace_callback(None)
+    finally:
+        database.dispose()
+    dropped = [s for s in statements if s.startswith("DROP INDEX")]
+    assert dropped == ['DROP INDEX IF EXISTS "uq_ledger_entry_live_id"']
 
 
 def test_an_invalid_row_after_staging_began_writes_nothing_and_leaves_no_scratch_file(
