@@ -116,6 +116,26 @@ def test_line_numbers_stay_exact_across_blocks_and_quoted_line_breaks(tmp_path: 
         assert sum(b.entries.height for b in batches) == 38
 
 
+def test_a_record_given_again_is_named_with_the_line_that_first_gave_it_in_any_block(
+    tmp_path: Path,
+) -> None:
+    rows = [HEADER] + [GOOD.format(ref=f"R{n}", amount="10", description=f"row {n}") for n in range(300)]
+    rows[250] = GOOD.format(ref="R5", amount="11", description="R5 again many blocks later")
+    rows[251] = GOOD.format(ref="R248", amount="12", description="R248 again in the same block")
+    rows[280] = GOOD.format(ref="R5", amount="13", description="R5 a third time")
+    path = write(tmp_path, *rows)
+    for chunk in (300, 5_000, 1 << 20):  # blocks of two rows, of dozens, the whole file
+        problems = [p for b in read_csv(path, chunk_bytes=chunk) for p in b.problems]
+        assert {(p.line, p.field) for p in problems} == {
+            (251, "reference"),
+            (252, "reference"),
+            (281, "reference"),
+        }
+        first = {p.line: str(p) for p in problems}
+        assert "same record as line 7" in first[251] and "same record as line 7" in first[281]
+        assert "same record as line 250" in first[252]
+
+
 def test_export_neutralises_formulas_and_import_restores_the_text(db: Database, tmp_path: Path) -> None:
     path = write(
         tmp_path,

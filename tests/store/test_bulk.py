@@ -9,7 +9,6 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 from sqlalchemy import Connection, select
@@ -20,7 +19,7 @@ from ltsplan.ledger import io_csv
 from ltsplan.services import imports
 from ltsplan.services.imports import import_file
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.history import _repeats, _WrittenIds, id_hashes, versions_of, write_versions
+from ltsplan.store.history import versions_of, write_versions
 from ltsplan.store.ids import record_id
 from ltsplan.store.tables import ledger_entry
 
@@ -311,22 +310,3 @@ def test_a_record_staged_and_revised_in_one_transaction_keeps_both_versions(
     assert len(amounts) == 1_000 and amounts["R-0"] == 1.0 and amounts["R-750"] == 2.0
     assert [v["amount"] for v in history] == [1.0, 2.0]
     assert history[0]["retracted_at"] == datetime(2024, 6, 1)
-
-
-def test_written_ids_answer_exactly_which_ids_a_transaction_wrote() -> None:
-    written = _WrittenIds()
-    ids = [record_id("w", n) for n in range(30_000)]
-    for start in range(0, 20_000, 2_500):  # several runs, merged as they grow
-        written.add(id_hashes(pl.Series(ids[start : start + 2_500])))
-    held = written.may_hold(id_hashes(pl.Series(ids)))
-    assert held.to_list() == [n < 20_000 for n in range(30_000)]
-
-
-def test_a_repeated_id_is_found_by_hash_and_confirmed_by_the_ids() -> None:
-    ids = pl.Series([record_id("r", n) for n in range(1_000)])
-    assert not _repeats(ids, id_hashes(ids))
-    repeated = pl.concat([ids, ids.slice(10, 1)])
-    assert _repeats(repeated, id_hashes(repeated))
-    # Two distinct ids whose hashes collide are not a repeat.
-    colliding = np.zeros(ids.len(), dtype=np.uint64)
-    assert not _repeats(ids, colliding)

@@ -22,7 +22,7 @@ from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems
 from ltsplan.provenance.model import SOURCE_KINDS, Source, parse_grade
 from ltsplan.store.history import utcnow
-from ltsplan.store.ids import record_id_expr
+from ltsplan.store.ids import IdSet, has_repeats, id_hashes, record_id_expr
 from ltsplan.store.tables import ledger_entry
 
 # A source described in a sources list (JSON) or sheet (XLSX), and the same fields on an entry row,
@@ -46,7 +46,6 @@ MAX_LENGTH = {
     if c.name in NATIVE_COLUMNS and getattr(c.type, "length", None)
 }
 HEX_ID = r"^[0-9a-f]{32}$"
-BITMAP_BITS = 26  # 64 MB, touched only where ids land
 DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 
 # Formula protection (OWASP's CSV-injection advice), made reversible: export puts an apostrophe in
@@ -210,9 +209,8 @@ class NativeRows:
     unprotect: bool = True
     labels: dict[str, SourceLabel] = field(default_factory=dict)
     described: dict[str, tuple[Source, int]] = field(default_factory=dict)
-    seen: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (hashes, lines)
-    sorted_seen: set[int] = field(default_factory=set)
-    bitmap: np.ndarray = field(default_factory=lambda: np.zeros(1 << BITMAP_BITS, dtype=np.bool_))
+    seen: IdSet = field(default_factory=IdSet)
+    lines: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (hashes, lines)
 
     def batches(self, raw: pl.DataFrame, problems: list[Problem] | None = None) -> list[LedgerBatch]:
         """``raw``: text columns named as in INPUT_COLUMNS plus ``_line`` (and optionally
@@ -521,35 +519,22 @@ class NativeRows:
 
     def _duplicates(self, frame: pl.DataFrame) -> pl.DataFrame:
         """A record given twice in one file, in this batch or an earlier one. Ids are hashed to 64
-        bits; a bitmap says which hashes may have been seen (one pass per batch, whatever the file's
-        size), and only those are looked up, exactly, in the earlier batches' hashes."""
-        hashes = frame.get_column("id").hash(seed=7).to_numpy()
+        bits and kept in an ``IdSet``; only when a record is given twice (a file to refuse) are the
+        earlier batches' lines searched for where it was first."""
+        ids = frame.get_column("id")
+        hashes = id_hashes(ids)
         lines = frame.get_column(LINE).to_numpy()
-        slots = (hashes >> np.uint64(64 - BITMAP_BITS)).astype(np.int64)
-        maybe = np.flatnonzero(self.bitmap[slots])
-        earlier = np.full(maybe.size, np.iinfo(np.int64).max)
-        for number, (seen_hashes, seen_lines) in enumerate(self.seen if maybe.size else []):
-            if number not in self.sorted_seen:  # sorted once, when first needed
-                order = np.argsort(seen_hashes)
-                self.seen[number] = (seen_hashes[order], seen_lines[order])
-                self.sorted_seen.add(number)
-                seen_hashes, seen_lines = self.seen[number]
-            at = np.searchsorted(seen_hashes, hashes[maybe]).clip(max=len(seen_hashes) - 1)
-            hit = seen_hashes[at] == hashes[maybe]
-            earlier[hit] = np.minimum(earlier[hit], seen_lines[at[hit]])
-        found_before = earlier < np.iinfo(np.int64).max
-        repeated = bool(frame.get_column("id").is_duplicated().any())
-        self.bitmap[slots] = True
-        self.seen.append((hashes, lines))
-        if not repeated and not found_before.any():
+        earlier = self.seen.holds(hashes)
+        self.seen.add(hashes)
+        self.lines.append((hashes, lines))
+        if not earlier.any() and not has_repeats(ids, hashes):
             return _no_problems()
         rows = pl.DataFrame({LINE: lines, "_hash": hashes, RECORD: frame.get_column(RECORD)})
+        given = rows.get_column("_hash").implode()
         firsts = (
             pl.concat(
-                [
-                    rows.select("_hash", pl.col(LINE).alias("_first")),
-                    pl.DataFrame({"_hash": hashes[maybe][found_before], "_first": earlier[found_before]}),
-                ]
+                pl.DataFrame({"_hash": h, "_first": n}).filter(pl.col("_hash").is_in(given))
+                for h, n in self.lines
             )
             .group_by("_hash")
             .agg(pl.col("_first").min())

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import (
     Connection,
@@ -35,6 +34,7 @@ from sqlalchemy.sql.expression import FromClause
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.store.bulk import DATE_TEXT, DATETIME_TEXT, quoted, settle, sqlite_ready, staging_for
 from ltsplan.store.db import deferred
+from ltsplan.store.ids import IdSet, has_repeats, id_hashes
 
 BULK_CHUNK = 50_000
 IN_CHUNK = 900  # below SQLite's bound-parameter limit
@@ -104,7 +104,7 @@ def write_versions(
         return WriteResult()
     ids = frame.get_column("id")
     hashes = id_hashes(ids)
-    if _repeats(ids, hashes):
+    if has_repeats(ids, hashes):
         duplicated = frame.filter(pl.col("id").is_duplicated())
         repeated = duplicated.get_column("id").unique().head(20).to_list()
         raise InvalidInput(
@@ -116,7 +116,7 @@ def write_versions(
 
     fresh = _fresh_ids(connection, table)
     if fresh is not None:
-        ids = ids.filter(fresh.may_hold(hashes))
+        ids = ids.filter(pl.Series(fresh.holds(hashes)))
         if ids.len():
             settle(connection, table)  # a record written earlier in this transaction may be staged
     existing = _live_versions(connection, table, ids)
@@ -160,81 +160,12 @@ def write_versions(
     return result
 
 
-def id_hashes(ids: pl.Series) -> np.ndarray:
-    """64-bit hashes of record ids (within one process: Polars' hash is not stable across versions)."""
-    return ids.hash(seed=7).to_numpy()
+def _fresh_ids(connection: Connection, table: Table) -> IdSet | None:
+    """The ids this transaction has made live in ``table``, or None when lookups are needed.
 
-
-def _repeats(ids: pl.Series, hashes: np.ndarray) -> bool:
-    """Whether an id occurs twice: sorted hashes hold a repeat next to itself (a tenth of the time
-    of sorting the ids themselves); only a shared hash asks the ids."""
-    ordered = np.sort(hashes)
-    if not bool((ordered[1:] == ordered[:-1]).any()):
-        return False
-    return ids.n_unique() < ids.len()
-
-
-class _WrittenIds:
-    """The ids one transaction has made live in a table that had no live version when the
-    transaction first wrote to it: then no other id can have a live version, and only ids that
-    are among these need looking up (the first import into an empty table looks up nothing).
-
-    Kept exactly, as 64-bit hashes (8 bytes an id: 40 MB for 5 million) in sorted runs; a bitmap
-    of about a byte per id held answers most ids that are not there without a search. Runs merge
-    while they are small, so that a search visits a few of them and a merge never copies much.
-    Two ids that share a hash only cost a lookup, never an answer.
-    """
-
-    MERGED_RUN = 1 << 20  # ids: runs stop merging at this size (a merge copies at most 16 MB)
-
-    def __init__(self) -> None:
-        self.runs: list[np.ndarray] = []
-        self.held = 0
-        self.bits = np.zeros(1 << 13, dtype=np.uint8)  # 2^16 bits, grown with the ids held
-
-    def _slots(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        low = hashes & np.uint64(self.bits.size * 8 - 1)
-        return low >> np.uint64(3), np.left_shift(1, low & np.uint64(7)).astype(np.uint8)
-
-    def may_hold(self, hashes: np.ndarray) -> pl.Series:
-        byte, bit = self._slots(hashes)
-        held = (self.bits[byte] & bit) != 0
-        if held.any():
-            at = np.flatnonzero(held)
-            wanted = hashes[at]
-            order = np.argsort(wanted)
-            ordered = wanted[order]  # sorted keys: each search starts where the last one ended
-            found = np.zeros(ordered.size, dtype=bool)
-            for run in self.runs:
-                where = np.minimum(np.searchsorted(run, ordered), run.size - 1)
-                found |= run[where] == ordered
-            held[at[order]] = found
-        return pl.Series(held)
-
-    def add(self, hashes: np.ndarray) -> None:
-        if not hashes.size:
-            return
-        self.held += hashes.size
-        if self.held > self.bits.size:  # more ids than bytes: about a ninth would answer "maybe"
-            self.bits = np.zeros(1 << self.held.bit_length(), dtype=np.uint8)
-            for run in self.runs:
-                self._mark(run)
-        self._mark(hashes)
-        self.runs.append(np.sort(hashes))
-        while len(self.runs) > 1 and self.runs[-2].size <= min(2 * self.runs[-1].size, self.MERGED_RUN):
-            newer, older = self.runs.pop(), self.runs.pop()
-            merged = np.concatenate([older, newer])
-            merged.sort(kind="stable")  # two sorted runs: a merge
-            self.runs.append(merged)
-
-    def _mark(self, hashes: np.ndarray) -> None:
-        byte, bit = self._slots(hashes)
-        np.bitwise_or.at(self.bits, byte, bit)
-
-
-def _fresh_ids(connection: Connection, table: Table) -> _WrittenIds | None:
-    """This transaction's ``_WrittenIds`` for ``table``, or None when lookups are needed.
-
+    Kept for a table that had no live version when the transaction first wrote to it: then no
+    other id can have a live version, and only ids among these need looking up (the first import
+    into an empty table looks up nothing). Two ids that share a hash only cost a lookup.
     Only on SQLite, where a transaction that writes sees no other writer's rows appear (the write
     lock, or a refused write on a stale snapshot). The state lives as long as the transaction (see
     store.db.deferred); when it is gone, the table is simply asked again.
@@ -244,8 +175,8 @@ def _fresh_ids(connection: Connection, table: Table) -> _WrittenIds | None:
     slot = deferred(connection, f"written-ids:{table.name}", _forget)
     if not slot:
         has_live = connection.execute(select(table.c.row_id).where(table.c.retracted_at.is_(None)).limit(1))
-        slot.append(None if has_live.first() is not None else _WrittenIds())
-    written: _WrittenIds | None = slot[0]
+        slot.append(None if has_live.first() is not None else IdSet())
+    written: IdSet | None = slot[0]
     return written
 
 
