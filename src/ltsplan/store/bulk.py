@@ -81,8 +81,8 @@ def _constant_literal(values: pl.Series) -> str | None:
     nulls = values.null_count()
     if nulls == values.len():
         return "NULL"
-    if nulls or not bool((values == values[0]).all()):
-        return None
+    if nulls or values[-1] != values[0] or not bool((values == values[0]).all()):
+        return None  # (a varying column mostly shows it at its ends, without a full comparison)
     return _sql_literal(values[0])
 
 
