@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, func, insert, select
 
-from ltsplan.errors import InvalidInput
+from ltsplan.errors import InvalidInput, LtsplanError
 from ltsplan.services import imports
 from ltsplan.services.imports import import_file
 from ltsplan.store.db import Database, open_database
@@ -21,6 +21,16 @@ from ltsplan.store.tables import ledger_entry, source
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "ledger.csv"
 MOMENT = datetime(2024, 5, 6, 7, 8, 9)
+SOURCE_ROW = {
+    "id": "s1",
+    "version": "v1",
+    "kind": "dataset release",
+    "title": "A release",
+    "attribution": "on the record",
+    "reliability": "A",
+    "credibility": 1,
+    "recorded_at": MOMENT,
+}
 
 
 def journal_mode(connection: Connection) -> str:
@@ -132,16 +142,7 @@ def test_a_connection_that_cannot_return_to_wal_is_closed_not_reused(
 
 
 def test_a_bulk_transaction_commits_or_rolls_back_as_one_on_every_backend(db: Database) -> None:
-    row = {
-        "id": "s1",
-        "version": "v1",
-        "kind": "dataset release",
-        "title": "A release",
-        "attribution": "on the record",
-        "reliability": "A",
-        "credibility": 1,
-        "recorded_at": MOMENT,
-    }
+    row = SOURCE_ROW
 
     class Abandoned(Exception):
         pass
@@ -154,3 +155,14 @@ def test_a_bulk_transaction_commits_or_rolls_back_as_one_on_every_backend(db: Da
         connection.execute(insert(source).values(row))
     with db.reading() as connection:
         assert connection.execute(select(source.c.title)).scalars().all() == ["A release"]
+
+
+def test_a_process_opening_the_file_during_a_bulk_import_is_told_it_is_busy(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    with sqlite_db.transaction(bulk=True) as connection:
+        connection.execute(insert(source).values(SOURCE_ROW))  # the import holds the file now
+        with pytest.raises(LtsplanError, match="is busy: another process is writing it"):
+            open_database(f"sqlite:///{tmp_path / 'ledger.db'}?timeout=0.2")
+    with sqlite_db.reading() as connection:
+        assert connection.execute(select(func.count()).select_from(source)).scalar_one() == 1

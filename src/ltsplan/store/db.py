@@ -186,6 +186,11 @@ class Database:
         except Exception as exc:
             if isinstance(exc, LtsplanError):
                 raise
+            if "database is locked" in str(exc):
+                raise LtsplanError(
+                    f"the database at {self.url} is busy: another process is writing it (a large "
+                    "import keeps the file to itself until it commits); try again when it is done"
+                ) from exc
             raise LtsplanError(f"cannot open the database at {self.url}: {exc}") from exc
 
     @contextmanager
