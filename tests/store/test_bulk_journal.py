@@ -65,11 +65,13 @@ def test_a_bulk_transaction_writes_through_a_rollback_journal_and_leaves_the_fil
         assert journal_mode(connection) == "wal"
     with sqlite_db.transaction(bulk=True) as connection:
         assert journal_mode(connection) == "delete"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     assert timeout == 5000  # the switch's own zero timeout does not outlive it
     assert file_journal_mode(tmp_path / "ledger.db") == "wal"
     with sqlite_db.transaction() as connection:
         assert journal_mode(connection) == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
 def test_a_file_another_connection_has_open_keeps_its_wal(sqlite_db: Database, tmp_path: Path) -> None:
