@@ -54,11 +54,11 @@ class RateTable:
     def _currency_index(self) -> dict[str, int]:
         return {code: number for number, code in enumerate(self.currencies)}
 
-    @property
+    @cached_property
     def _first_quote(self) -> int:
         return min((self.first_day - EPOCH).days, *(int(d[0]) for d in self.days.values()))
 
-    @property
+    @cached_property
     def _last_quote(self) -> int:
         return max((self.last_day - EPOCH).days, *(int(d[-1]) for d in self.days.values()))
 

@@ -43,6 +43,7 @@ from ltsplan.store.schema import RETRACTED, metadata
 
 DATE_TEXT = "%Y-%m-%d"
 DATETIME_TEXT = "%Y-%m-%d %H:%M:%S%.6f"
+DATETIME_LITERAL = "%Y-%m-%d %H:%M:%S.%f"  # the same text from Python's strftime
 
 # Below this many rows a write goes straight to the table: staging costs a table in the scratch
 # file and an INSERT ... SELECT, which only pays over thousands of rows.
@@ -94,7 +95,7 @@ def _sql_literal(value: object) -> str | None:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else None
     if isinstance(value, datetime):  # as SQLAlchemy stores it; one with a zone is left to Polars
-        return f"'{value:%Y-%m-%d %H:%M:%S.%f}'" if value.tzinfo is None else None
+        return f"'{value:{DATETIME_LITERAL}}'" if value.tzinfo is None else None
     if isinstance(value, date):
         return f"'{value:{DATE_TEXT}}'"
     if isinstance(value, str) and "\x00" not in value and value.isprintable():

@@ -35,13 +35,19 @@ def load_all_tables() -> None:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    _write_ahead(dbapi_connection)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-131072")  # 128 MB page cache
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _write_ahead(raw: Any) -> None:
+    """The write-ahead log, synced at checkpoints only (safe with the log): every connection's mode,
+    and the one a bulk transaction returns to."""
+    raw.execute("PRAGMA main.journal_mode=WAL")
+    raw.execute("PRAGMA main.synchronous=NORMAL")
 
 
 Flush = Callable[[Connection, list[Any]], None]
@@ -125,8 +131,7 @@ def _return_to_wal(connection: Connection) -> None:
     raw = connection.connection.driver_connection
     assert raw is not None
     try:
-        raw.execute("PRAGMA main.journal_mode=WAL")
-        raw.execute("PRAGMA main.synchronous=NORMAL")
+        _write_ahead(raw)
     except sqlite3.OperationalError:
         connection.invalidate()
 
