@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, timed, write_result
 from generate_ledger import entries, sources
 
-from ltsplan.services.ledger import store_entries
-from ltsplan.services.provenance import store_sources
+from ltsplan.ledger.writes import store_entries
+from ltsplan.provenance.records import store_sources
 from ltsplan.store.db import open_database
 
 N_ENTRIES = 1_000_000

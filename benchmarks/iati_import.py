@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         generate(args.size_mb, path)
     size_mb = path.stat().st_size / 2**20
 
-    from ltsplan.services.imports import import_file
-    from ltsplan.services.ledger import rates
+    from ltsplan.ledger.imports import import_file
+    from ltsplan.ledger.writes import rates
     from ltsplan.store.db import open_database
 
     rates()  # the ECB table is read once per process; not part of the import

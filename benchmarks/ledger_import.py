@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import DATA, peak_rss_mb, timed, write_result
 from generate_ledger_csv import generate, path_for
 
-from ltsplan.ledger.io_native import read_csv
-from ltsplan.services.imports import import_file
+from ltsplan.ledger.formats import read_csv
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import open_database
 from ltsplan.store.tables import ledger_entry
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import DATA, best_of, peak_rss_mb, timed, write_result
 from benchmarks.generate_ledger import SEED, batches, entries, revise
+from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
-from ltsplan.services import ledger_reports
-from ltsplan.services.ledger import write_batch
+from ltsplan.ledger.writes import write_batch
 from ltsplan.store.db import Database, open_database
 from ltsplan.store.history import as_of
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from ltsplan.cli.main import build_app
-from ltsplan.services import demo_ledger
-from ltsplan.services.provenance import evidence_for
-from ltsplan.services.reference import shipped
+from ltsplan.ledger import demo as demo_ledger
+from ltsplan.provenance.records import evidence_for
+from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
 from ltsplan.store.tables import actor, evidence, gdp, ledger_entry, ledger_total_delta, source

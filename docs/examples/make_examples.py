@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from ltsplan.ledger.native import SOURCE_FIELDS, protect
+from ltsplan.ledger.formats.native import SOURCE_FIELDS, protect
 
 HERE = Path(__file__).parent
 COLUMNS = [

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sample_ledger import load_ledger
 
-from ltsplan.api import create_app
 from ltsplan.config import Settings
+from ltsplan.server import create_app
 from ltsplan.store.db import Database
 
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import polars as pl
 
 from ltsplan.ledger.model import LedgerBatch, conform
+from ltsplan.ledger.writes import write_batch
 from ltsplan.provenance.model import Source
-from ltsplan.services.ledger import write_batch
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ltsplan.services.standards import write_records
+from ltsplan.standards.imports import write_records
 from ltsplan.standards.model import Requirement, Standard
 from ltsplan.store.db import Database
 from ltsplan.store.history import utcnow

@@ -12,8 +12,8 @@ import polars as pl
 from currency_converter import CurrencyConverter, RateNotFoundError
 
 from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.writes import write_batch
 from ltsplan.provenance.model import Source
-from ltsplan.services.ledger import write_batch
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
 

@@ -8,8 +8,8 @@ import polars as pl
 from sqlalchemy import select
 
 from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.writes import write_batch
 from ltsplan.provenance.model import Source
-from ltsplan.services.ledger import write_batch
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
 from ltsplan.store.tables import actor

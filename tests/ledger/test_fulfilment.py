@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from ledger_sample import ROWS, expected_frame, load
 
-from ltsplan.services import ledger_reports
+from ltsplan.ledger import reports as ledger_reports
 from ltsplan.store.db import Database
 
 

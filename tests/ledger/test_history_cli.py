@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ltsplan.cli.main import build_app
 from ltsplan.errors import LtsplanError, NotFound
-from ltsplan.services import ledger_reports
+from ltsplan.ledger import reports as ledger_reports
 from ltsplan.store.db import Database
 
 LATER = datetime(2024, 9, 30, 16, 0)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.services.imports import import_file
-from ltsplan.services.ledger_reports import LedgerFilter, delta_sums
+from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.reports import LedgerFilter, delta_sums
 from ltsplan.store.db import Database
 from ltsplan.store.history import versions_of
 from ltsplan.store.tables import ledger_entry, ledger_plan, source

@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 from ltsplan.errors import InvalidInput, LtsplanError
-from ltsplan.ledger import iati
-from ltsplan.ledger.iati import read_iati
+from ltsplan.ledger.formats import iati
+from ltsplan.ledger.formats.iati import read_iati
 from ltsplan.ledger.model import LedgerBatch
 
 IATI = Path(__file__).parents[1] / "fixtures" / "iati"

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from ltsplan.cli.main import build_app
 from ltsplan.errors import InvalidInput
-from ltsplan.services.imports import guess_format, import_file
+from ltsplan.ledger.imports import guess_format, import_file
 from ltsplan.store.db import Database
 from ltsplan.store.tables import gdp, ledger_entry
 
@@ -256,7 +256,7 @@ def test_a_bad_gdp_file_names_each_bad_line(database_url: str, tmp_path: Path) -
 
 
 def _shipped_gdp() -> Path:
-    from ltsplan.services.reference import shipped
+    from ltsplan.shipped import shipped
 
     return shipped("reference", "worldbank_gdp_current_usd.csv")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from ledger_sample import COLUMNS, ROWS, load
 
-from ltsplan.services import ledger_reports
+from ltsplan.ledger import reports as ledger_reports
 from ltsplan.store.db import Database
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.ledger.io_csv import read_csv
-from ltsplan.services.exports import export_ledger
-from ltsplan.services.imports import import_file
+from ltsplan.ledger.exports import export_ledger
+from ltsplan.ledger.formats.native_csv import read_csv
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import Database
 from ltsplan.store.tables import ledger_entry, source
 

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from ltsplan.services.exports import export_ledger
-from ltsplan.services.imports import import_file
+from ltsplan.ledger.exports import export_ledger
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import Database, open_database
 from ltsplan.store.tables import ledger_entry
 
@@ -115,8 +115,8 @@ def test_export_as_of_a_date_leaves_out_later_knowledge(db: Database, tmp_path: 
 
 
 def test_every_column_and_json_key_is_documented() -> None:
-    from ltsplan.ledger.io_json import TOP_LEVEL
-    from ltsplan.ledger.native import INPUT_COLUMNS, SOURCE_FIELDS
+    from ltsplan.ledger.formats.native import INPUT_COLUMNS, SOURCE_FIELDS
+    from ltsplan.ledger.formats.native_json import TOP_LEVEL
 
     text = (EXAMPLES.parent / "formats.md").read_text(encoding="utf-8")
     missing = [name for name in [*INPUT_COLUMNS, *SOURCE_FIELDS, *TOP_LEVEL] if f"`{name}`" not in text]

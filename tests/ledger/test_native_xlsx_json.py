@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
 from ltsplan.formats.xlsx import MAX_RATIO
-from ltsplan.services.exports import export_ledger
-from ltsplan.services.imports import import_file
+from ltsplan.ledger.exports import export_ledger
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import Database
 from ltsplan.store.tables import ledger_entry
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from ltsplan.errors import LtsplanError
-from ltsplan.services.imports import import_file
-from ltsplan.services.ledger_reports import LedgerFilter, delta_sums
+from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.reports import LedgerFilter, delta_sums
 from ltsplan.store.db import Database
 from ltsplan.store.history import versions_of
 from ltsplan.store.tables import import_run, ledger_entry, ledger_plan

@@ -10,9 +10,9 @@ import pytest
 from ledger_sample import FIRST_KNOWN, ROWS, expected_frame, load
 
 from ltsplan.errors import LtsplanError
-from ltsplan.services import ledger_reports
-from ltsplan.services.ledger import retract_entries
-from ltsplan.services.ledger_reports import LedgerFilter
+from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger.reports import LedgerFilter
+from ltsplan.ledger.writes import retract_entries
 from ltsplan.store.db import Database
 from ltsplan.store.history import as_of
 
@@ -106,7 +106,7 @@ def test_a_write_and_a_read_in_one_transaction_see_the_write(db: Database) -> No
     from ledger_sample import SOURCE, frame
 
     from ltsplan.ledger.model import LedgerBatch
-    from ltsplan.services.ledger import write_batch
+    from ltsplan.ledger.writes import write_batch
 
     with db.transaction() as connection:
         write_batch(connection, LedgerBatch(entries=frame(ROWS), sources=[SOURCE]), recorded_at=FIRST_KNOWN)

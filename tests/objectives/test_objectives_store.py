@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from ltsplan.errors import NotFound
+from ltsplan.objectives import reports as service
 from ltsplan.objectives.model import SCALE
-from ltsplan.services import demo_pathway
-from ltsplan.services import objectives as service
+from ltsplan.pathway import demo as demo_pathway
 from ltsplan.store.db import Database
 from ltsplan.store.history import as_of
 

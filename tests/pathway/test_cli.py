@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ltsplan.cli.main import build_app
-from ltsplan.services import demo_pathway
+from ltsplan.pathway import demo as demo_pathway
 
 BAD = Path(__file__).parents[1] / "fixtures" / "pathway" / "bad-scenario.yaml"
 

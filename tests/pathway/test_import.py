@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.services import demo_pathway
-from ltsplan.services.scenario import (
+from ltsplan.pathway import demo as demo_pathway
+from ltsplan.pathway.imports import (
     OBJECTIVE_PARTS,
     PATHWAY_PARTS,
     export_document,

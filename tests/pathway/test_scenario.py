@@ -10,8 +10,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from ltsplan.services import demo_pathway
-from ltsplan.services import pathway as service
+from ltsplan.pathway import demo as demo_pathway
+from ltsplan.pathway import reports as service
 from ltsplan.store.db import Database
 from ltsplan.store.history import as_of
 from ltsplan.store.pathway_tables import position, statement

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ltsplan.services.readiness_store import import_path
-from ltsplan.services.standards import import_files
+from ltsplan.readiness.imports import import_path
+from ltsplan.standards.imports import import_files
 from ltsplan.store.db import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,9 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ltsplan.services import demo_readiness, demo_standards
-from ltsplan.services import readiness as service
-from ltsplan.services.readiness_data import load
+from ltsplan.readiness import demo as demo_readiness
+from ltsplan.readiness import reports as service
+from ltsplan.readiness.data import load
+from ltsplan.standards import demo as demo_standards
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_the_demo_is_the_promised_size_and_labelled_fictional_everywhere(demo):
 
 
 def test_the_demo_catalogue_has_forty_standards_and_three_hundred_requirements(demo):
-    from ltsplan.services.readiness_store import requirements
+    from ltsplan.readiness.imports import requirements
 
     with demo.reading() as connection:
         reqs = requirements(connection, None)

@@ -12,8 +12,8 @@ import yaml
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.services import readiness as service
-from ltsplan.services.readiness_store import export_path, import_path
+from ltsplan.readiness import reports as service
+from ltsplan.readiness.imports import export_path, import_path
 from ltsplan.store.db import Database
 from ltsplan.store.readiness_tables import TABLES
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from ltsplan.errors import InvalidInput
-from ltsplan.services import standards as service
-from ltsplan.services import standards_reports as reports
+from ltsplan.standards import imports as service
+from ltsplan.standards import reports
 from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.store.db import Database
 

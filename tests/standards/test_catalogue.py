@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import NotFound
-from ltsplan.services import standards as service
-from ltsplan.services import standards_reports as reports
-from ltsplan.services.reference import shipped
+from ltsplan.shipped import shipped
+from ltsplan.standards import imports as service
+from ltsplan.standards import reports
 from ltsplan.store.db import Database
 from ltsplan.store.standards_tables import standard
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ltsplan.services import demo_standards
-from ltsplan.services import standards_reports as reports
+from ltsplan.standards import demo as demo_standards
+from ltsplan.standards import reports
 from ltsplan.store.db import Database
 
 

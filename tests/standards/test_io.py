@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from ltsplan.errors import InvalidInput, LtsplanError
-from ltsplan.services import standards as service
-from ltsplan.services import standards_reports as reports
-from ltsplan.standards import io
+from ltsplan.standards import formats as io
+from ltsplan.standards import imports as service
+from ltsplan.standards import reports
 from ltsplan.store.db import Database
 
 from .helpers import ADOPTION, CATALOGUE, FIXTURES

@@ -15,9 +15,9 @@ from sqlalchemy import Connection, select
 
 import ltsplan.store.bulk as bulk
 from ltsplan.errors import InvalidInput
-from ltsplan.ledger import io_csv
-from ltsplan.services import imports
-from ltsplan.services.imports import import_file
+from ltsplan.ledger import imports
+from ltsplan.ledger.formats import native_csv as io_csv
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import Database, open_database
 from ltsplan.store.history import versions_of, write_versions
 from ltsplan.store.ids import record_id

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Connection, func, insert, select
 
 from ltsplan.errors import InvalidInput, LtsplanError
-from ltsplan.services import imports
-from ltsplan.services.imports import import_file
+from ltsplan.ledger import imports
+from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import Database, open_database
 from ltsplan.store.tables import ledger_entry, source
 

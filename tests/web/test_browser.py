@@ -18,9 +18,9 @@ import httpx
 import pytest
 import uvicorn
 
-from ltsplan.api import create_app
+from ltsplan import demo
 from ltsplan.config import Settings
-from ltsplan.services import demo
+from ltsplan.server import create_app
 from ltsplan.store.db import open_database
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,10 @@
-"""The JSON API (FastAPI): one router per domain, built by ``create_app(settings)``."""
+"""The JSON API's own routes: recording and revising records, single records, the overview's
+figures. Every list is served by ``ltsplan.views``; ``ltsplan.server`` puts the two together."""
 
-from ltsplan.api.app import create_app
+from __future__ import annotations
 
-__all__ = ["create_app"]
+from fastapi import APIRouter
+
+from ltsplan.api import dashboard, ledger, records, sources
+
+ROUTERS: tuple[APIRouter, ...] = (dashboard.router, ledger.router, sources.router, *records.ROUTERS)

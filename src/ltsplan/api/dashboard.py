@@ -1,126 +1,28 @@
-"""The overview: headline figures, pledged and delivered over time, the largest donors and the
-furthest behind, and a panel from each other module that has landed (readiness, milestones,
-decisions, objectives). One data function serves ``/api/dashboard`` and the overview page."""
+"""``GET /api/dashboard``: the overview's figures as JSON (the front page shows the same data)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from datetime import datetime
-from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy import Connection
 
-from ltsplan.api.deps import AsOf
-from ltsplan.api.listing import Page
-from ltsplan.capabilities import landed
-from ltsplan.report import Report
-from ltsplan.services import ledger_reports
-from ltsplan.web import charts
+from ltsplan.views.deps import AsOf
+from ltsplan.views.overview import as_json, cached_overview
 
-Panel = Callable[[Connection, datetime | None, Any], list[dict[str, Any]]]
-
-# Other modules' dashboard panels, "module:function"; a module that has not landed is left out.
-PANELS = (
-    "ltsplan.api.readiness:dashboard_panel",
-    "ltsplan.api.standards:dashboard_panel",
-    "ltsplan.api.pathway:dashboard_panel",
-    "ltsplan.api.objectives:dashboard_panel",
-)
+router = APIRouter(prefix="/api", tags=["dashboard"])
 
 
-def panels() -> list[Panel]:
-    return [panel for _, panel in landed(PANELS)]
-
-
-def headline(totals: Report) -> dict[str, Any]:
-    row = totals.frame.to_dicts()[0] if totals.frame.height else {}
-    return {
-        "announced": row.get("announced", 0.0),
-        "pledged": row.get("pledged", 0.0),
-        "allocated": row.get("allocated", 0.0),
-        "delivered": row.get("delivered", 0.0),
-        "fulfilment": row.get("fulfilment"),
-        "entries": row.get("entries", 0),
-        "not_converted": row.get("not_converted", 0),
-    }
-
-
-def overview(
-    connection: Connection, moment: datetime | None, database: Any = None, currency: str = "EUR"
-) -> dict[str, Any]:
-    """Everything the overview shows, as plain data (Reports are kept for the tables)."""
-    overall = ledger_reports.totals(connection, by=[], currency=currency, moment=moment)
-    donors = ledger_reports.totals(connection, by=["donor"], currency=currency, moment=moment)
-    donors.frame = donors.frame.sort("pledged", descending=True, nulls_last=True)
-    series = ledger_reports.series(connection, currency=currency, moment=moment)
-    figures = headline(overall)
-    figures["donors"] = donors.frame.height
-    behind = ledger_reports.fulfilment(connection, by=["donor"], currency=currency, moment=moment)
-    behind.frame = behind.frame.filter(behind.frame.get_column("pledged") > 0).head(10)
-    return {
-        "as_of": moment,
-        "currency": currency,
-        "figures": figures,
-        "notes": overall.notes,
-        "top_donors": donors,
-        "behind": behind,
-        "series": series,
-        "series_chart": charts.series_lines(series),
-        "donors_chart": charts.totals_bars(donors, limit=15),
-        "panels": [p for panel in panels() for p in panel(connection, moment, database)],
-    }
-
-
-def as_json(data: dict[str, Any]) -> dict[str, Any]:
-    """The overview with its Reports as {columns, rows} (what /api/dashboard answers)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Report):
-            return value.as_dict()
-        if isinstance(value, Page):
-            return value.as_dict()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        if isinstance(value, float) and value != value:
-            return None
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return value
-
-    shown = {k: plain(v) for k, v in data.items() if not k.endswith("_chart") and k != "panels"}
-    shown["panels"] = [
-        {"title": p["title"], "report": plain(p.get("report")), "csv": p.get("csv"), "more": p.get("more")}
-        for p in data["panels"]
-    ]
-    return shown
-
-
-def cached_overview(request: Request, moment: datetime | None) -> dict[str, Any]:
-    state = request.app.state
-    with state.database.reading() as connection:
-        stamp = state.cache.stamp(connection)
-        found: dict[str, Any] = state.cache.get_or_compute(
-            ("overview", moment, stamp), lambda: overview(connection, moment, state.database)
-        )
-        return found
-
-
-def register(api: Any) -> None:
-    @api.get("/dashboard", summary="The overview's figures", tags=["dashboard"], response_class=Response)
-    async def dashboard(request: Request, moment: AsOf) -> Response:
-        """Headline figures (announced, pledged, allocated, delivered, fulfilment), the largest
-        donors, those furthest behind, the monthly series, and each module's panel."""
-        return await run_in_threadpool(_dashboard_body, request, moment)
+@router.get("/dashboard", summary="The overview's figures", response_class=Response)
+async def dashboard(request: Request, moment: AsOf) -> Response:
+    """Headline figures (announced, pledged, allocated, delivered, fulfilment), the largest
+    donors, those furthest behind, the monthly series, and each module's panel."""
+    return await run_in_threadpool(_dashboard_body, request, moment)
 
 
 def _dashboard_body(request: Request, moment: datetime | None) -> Response:
-    import json
-
     state = request.app.state
     with state.database.reading() as connection:
         stamp = state.cache.stamp(connection)
@@ -129,6 +31,3 @@ def _dashboard_body(request: Request, moment: datetime | None) -> Response:
         lambda: json.dumps(as_json(cached_overview(request, moment)), default=str, allow_nan=False).encode(),
     )
     return Response(body, media_type="application/json")
-
-
-__all__ = ["overview", "panels", "register"]

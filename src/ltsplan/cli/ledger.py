@@ -21,9 +21,9 @@ from ltsplan.cli.common import (
     print_written,
 )
 from ltsplan.errors import LtsplanError
+from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger.reports import CURRENCIES, LedgerFilter
 from ltsplan.report import Report
-from ltsplan.services import ledger_reports
-from ltsplan.services.ledger_reports import CURRENCIES, LedgerFilter
 
 app = typer.Typer(
     help="The support ledger: totals, fulfilment, delivery lags, history, charts.", no_args_is_help=True
@@ -228,7 +228,7 @@ def chart(
 
     Example: ltsplan ledger chart -o out/pledged.png
     """
-    from ltsplan.services.charts import pledged_vs_delivered
+    from ltsplan.charting.figures import pledged_vs_delivered
 
     query = _series_query(currency, as_of, donor, category, dataset)
     with database(db).reading() as connection:
@@ -271,7 +271,7 @@ def load_gdp(
 
     Example: ltsplan ledger load-gdp worldbank_gdp_current_usd.csv
     """
-    from ltsplan.services.reference import load_gdp as load
+    from ltsplan.ledger.reference import load_gdp as load
 
     result, table = load(database(db), path, published_after_year=published_after_year)
     Console().print(

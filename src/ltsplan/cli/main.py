@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ltsplan.capabilities import optional_module
+from ltsplan import demo as demo_service
+from ltsplan.cli import ledger, objectives, pathway, readiness, serve, standards
 from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
 from ltsplan.errors import LtsplanError
-from ltsplan.services import demo as demo_service
-from ltsplan.services.imports import READERS, import_file
+from ltsplan.ledger.imports import READERS, import_file
 
 app = typer.Typer(
     name="ltsplan",
@@ -24,27 +24,12 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Each capability's commands live in a module of their own: (module, attribute, command group name).
-GROUPS = (
-    ("ltsplan.cli.ledger", "app", "ledger"),
-    ("ltsplan.cli.standards", "app", "standards"),
-    ("ltsplan.cli.readiness", "app", "readiness"),
-    ("ltsplan.cli.pathway", "app", "pathway"),
-    ("ltsplan.cli.objectives", "app", "objectives"),
-    ("ltsplan.cli.serve", "app", None),
-)
-
-
-def _register_groups() -> None:
-    for module_name, attribute, name in GROUPS:
-        module = optional_module(module_name)
-        if module is None:
-            continue
-        group = getattr(module, attribute)
-        if name is None:
-            app.registered_commands.extend(group.registered_commands)
-        else:
-            app.add_typer(group, name=name)
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(standards.app, name="standards")
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(pathway.app, name="pathway")
+app.add_typer(objectives.app, name="objectives")
+app.registered_commands.extend(serve.app.registered_commands)
 
 
 @app.command("import")
@@ -120,7 +105,7 @@ def export_command(
     Example: ltsplan export ledger.xlsx
     """
     from ltsplan.cli.common import parse_as_of
-    from ltsplan.services.exports import export_ledger
+    from ltsplan.ledger.exports import export_ledger
 
     count = export_ledger(database(db), path, moment=parse_as_of(as_of))
     Console().print(f"wrote {count} ledger entries to {path}")
@@ -138,7 +123,6 @@ def demo_command(db: DbOption = None) -> None:
 
 
 def main() -> None:
-    build_app()
     try:
         app(standalone_mode=True)
     except LtsplanError as error:
@@ -148,13 +132,6 @@ def main() -> None:
             raise SystemExit(exit_.exit_code) from None
 
 
-_register_groups_done = False
-
-
 def build_app() -> typer.Typer:
-    """The app with every capability's commands registered (for tests and documentation)."""
-    global _register_groups_done
-    if not _register_groups_done:
-        _register_groups()
-        _register_groups_done = True
+    """The app with every command group registered (for tests and documentation)."""
     return app

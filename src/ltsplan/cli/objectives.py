@@ -10,8 +10,8 @@ import typer
 
 from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, answer, parse_as_of
 from ltsplan.cli.scenario import DocumentArgument, RecordedOption, SearchOption, export_parts, import_document
-from ltsplan.services import objectives as service
-from ltsplan.services.scenario import OBJECTIVE_PARTS
+from ltsplan.objectives import reports as service
+from ltsplan.pathway.imports import OBJECTIVE_PARTS
 
 app = typer.Typer(
     help="Stated objectives, competing assessments (graded by source) and statements.", no_args_is_help=True

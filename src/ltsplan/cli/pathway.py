@@ -10,9 +10,9 @@ import typer
 
 from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, answer, parse_as_of
 from ltsplan.cli.scenario import DocumentArgument, RecordedOption, SearchOption, export_parts, import_document
-from ltsplan.services import objectives as objectives_service
-from ltsplan.services import pathway as service
-from ltsplan.services.scenario import PATHWAY_PARTS
+from ltsplan.objectives import reports as objectives_service
+from ltsplan.pathway import reports as service
+from ltsplan.pathway.imports import PATHWAY_PARTS
 
 app = typer.Typer(
     help="The membership pathway: decisions, positions, consensus, conditions.", no_args_is_help=True

@@ -23,10 +23,10 @@ from ltsplan.cli.common import (
     parse_day,
     print_written,
 )
-from ltsplan.readiness.io import FORMATS
+from ltsplan.readiness import imports as store
+from ltsplan.readiness import reports as service
+from ltsplan.readiness.formats import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
-from ltsplan.services import readiness as service
-from ltsplan.services import readiness_store as store
 
 app = typer.Typer(
     help="Readiness: force elements against their targets, rolled up the force tree, per domain and "
@@ -213,7 +213,7 @@ def heatmap(
 
     Example: ltsplan readiness heatmap -o out/heatmap.png --as-of 2025-12-31
     """
-    from ltsplan.services.readiness_charts import heatmap as draw
+    from ltsplan.readiness.charts import heatmap as draw
 
     check_choice(rule, RULES, "--rule")
     with database(db).reading() as connection:
@@ -234,7 +234,7 @@ def burnup(
 
     Example: ltsplan readiness burnup -o out/burnup.png
     """
-    from ltsplan.services.readiness_charts import burnup as draw
+    from ltsplan.readiness.charts import burnup as draw
 
     with database(db).reading() as connection:
         report = service.burnup_report(connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of))

@@ -13,8 +13,8 @@ from rich.console import Console
 from sqlalchemy import Connection
 
 from ltsplan.cli.common import database, parse_as_of
+from ltsplan.pathway.imports import export_document, import_scenario, write_document
 from ltsplan.report import Report
-from ltsplan.services.scenario import export_document, import_scenario, write_document
 
 DocumentArgument = Annotated[Path, typer.Argument(help="A scenario document (.yaml, .yml or .json).")]
 SearchOption = Annotated[

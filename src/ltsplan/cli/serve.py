@@ -27,7 +27,7 @@ def serve(
     """
     import uvicorn
 
-    from ltsplan.api import create_app
+    from ltsplan.server import create_app
 
     settings = Settings.from_environment(db)
     application = create_app(settings)

@@ -18,10 +18,10 @@ from ltsplan.cli.common import (
     parse_as_of,
     parse_day,
 )
-from ltsplan.services import standards as service
-from ltsplan.services import standards_reports as reports
-from ltsplan.services.standards_charts import coverage_curve
-from ltsplan.standards.io import FORMATS
+from ltsplan.standards import imports as service
+from ltsplan.standards import reports
+from ltsplan.standards.charts import coverage_curve
+from ltsplan.standards.formats import FORMATS
 from ltsplan.standards.rows import SECTIONS
 
 app = typer.Typer(

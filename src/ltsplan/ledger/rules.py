@@ -9,6 +9,7 @@ import pycountry
 
 from ltsplan.errors import Problem
 from ltsplan.ledger.model import CATEGORIES, KINDS, STAGES
+from ltsplan.provenance.model import is_state
 
 LINE = "_line"  # the row's line (text) or row (sheet) number in its file, carried by every reader
 RECORD = "_record"  # an optional human label for the row (an IATI activity id, say)
@@ -167,14 +168,3 @@ def _donor_problems(frame: pl.DataFrame, file: str | None) -> list[Problem]:
                 )
             )
     return problems
-
-
-def is_state(code: str) -> bool:
-    return pycountry.countries.get(alpha_3=code) is not None
-
-
-def state_name(code: str) -> str | None:
-    country = pycountry.countries.get(alpha_3=code)
-    if country is None:
-        return None
-    return getattr(country, "common_name", None) or country.name

@@ -7,6 +7,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+import pycountry
+
 from ltsplan.store.ids import record_id, version_hash
 
 SOURCE_KINDS = (
@@ -93,3 +95,14 @@ def parse_grade(text: str) -> tuple[str, int]:
     if credibility not in CREDIBILITY:
         raise ValueError(f"'{text}' is not an Admiralty grade such as B2 (A–F then 1–6)")
     return cleaned[0], credibility
+
+
+def is_state(code: str) -> bool:
+    return pycountry.countries.get(alpha_3=code) is not None
+
+
+def state_name(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name

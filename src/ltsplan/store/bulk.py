@@ -23,6 +23,7 @@ scratch files are on disk, each removed once attached and gone with the transact
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import sqlite3
@@ -37,7 +38,6 @@ import polars as pl
 from sqlalchemy import Connection, Index, Table, func, select
 from sqlalchemy.schema import CreateIndex
 
-from ltsplan.capabilities import optional_module
 from ltsplan.store.db import ATTACHED_KEY, deferred
 from ltsplan.store.schema import RETRACTED, metadata
 
@@ -347,4 +347,5 @@ def _scratch_directory(databases: list[tuple[int, str, str]]) -> Path:
 
 
 def _adbc_available() -> bool:
-    return optional_module("adbc_driver_sqlite") is not None
+    """ADBC's SQLite driver is a dependency; a build without it imports through SQLAlchemy alone."""
+    return importlib.util.find_spec("adbc_driver_sqlite") is not None

@@ -14,24 +14,17 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from ltsplan.capabilities import optional_module
 from ltsplan.errors import LtsplanError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Each domain's tables live in a module of its own on the shared metadata; importing them registers
-# them for migrations and for tests that compare the migrated schema with the code.
-TABLE_MODULES = (
-    "ltsplan.store.tables",
-    "ltsplan.store.standards_tables",
-    "ltsplan.store.readiness_tables",
-    "ltsplan.store.pathway_tables",
-)
-
 
 def load_all_tables() -> None:
-    for name in TABLE_MODULES:
-        optional_module(name)
+    """Register every domain's tables on the shared metadata (for migrations, and for tests that
+    compare the migrated schema with the code)."""
+    from ltsplan.store import pathway_tables, readiness_tables, standards_tables, tables
+
+    del pathway_tables, readiness_tables, standards_tables, tables
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -1,1 +1,5 @@
-"""The web face: server-rendered pages (Jinja) over the same list views as the JSON API."""
+"""The web pages: server-rendered HTML (Jinja templates), charts drawn by the vendored Vega-Lite."""
+
+from pathlib import Path
+
+STATIC = Path(__file__).parent / "static"

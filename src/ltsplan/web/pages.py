@@ -18,18 +18,19 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from ltsplan.api import dashboard, ledger_queries
-from ltsplan.api.deps import AsOf
-from ltsplan.api.listing import Page
-from ltsplan.api.sources import source_with_citations
-from ltsplan.api.views import LinkContext, ListView, href
+from ltsplan.charting import vega as charts
 from ltsplan.errors import NotFound
+from ltsplan.ledger import entries as ledger_queries
+from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger.entries import source_with_citations
+from ltsplan.ledger.reports import LedgerFilter
+from ltsplan.listing import Page
+from ltsplan.provenance.records import actor_names
 from ltsplan.render import format_cell
 from ltsplan.report import Report
-from ltsplan.services import ledger_reports
-from ltsplan.services.ledger_reports import LedgerFilter
-from ltsplan.services.provenance import actor_names
-from ltsplan.web import charts
+from ltsplan.views import overview as dashboard
+from ltsplan.views.deps import AsOf
+from ltsplan.views.lists import LinkContext, ListView, href
 
 TEMPLATES = FilePath(__file__).parent / "templates"
 NUMERIC = (pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt32, pl.UInt64)
@@ -150,7 +151,7 @@ def _html(request: Request, template: str, title: str, **extra: Any) -> HTMLResp
 async def overview_page(request: Request, moment: AsOf) -> HTMLResponse:
     data = await run_in_threadpool(dashboard.cached_overview, request, moment)
     as_of = request.query_params.get("as_of") or None
-    from ltsplan.api.ledger import figure_links
+    from ltsplan.views.ledger import figure_links
 
     link_context = LinkContext(as_of, {})
     panels = [
@@ -208,7 +209,7 @@ def donor_data(request: Request, code: str, moment: datetime | None) -> dict[str
 
 @router.get("/donors/{code}", response_class=HTMLResponse)
 async def donor_page(request: Request, code: Annotated[str, Path()], moment: AsOf) -> HTMLResponse:
-    from ltsplan.api.ledger import figure_links, provenance_links
+    from ltsplan.views.ledger import figure_links, provenance_links
 
     data = await run_in_threadpool(donor_data, request, code, moment)
     as_of = request.query_params.get("as_of") or None
@@ -250,8 +251,8 @@ async def entry_page(request: Request, entry_id: Annotated[str, Path()], moment:
 def _element(
     request: Request, code: str, rule: str | None, on: date | None, moment: datetime | None
 ) -> dict[str, Any]:
-    from ltsplan.api import readiness as readiness_api
-    from ltsplan.services import readiness
+    from ltsplan.readiness import reports as readiness
+    from ltsplan.views import readiness as readiness_api
 
     with request.app.state.database.reading() as connection:
         targets, summary = readiness_api.element_detail(connection, code, rule, on, moment)

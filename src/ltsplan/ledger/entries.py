@@ -1,0 +1,213 @@
+"""Ledger lists the ledger services do not offer yet, read straight from the store with the same
+as-of helper: the entries themselves, one entry with its sources, and the sources behind a figure.
+(Thin adapters for the web face; candidates to move into services/ledger_reports.py.)"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, String, and_, cast, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ltsplan.errors import InvalidInput, NotFound, Problem
+from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
+from ltsplan.listing import ListQuery, Page
+from ltsplan.provenance.model import CREDIBILITY, RELIABILITY
+from ltsplan.provenance.records import evidence_for, get_source
+from ltsplan.report import Report
+from ltsplan.store.history import live_at, version_at
+from ltsplan.store.pages import page_from_table
+from ltsplan.store.tables import evidence, ledger_entry, source
+
+ENTRY_COLUMNS = [
+    "id",
+    "dataset",
+    "kind",
+    "stage",
+    "donor",
+    "recipient",
+    "category",
+    "subtype",
+    "event_date",
+    "amount",
+    "currency",
+    "eur",
+    "usd",
+    "item",
+    "quantity",
+    "description",
+    "commitment_id",
+    "reference",
+    "source_id",
+    "recorded_at",
+]
+MEASURES = ("announced", "pledged", "allocated", "delivered")
+
+
+def entries(connection: Connection, moment: datetime | None, query: ListQuery, *, everything: bool) -> Page:
+    return page_from_table(
+        connection,
+        ledger_entry,
+        ENTRY_COLUMNS,
+        [live_at(ledger_entry, moment)],
+        query,
+        title="Ledger entries",
+        everything=everything,
+        default_sort=[("event_date", True)],
+        units={"eur": "EUR", "usd": "USD"},
+        params={"as_of": moment},
+    )
+
+
+def entry(connection: Connection, entry_id: str, moment: datetime | None) -> dict[str, Any]:
+    found = version_at(connection, ledger_entry, entry_id, moment)
+    if found is None:
+        raise NotFound(
+            f"no ledger entry with id '{entry_id}'" + (f" as of {moment:%Y-%m-%d}" if moment else "")
+        )
+    cited = [
+        dict(r)
+        for r in connection.execute(
+            select(source).where(source.c.id == found["source_id"], live_at(source, moment))
+        ).mappings()
+    ]
+    found["sources"] = cited + evidence_for(connection, "ledger_entry", entry_id, moment)
+    return found
+
+
+def measure_condition(measure: str | None) -> ColumnElement[bool] | None:
+    """Which entries make up a measure (the same rule as ledger.analytics.measure_columns)."""
+    t = ledger_entry
+    if measure is None or measure == "":
+        return None
+    if measure == "announced":
+        return and_(t.c.kind == "commitment", t.c.stage == "announced")
+    if measure == "pledged":
+        return and_(t.c.kind == "commitment", t.c.stage.in_(PLEDGED_STAGES))
+    if measure == "allocated":
+        return and_(t.c.kind == "commitment", t.c.stage.in_(ALLOCATED_STAGES))
+    if measure == "delivered":
+        return t.c.kind == "delivery"
+    raise InvalidInput(
+        [Problem(f"'{measure}' is not a measure; use one of {', '.join(MEASURES)}", field="measure")]
+    )
+
+
+def figure_conditions(
+    moment: datetime | None,
+    *,
+    measure: str | None,
+    donor: str | None,
+    recipient: str | None,
+    category: str | None,
+    subtype: str | None,
+    dataset: str | None,
+    year: int | None,
+    month: int | None,
+) -> list[ColumnElement[bool]]:
+    t = ledger_entry
+    conditions: list[ColumnElement[bool]] = [live_at(t, moment)]
+    for column, value in (
+        ("donor", donor),
+        ("recipient", recipient),
+        ("category", category),
+        ("subtype", subtype),
+        ("dataset", dataset),
+    ):
+        if value:
+            conditions.append(t.c[column] == value)
+    if month is not None and year is None:
+        raise InvalidInput([Problem("a month needs its year", field="month")])
+    if year is not None:
+        start = date(year, month or 1, 1)
+        end = date(year + (1 if (month or 12) == 12 else 0), ((month or 12) % 12) + 1, 1)
+        conditions.extend([t.c.event_date >= start, t.c.event_date < end])
+    chosen = measure_condition(measure)
+    if chosen is not None:
+        conditions.append(chosen)
+    return conditions
+
+
+def provenance(
+    connection: Connection, conditions: list[ColumnElement[bool]], moment: datetime | None
+) -> Report:
+    """The sources behind a ledger figure: for each source, how many entries and how much of the
+    figure (EUR and USD) it supports. The rows add up to the figure."""
+    t = ledger_entry
+    grouped = (
+        select(
+            t.c.source_id,
+            func.count().label("entries"),
+            func.sum(t.c.eur).label("eur"),
+            func.sum(t.c.usd).label("usd"),
+        )
+        .where(and_(*conditions))
+        .group_by(t.c.source_id)
+        .subquery()
+    )
+    statement = select(
+        grouped.c.source_id,
+        source.c.title,
+        source.c.publisher,
+        source.c.kind,
+        (source.c.reliability + cast(source.c.credibility, String)).label("grade"),
+        grouped.c.entries,
+        grouped.c.eur,
+        grouped.c.usd,
+    ).select_from(
+        grouped.outerjoin(source, and_(source.c.id == grouped.c.source_id, live_at(source, moment)))
+    )
+    rows = connection.execute(statement).all()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "source_id": pl.Utf8,
+            "title": pl.Utf8,
+            "publisher": pl.Utf8,
+            "kind": pl.Utf8,
+            "grade": pl.Utf8,
+            "entries": pl.Int64,
+            "eur": pl.Float64,
+            "usd": pl.Float64,
+        },
+        orient="row",
+    ).sort("eur", descending=True, nulls_last=True)
+    return Report(
+        "Sources behind the figure",
+        frame,
+        ["each source's share of the figure: the entries citing it and their EUR and USD values"],
+        {"eur": "EUR", "usd": "USD"},
+    )
+
+
+def source_with_citations(connection: Connection, source_id: str, moment: datetime | None) -> dict[str, Any]:
+    """One source, what its grade means, and the records that cite it."""
+    found = get_source(connection, source_id, moment)
+    found["grade"] = f"{found['reliability']}{found['credibility']}"
+    found["reliability_means"] = RELIABILITY.get(found["reliability"])
+    found["credibility_means"] = CREDIBILITY.get(found["credibility"])
+    ledger = connection.execute(
+        select(
+            func.count(),
+            func.sum(ledger_entry.c.eur),
+            func.min(ledger_entry.c.event_date),
+            func.max(ledger_entry.c.event_date),
+        ).where(ledger_entry.c.source_id == source_id, live_at(ledger_entry, moment))
+    ).one()
+    found["ledger_entries"] = {
+        "count": int(ledger[0]),
+        "eur": ledger[1],
+        "first": ledger[2],
+        "last": ledger[3],
+    }
+    found["evidence"] = [
+        dict(r)
+        for r in connection.execute(
+            select(evidence.c.record_kind, evidence.c.record_id, evidence.c.quote).where(
+                evidence.c.source_id == source_id, live_at(evidence, moment)
+            )
+        ).mappings()
+    ]
+    return found

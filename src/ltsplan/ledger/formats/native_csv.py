@@ -1,0 +1,226 @@
+"""The native CSV format: read in blocks of whole records (memory stays bounded, line numbers exact),
+written with one row per entry that describes its source in full.
+
+Polars parses each block; a block it refuses (a row with too many fields, bytes that are not UTF-8)
+is parsed again with Python's csv module so that each such row is named by its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from ltsplan.errors import InvalidInput, Problem
+from ltsplan.ledger.formats.native import (
+    CSV_EXPORT_COLUMNS,
+    INPUT_COLUMNS,
+    NativeRows,
+    header_problems,
+    protect_expr,
+)
+from ltsplan.ledger.model import LedgerBatch, conform
+from ltsplan.ledger.rules import LINE
+from ltsplan.prefetch import prefetched
+
+CHUNK_BYTES = 32 << 20  # about 150,000 ledger rows per block
+BOM = b"\xef\xbb\xbf"
+
+
+def read_csv(
+    path: Path, *, progress: Callable[[int], None] | None = None, chunk_bytes: int | None = None
+) -> Iterator[LedgerBatch]:
+    """Batches of the file's entries, a block of ``chunk_bytes`` (default CHUNK_BYTES) at a time.
+    The next block is read and checked on a second thread while the caller writes the previous one
+    (at most two blocks wait in memory)."""
+    blocks = _batches(path, chunk_bytes or CHUNK_BYTES)
+    for batch, done in prefetched(blocks, name="ltsplan-csv-reader"):
+        yield batch
+        if progress is not None and done:
+            progress(done)
+
+
+def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
+    file = str(path)
+    with path.open("rb") as handle:
+        header = handle.readline()
+        columns = _header(header, file)
+        problems = header_problems(columns, file=file)
+        rows = NativeRows(file)
+        line, done = 2, len(header)
+        for block in _blocks(handle, chunk_bytes):
+            frame, found, lines = _parse(block, columns, line, file)
+            batches = rows.batches(frame, [*problems, *found])
+            problems = []
+            line += lines
+            done += len(block)
+            for number, batch in enumerate(batches):
+                yield batch, done if number == len(batches) - 1 else 0
+        if problems:  # a header and no rows
+            yield LedgerBatch(entries=conform(pl.DataFrame(), keep_meta=True), problems=problems), done
+
+
+def _header(header: bytes, file: str) -> list[str]:
+    if not header.strip():
+        raise InvalidInput(
+            [Problem("the file is empty; its first line names the columns", file=file, line=1)],
+            f"{file}: not a ledger CSV; nothing was written",
+        )
+    try:
+        text = header.removeprefix(BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            [Problem("the header is not UTF-8 text; save the file as UTF-8", file=file, line=1)],
+            f"{file}: not a ledger CSV; nothing was written",
+        ) from None
+    return [name.strip() for name in next(csv.reader([text]))]
+
+
+def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """Blocks of whole records: each ends at a newline outside quotes (an even number of quote
+    characters before it, as RFC 4180 quoting guarantees)."""
+    pending = b""
+    while True:
+        data = handle.read(size)
+        if not data:
+            if pending:
+                yield pending
+            return
+        cut = _last_record_end(data, pending.count(b'"') % 2)
+        if cut == 0:
+            pending += data
+            continue
+        yield b"".join((pending, memoryview(data)[:cut]))
+        pending = data[cut:]
+
+
+def _last_record_end(buffer: bytes, open_quote: int = 0) -> int:
+    """The position after the last newline outside quotes (0 when there is none); ``open_quote``
+    is 1 when the buffer starts inside a quoted field."""
+    end = buffer.rfind(b"\n")
+    if end < 0:
+        return 0
+    if open_quote == 0 and buffer.find(b'"') < 0:
+        return end + 1
+    quotes = open_quote + buffer.count(b'"', 0, end)
+    while end >= 0 and quotes % 2:
+        previous = buffer.rfind(b"\n", 0, end)
+        quotes -= buffer.count(b'"', previous + 1 if previous >= 0 else 0, end)
+        end = previous
+    return end + 1
+
+
+def _parse(
+    block: bytes, columns: list[str], first_line: int, file: str
+) -> tuple[pl.DataFrame, list[Problem], int]:
+    """The block's rows as text columns with their line numbers, what could not be read, and how
+    many lines the block holds."""
+    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    names = [f"_c{i}" for i in range(len(columns))]
+    try:
+        frame = pl.read_csv(
+            block,
+            has_header=False,
+            schema=dict.fromkeys(names, pl.Utf8),
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+        return (*_parse_slowly(block, columns, first_line, file), lines)
+    index = pl.int_range(pl.len(), dtype=pl.Int64) + first_line
+    if frame.height != lines:
+        # Quoted fields with line breaks: each row starts after the breaks of the rows before it.
+        breaks = pl.sum_horizontal(
+            pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in names
+        )
+        index = index + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
+    return _named(frame.with_columns(index.alias(LINE)), columns), [], lines
+
+
+def _named(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The positional columns under their header names (the first of a repeated name wins)."""
+    chosen: dict[str, str] = {}
+    for position, name in enumerate(columns):
+        chosen.setdefault(name, f"_c{position}")
+    return frame.select(LINE, *(pl.col(c).alias(n) for n, c in chosen.items() if n in INPUT_COLUMNS))
+
+
+def _parse_slowly(
+    block: bytes, columns: list[str], first_line: int, file: str
+) -> tuple[pl.DataFrame, list[Problem]]:
+    problems, text = _decode(block, first_line, file)
+    bad_lines = {p.line for p in problems}
+    records: list[list[str | None]] = []
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    consumed = 0
+    try:
+        for row in reader:
+            line = first_line + consumed
+            consumed = reader.line_num
+            if not row or line in bad_lines:
+                continue
+            if len(row) > len(columns):
+                problems.append(
+                    Problem(
+                        f"this row has {len(row)} fields but the header names {len(columns)} columns",
+                        file=file,
+                        line=line,
+                    )
+                )
+                continue
+            records.append([*row, *([None] * (len(columns) - len(row)))])
+            lines.append(line)
+    except csv.Error as error:
+        problems.append(
+            Problem(f"cannot read this row as CSV ({error})", file=file, line=first_line + consumed)
+        )
+    names = [f"_c{i}" for i in range(len(columns))]
+    frame = pl.DataFrame(records, schema=dict.fromkeys(names, pl.Utf8), orient="row").with_columns(
+        pl.Series(LINE, lines, dtype=pl.Int64)
+    )
+    return _named(frame, columns), problems
+
+
+def _decode(block: bytes, first_line: int, file: str) -> tuple[list[Problem], str]:
+    problems = []
+    start = 0
+    while True:
+        try:
+            block[start:].decode("utf-8")
+            break
+        except UnicodeDecodeError as bad:
+            at = start + bad.start
+            problems.append(
+                Problem(
+                    "this line is not UTF-8 text; save the file as UTF-8",
+                    file=file,
+                    line=first_line + block.count(b"\n", 0, at),
+                )
+            )
+            following = block.find(b"\n", at)
+            if following < 0:
+                break
+            start = following + 1
+    return problems, block.decode("utf-8", errors="replace")
+
+
+def write_csv(path: Path, chunks: Iterable[pl.DataFrame]) -> int:
+    """Entries with their sources' columns, text protected against formula injection."""
+    count = 0
+    with path.open("wb") as handle:
+        first = True
+        for chunk in chunks:
+            frame = chunk.select(CSV_EXPORT_COLUMNS)
+            text = [n for n, t in frame.schema.items() if t == pl.Utf8]
+            frame.with_columns(protect_expr(n) for n in text).write_csv(
+                handle, include_header=first, line_terminator="\n", date_format="%Y-%m-%d"
+            )
+            first = False
+            count += frame.height
+        if first:
+            handle.write((",".join(CSV_EXPORT_COLUMNS) + "\n").encode())
+    return count

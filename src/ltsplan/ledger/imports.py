@@ -1,0 +1,188 @@
+"""Importing a ledger file: pick the reader, validate everything, write in one transaction.
+
+Readers live beside their domain (``ledger/io_native.py``, ``ledger/iati.py``, ``ledger/kiel.py``) and
+all return a ``LedgerBatch``; this module is the one place that writes what they read.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+from sqlalchemy import insert
+
+from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.writes import WriteSummary, prepare, validate, withdraw_absent, write_batch
+from ltsplan.prefetch import prefetched
+from ltsplan.store.bulk import bulk_load
+from ltsplan.store.db import Database, streaming_cache
+from ltsplan.store.history import WriteResult, utcnow
+from ltsplan.store.tables import import_run
+
+Progress = Callable[[int], None]
+
+
+class Reader(Protocol):
+    """Reads a file as a stream of batches, so memory stays bounded whatever the file's size.
+
+    ``progress`` is called with the number of bytes read so far."""
+
+    def __call__(self, path: Path, *, progress: Progress | None = None) -> Iterable[LedgerBatch]: ...
+
+
+# format → "module:function"; imported on use so that one reader's dependencies never slow another.
+READERS = {
+    "csv": "ltsplan.ledger.formats:read_csv",
+    "xlsx": "ltsplan.ledger.formats:read_xlsx",
+    "json": "ltsplan.ledger.formats:read_json",
+    "iati": "ltsplan.ledger.formats.iati:read_iati",
+    "kiel": "ltsplan.ledger.formats.kiel:read_kiel",
+}
+# From this size on an import takes a SQLite file for itself (``Database.transaction(bulk=True)``):
+# a file this large takes seconds to import, and its pages are written once instead of twice.
+BULK_JOURNAL_BYTES = 64 * 2**20
+KIEL_HEADER = {"country", "iso", "year", "month", "total", "commitments"}
+
+
+def reader_for(fmt: str) -> Reader:
+    if fmt not in READERS:
+        raise LtsplanError(f"unknown import format '{fmt}'; use one of {', '.join(READERS)}")
+    module, function = READERS[fmt].split(":")
+    reader: Reader = getattr(importlib.import_module(module), function)
+    return reader
+
+
+def guess_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        return "iati"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+        return "kiel" if {h.strip().lower() for h in header} >= KIEL_HEADER else "csv"
+    raise LtsplanError(
+        f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
+    )
+
+
+@dataclass
+class ImportOutcome:
+    path: Path
+    format: str
+    summary: WriteSummary
+    report_path: Path | None = None
+
+
+def import_file(
+    database: Database,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    skip_invalid: bool = False,
+    recorded_at: datetime | None = None,
+    progress: Progress | None = None,
+    report_dir: Path | None = None,
+    replace: bool = False,
+) -> ImportOutcome:
+    """Read, validate and write a file in one transaction.
+
+    Batches are written as they arrive; once any batch has a problem, later batches are still read
+    and checked (so that every problem is listed) but not written, and the transaction is rolled
+    back at the end: an invalid file writes nothing. With ``skip_invalid`` the invalid records are
+    left out, named in a report, and the rest is written. With ``replace`` the file is the whole
+    of the datasets it names: their live entries and plans it no longer has are withdrawn as of
+    this import (a revised release drops a record; its history stays).
+    """
+    if replace and skip_invalid:
+        raise LtsplanError(
+            "--replace and --skip-invalid do not go together: a skipped record would be withdrawn; "
+            "correct the file, or import it without --replace"
+        )
+    if not path.exists():
+        raise LtsplanError(f"{path}: no such file")
+    if not path.is_file():
+        raise LtsplanError(f"{path}: not a file")
+    chosen = fmt or guess_format(path)
+    moment = recorded_at or utcnow()
+    problems: list[Problem] = []
+    summary = WriteSummary(WriteResult(), WriteResult(), [], [])
+    datasets: set[str] = set()
+    present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
+    read = reader_for(chosen)(path, progress=progress)
+    # The next batch is read and checked on a second thread while this one is written.
+    prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
+    bulk = path.stat().st_size >= BULK_JOURNAL_BYTES
+    with closing(prepared), database.transaction(bulk=bulk) as connection, streaming_cache(connection):
+        bulk_load(connection)
+        for batch in prepared:
+            entries = batch.entries
+            if "dataset" in entries.columns:
+                datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
+            if problems and not skip_invalid:
+                problems.extend(validate(connection, batch, file=str(path)))
+                continue
+            try:
+                part = write_batch(connection, batch, recorded_at=moment, skip_invalid=skip_invalid)
+            except InvalidInput as invalid:
+                problems.extend(invalid.problems)
+                continue
+            if replace:
+                present["ledger_entry"].append(_ids(batch.stored))
+                present["ledger_plan"].append(_ids(batch.plans))
+                if batch.plans is not None:
+                    datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
+            summary.entries += part.entries
+            summary.plans += part.plans
+            summary.skipped.extend(part.skipped)
+            summary.notes.extend(n for n in part.notes if n not in summary.notes)
+        if problems:
+            raise InvalidInput(problems, f"{path}: {len(problems)} problem(s); nothing was written")
+        if replace:
+            summary.entries.retracted, summary.plans.retracted = withdraw_absent(
+                connection, datasets, present, at=moment
+            )
+        report_path = None
+        if summary.skipped:
+            report_path = write_skip_report(path, summary.skipped, report_dir)
+        connection.execute(
+            insert(import_run).values(
+                at=moment,
+                path=str(path),
+                format=chosen,
+                dataset=", ".join(sorted(datasets))[:80] or None,
+                inserted=summary.entries.inserted + summary.plans.inserted,
+                revised=summary.entries.revised + summary.plans.revised,
+                unchanged=summary.entries.unchanged + summary.plans.unchanged,
+                skipped=len(summary.skipped),
+                report=str(report_path) if report_path else None,
+                withdrawn=summary.entries.retracted + summary.plans.retracted,
+            )
+        )
+    return ImportOutcome(path, chosen, summary, report_path)
+
+
+def _ids(frame: pl.DataFrame | None) -> pl.Series:
+    return frame.get_column("id") if frame is not None else pl.Series("id", [], dtype=pl.Utf8)
+
+
+def write_skip_report(path: Path, skipped: list[Problem], report_dir: Path | None) -> Path:
+    """A CSV naming each skipped record: file, line, record, field and why."""
+    target = (report_dir or Path.cwd()) / f"{path.stem}.skipped.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "line", "record", "field", "message"])
+        writer.writeheader()
+        for problem in skipped:
+            writer.writerow(problem.as_dict())
+    return target

@@ -1,0 +1,361 @@
+"""Ledger questions: totals, fulfilment, delivery lags, history and the pledged-vs-delivered series.
+
+Totals read the aggregates maintained on write (``ledger_total_delta``), so they answer in
+milliseconds over millions of entries, today or as of any past date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ltsplan.errors import LtsplanError, NotFound
+from ltsplan.ledger import analytics
+from ltsplan.provenance.records import actor_names
+from ltsplan.report import Report
+from ltsplan.store.db import flush_deferred
+from ltsplan.store.history import ids_starting_with, live_at, versions_of
+from ltsplan.store.tables import gdp, ledger_entry, ledger_total_delta
+
+CURRENCIES = ("EUR", "USD")
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    donors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def conditions(self, table: Table) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.donors:
+            found.append(table.c.donor.in_(self.donors))
+        if self.categories:
+            found.append(table.c.category.in_(self.categories))
+        if self.datasets:
+            found.append(table.c.dataset.in_(self.datasets))
+        if self.year_from is not None and "year" in table.c:
+            found.append(table.c.year >= self.year_from)
+        if self.year_to is not None and "year" in table.c:
+            found.append(table.c.year <= self.year_to)
+        return found
+
+
+def parse_dimensions(text: str) -> list[str]:
+    by = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [b for b in by if b not in analytics.DIMENSIONS]
+    if unknown:
+        raise LtsplanError(
+            f"cannot group by {', '.join(unknown)}; choose from {', '.join(analytics.DIMENSIONS)}"
+        )
+    return by
+
+
+def _currency(currency: str) -> tuple[str, str]:
+    code = currency.upper()
+    if code not in CURRENCIES:
+        raise LtsplanError(f"currency '{currency}' is not offered; use EUR or USD")
+    return code.lower(), f"{code.lower()}_missing"
+
+
+def delta_sums(
+    connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
+) -> pl.DataFrame:
+    """Sums of the maintained deltas up to ``moment``, by ``by`` + kind + stage."""
+    flush_deferred(connection)  # this transaction's own writes count too
+    t = ledger_total_delta
+    keys = list(dict.fromkeys([*by, "kind", "stage"]))
+    conditions = filters.conditions(t)
+    if moment is not None:
+        conditions.append(t.c.at <= moment)
+    statement = select(
+        *[t.c[k] for k in keys],
+        func.sum(t.c.entries).label("entries"),
+        func.sum(t.c.eur).label("eur"),
+        func.sum(t.c.usd).label("usd"),
+        func.sum(t.c.eur_missing).label("eur_missing"),
+        func.sum(t.c.usd_missing).label("usd_missing"),
+    ).group_by(*[t.c[k] for k in keys])
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    rows = connection.execute(statement).all()
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        k: (pl.Int64 if k in ("year", "month") else pl.Utf8) for k in keys
+    }
+    schema.update(
+        entries=pl.Int64, eur=pl.Float64, usd=pl.Float64, eur_missing=pl.Int64, usd_missing=pl.Int64
+    )
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def totals(
+    connection: Connection,
+    *,
+    by: list[str],
+    currency: str = "EUR",
+    moment: datetime | None = None,
+    filters: LedgerFilter = LedgerFilter(),
+    top: int | None = None,
+    gdp_year: int | None = None,
+    share_eu: bool = False,
+) -> Report:
+    value, missing = _currency(currency)
+    notes = []
+    if share_eu and "donor" in by:
+        sums, share_note = _shared_eu(connection, by, moment, filters)
+        notes.append(share_note)
+    else:
+        sums = delta_sums(connection, by, moment, filters)
+    frame = analytics.totals(sums, by, value, missing)
+    units = dict.fromkeys(analytics.MEASURES, currency.upper())
+    units.update(fulfilment="share", allocation_rate="share")
+    if "donor" in by:
+        names = actor_names(connection, moment)
+        frame = frame.with_columns(
+            pl.col("donor").replace_strict(names, default=pl.col("donor")).alias("donor_name")
+        ).select("donor", "donor_name", *[c for c in frame.columns if c != "donor"])
+        frame, gdp_note = _with_gdp_share(connection, frame, sums, by, moment, gdp_year)
+        if gdp_note:
+            notes.append(gdp_note)
+        units.update(pledged_pct_gdp="% of GDP", allocated_pct_gdp="% of GDP")
+    if top:
+        frame = frame.sort("pledged", descending=True).head(top)
+    not_converted = int(frame.get_column("not_converted").sum()) if frame.height else 0
+    if not_converted:
+        notes.append(
+            f"{not_converted} entries have no {currency.upper()} figure (a currency the ECB does not "
+            "quote, such as UAH, or a date before 1999) and are left out of the sums; "
+            "see docs/ledger.md"
+        )
+    if moment is not None:
+        notes.append(f"as known on {moment:%Y-%m-%d %H:%M} UTC")
+    return Report(
+        title=f"Support by {' × '.join(by) or 'all'} ({currency.upper()})",
+        frame=frame,
+        notes=notes,
+        units=units,
+        params={"by": by, "currency": currency.upper(), "as_of": moment, "top": top},
+    )
+
+
+def _shared_eu(
+    connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
+) -> tuple[pl.DataFrame, str]:
+    """Sums with the EU institutions' figures shared out to the members (ledger/eu_shares.py)."""
+    from dataclasses import replace
+
+    from ltsplan.ledger.eu_shares import EU, share_out
+    from ltsplan.ledger.reference import eu_share_weights
+
+    wanted = filters.donors
+    query = replace(filters, donors=(*wanted, EU)) if wanted else filters
+    sums = share_out(delta_sums(connection, by, moment, query), eu_share_weights())
+    if wanted:
+        sums = sums.filter(pl.col("donor").is_in(wanted))
+    note = (
+        "EU institutions' figures shared out to the 27 members in proportion to their attributed "
+        "shares (Kiel tracker release 29, eu_aid_shares.csv); see docs/kiel.md"
+    )
+    return sums, note
+
+
+def _with_gdp_share(
+    connection: Connection,
+    frame: pl.DataFrame,
+    sums: pl.DataFrame,
+    by: list[str],
+    moment: datetime | None,
+    gdp_year: int | None,
+) -> tuple[pl.DataFrame, str | None]:
+    """Pledged and allocated as % of the donor's GDP: of the same year when grouped by year,
+    otherwise of a fixed year (the Kiel tracker uses 2021)."""
+    if "year" not in by and gdp_year is None:
+        return frame, None
+    rows = connection.execute(select(gdp.c.country, gdp.c.year, gdp.c.usd).where(live_at(gdp, moment))).all()
+    if not rows:
+        return (
+            frame,
+            "no GDP figures are loaded, so no share of GDP is shown (ltsplan demo loads them)",
+        )
+    table = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"donor": pl.Utf8, "gdp_year": pl.Int64, "gdp_usd": pl.Float64},
+        orient="row",
+    )
+    usd = analytics.totals(sums, by, "usd", "usd_missing").select(
+        *by, pl.col("pledged").alias("pledged_usd"), pl.col("allocated").alias("allocated_usd")
+    )
+    joined = frame.join(usd, on=by, how="left")
+    if gdp_year is not None:
+        joined = joined.with_columns(pl.lit(gdp_year, dtype=pl.Int64).alias("gdp_year"))
+    else:
+        joined = joined.with_columns(pl.col("year").cast(pl.Int64).alias("gdp_year"))
+    joined = joined.join(table, on=["donor", "gdp_year"], how="left").with_columns(
+        (pl.col("pledged_usd") / pl.col("gdp_usd") * 100).alias("pledged_pct_gdp"),
+        (pl.col("allocated_usd") / pl.col("gdp_usd") * 100).alias("allocated_pct_gdp"),
+    )
+    basis = f"of {gdp_year} GDP" if gdp_year is not None else "of the same year's GDP"
+    note = f"% of GDP: in current USD at each value date's ECB rate, {basis} (World Bank, NY.GDP.MKTP.CD)"
+    return joined.drop("pledged_usd", "allocated_usd", "gdp_usd", "gdp_year"), note
+
+
+def fulfilment(
+    connection: Connection,
+    *,
+    by: list[str] | None = None,
+    currency: str = "EUR",
+    moment: datetime | None = None,
+    filters: LedgerFilter = LedgerFilter(),
+) -> Report:
+    """Pledged against delivered (and allocated) by donor and category, worst fulfilment first."""
+    groups = by or ["donor", "category"]
+    report = totals(connection, by=groups, currency=currency, moment=moment, filters=filters)
+    keep = [c for c in report.frame.columns if c not in ("announced", "pledged_pct_gdp", "allocated_pct_gdp")]
+    report.frame = report.frame.select(keep).sort("fulfilment", nulls_last=True)
+    report.title = f"Fulfilment by {' × '.join(groups)} ({currency.upper()})"
+    return report
+
+
+def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFilter) -> pl.DataFrame:
+    """Each delivery linked to a commitment, with the days between the two (as known at ``moment``)."""
+    d = ledger_entry.alias("d")
+    c = ledger_entry.alias("c")
+    conditions = [
+        d.c.kind == "delivery",
+        d.c.commitment_id.is_not(None),
+        live_at(d, moment),
+        live_at(c, moment),
+    ]
+    for column, values in (
+        ("donor", filters.donors),
+        ("category", filters.categories),
+        ("dataset", filters.datasets),
+    ):
+        if values:
+            conditions.append(d.c[column].in_(values))
+    statement = (
+        select(
+            d.c.donor,
+            d.c.category,
+            d.c.subtype,
+            d.c.dataset,
+            d.c.event_date.label("delivered_on"),
+            c.c.event_date.label("committed_on"),
+        )
+        .join(c, c.c.id == d.c.commitment_id)
+        .where(and_(*conditions))
+    )
+    rows = connection.execute(statement).all()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "donor": pl.Utf8,
+            "category": pl.Utf8,
+            "subtype": pl.Utf8,
+            "dataset": pl.Utf8,
+            "delivered_on": pl.Date,
+            "committed_on": pl.Date,
+        },
+        orient="row",
+    )
+    return frame.with_columns(
+        (pl.col("delivered_on") - pl.col("committed_on")).dt.total_days().alias("lag_days")
+    )
+
+
+def lags(
+    connection: Connection,
+    *,
+    by: list[str] | None = None,
+    moment: datetime | None = None,
+    filters: LedgerFilter = LedgerFilter(),
+) -> Report:
+    groups = by if by is not None else ["donor", "category"]
+    pairs = lag_pairs(connection, moment, filters)
+    frame = analytics.lag_distribution(pairs, groups)
+    notes = ["days from the commitment's date to each delivery linked to it"]
+    if pairs.is_empty():
+        notes.append("no delivery is linked to a commitment yet, so there is no lag to show")
+    units = {k: "days" for k in ("min", "p25", "median", "p75", "p90", "max", "mean")}
+    return Report(
+        f"Delivery lag by {' × '.join(groups) or 'all'}",
+        frame,
+        notes,
+        units,
+        params={"by": groups, "as_of": moment},
+    )
+
+
+def series(
+    connection: Connection,
+    *,
+    currency: str = "EUR",
+    moment: datetime | None = None,
+    filters: LedgerFilter = LedgerFilter(),
+) -> Report:
+    value, _ = _currency(currency)
+    sums = delta_sums(connection, ["year", "month"], moment, filters)
+    frame = analytics.cumulative_series(sums, value)
+    units = {c: currency.upper() for c in frame.columns if c != "period"}
+    return Report(
+        f"Pledged, allocated and delivered over time ({currency.upper()})",
+        frame,
+        [],
+        units,
+        params={"currency": currency.upper(), "as_of": moment},
+    )
+
+
+def history(connection: Connection, record: str, moment: datetime | None = None) -> Report:
+    """Every version of one ledger entry: what was recorded when, and what replaced it (as known
+    at ``moment``: later versions are left out and a later retraction is not yet shown)."""
+    matches = list(ids_starting_with(connection, ledger_entry, record))
+    if not matches:
+        raise NotFound(f"no ledger entry has an id starting with '{record}'")
+    if len(matches) > 1:
+        raise LtsplanError(f"'{record}' matches several entries ({', '.join(matches)}); give more of the id")
+    versions = versions_of(connection, ledger_entry, matches[0])
+    if moment is not None:
+        versions = [
+            {
+                **v,
+                "retracted_at": v["retracted_at"]
+                if v["retracted_at"] and v["retracted_at"] <= moment
+                else None,
+            }
+            for v in versions
+            if v["recorded_at"] <= moment
+        ]
+        if not versions:
+            raise NotFound(f"ledger entry {matches[0]} was not yet known on {moment:%Y-%m-%d}")
+    columns = [
+        "recorded_at",
+        "retracted_at",
+        "stage",
+        "event_date",
+        "amount",
+        "currency",
+        "value_date",
+        "eur",
+        "usd",
+        "quantity",
+        "item",
+        "donor",
+        "category",
+        "subtype",
+        "source_id",
+        "note",
+    ]
+    frame = pl.DataFrame([{c: v[c] for c in columns} for v in versions], infer_schema_length=None)
+    return Report(
+        f"History of ledger entry {matches[0]}",
+        frame,
+        [f"{len(versions)} version(s); the live one has no retracted_at"],
+        params={"id": matches[0], "as_of": moment},
+    )

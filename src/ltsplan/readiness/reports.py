@@ -1,0 +1,651 @@
+"""Readiness questions, each answered as a Report (one data function, every face renders it):
+roll-up per element / domain / standard, trend, evaluations, milestones, gaps, findings, and the
+data behind the heatmap and the burn-up. ``moment`` is the record time (what was known, via
+``store.history.live_at``); ``on`` the valid date the readiness is computed for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection
+
+from ltsplan.errors import LtsplanError, NotFound
+from ltsplan.readiness import milestones as milestone_rules
+from ltsplan.readiness.data import ReadinessData, load
+from ltsplan.readiness.gates import GateResult, achieved
+from ltsplan.readiness.imports import write_sections
+from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES, month_ends
+from ltsplan.readiness.rollup import Grouping, group_stats, level_expr, pair_states, rollup, scores
+from ltsplan.report import Report
+from ltsplan.store.db import Database
+from ltsplan.store.history import utcnow
+
+RULE_TEXT = {
+    "lowest": "lowest-of: the score is the lowest attainment among the targets (as DRRS C-levels: "
+    "the overall level is the lowest of the areas)",
+    "weighted": "weighted mean: Σ weight × attainment ÷ Σ weight over the targets",
+    "all-mandatory": "all mandatory met: ready when every mandatory target is met, else not ready",
+}
+FICTIONAL_NOTE = "FICTIONAL: the force elements shown are invented demonstration data, not real units"
+
+
+def valid_date(moment: datetime | None, on: date | None) -> date:
+    if on is not None:
+        return on
+    return moment.date() if moment is not None else utcnow().date()
+
+
+def _labelled(data: ReadinessData, notes: list[str]) -> list[str]:
+    """A report's notes, led by the FICTIONAL label when its data is demonstration data."""
+    return [FICTIONAL_NOTE, *notes] if data.fictional else notes
+
+
+def choose_rule(data: ReadinessData, rule: str | None) -> str:
+    """The rule asked for; else the one rule every programme declares; else lowest-of."""
+    if rule is not None:
+        if rule not in RULES:
+            raise LtsplanError(f"unknown rule '{rule}'; use one of {', '.join(RULES)}")
+        return rule
+    declared = {p.rule for p in data.programmes.values()}
+    return declared.pop() if len(declared) == 1 else "lowest"
+
+
+def _notes(data: ReadinessData, rule: str, on: date, expired: int) -> list[str]:
+    notes = [f"rule: {RULE_TEXT[rule]}", f"attainment as of {on}; a target with no result counts as not met"]
+    if expired:
+        notes.append(
+            f"{expired} target(s) have a latest result that expired by {on}: they no longer count and are "
+            "treated as not met (see the 'expired' column)"
+        )
+    return _labelled(data, notes)
+
+
+def rollup_report(
+    connection: Connection,
+    *,
+    rule: str | None = None,
+    by: str = "element",
+    on: date | None = None,
+    moment: datetime | None = None,
+) -> Report:
+    if by not in LEVELS:
+        raise LtsplanError(f"unknown level '{by}'; use one of {', '.join(LEVELS)}")
+    data = load(connection, moment)
+    rule = choose_rule(data, rule)
+    day = valid_date(moment, on)
+    frame = rollup(data.prepared, [day], rule=rule, by=by).drop("date")
+    notes = _notes(
+        data,
+        rule,
+        day,
+        int(frame.get_column("expired").sum()) if by != "element" else _own_expired(data, day),
+    )
+    if by == "element":
+        frame = _element_view(data, frame, day)
+        notes.append(
+            "an element's figures cover its own targets and those of every element below it; a commander's "
+            "override is shown beside the computed level, never instead of it; mission capability is a "
+            "separate judgement and does not enter the score"
+        )
+    else:
+        frame = frame.rename({"key": by})
+    return Report(
+        title=f"Readiness by {by} ({rule})",
+        frame=frame,
+        notes=notes,
+        units={"score": "share", "lowest": "share", "weighted": "share"},
+        params={"rule": rule, "by": by, "on": day, "as_of": moment},
+    )
+
+
+def _own_expired(data: ReadinessData, day: date) -> int:
+    return int((data.latest_on(day).get_column("state") == "expired").sum())
+
+
+def _latest_by_element(frame: pl.DataFrame, day: date, date_column: str) -> pl.DataFrame:
+    return (
+        frame.filter(pl.col(date_column) <= day)
+        .sort("element_code", date_column)
+        .group_by("element_code", maintain_order=True)
+        .last()
+    )
+
+
+def _element_view(data: ReadinessData, frame: pl.DataFrame, day: date) -> pl.DataFrame:
+    elements = data.elements.select(
+        pl.col("code").alias("key"), "name", "kind", "domain", pl.col("parent_code").alias("parent")
+    )
+    overrides = _latest_by_element(data.overrides, day, "valid_from").select(
+        pl.col("element_code").alias("key"),
+        pl.col("level").alias("override_level"),
+        pl.col("reason").alias("override_reason"),
+        pl.col("by").alias("override_by"),
+    )
+    capability = _latest_by_element(data.capabilities, day, "assessed_on").select(
+        pl.col("element_code").alias("key"),
+        pl.col("capability").alias("mission_capability"),
+        pl.col("reason").alias("capability_reason"),
+    )
+    results = data.gate_results(day)
+    best = achieved(results, data.programmes)
+    lapsed = {(r.element, r.programme): r for r in results if r.passed and r.status.startswith("expired")}
+
+    def gate_text(element: str, programme: str, result: GateResult | None) -> str:
+        if result is not None:
+            until = f" until {result.expires_on}" if result.expires_on else ""
+            return f"{result.gate} ({programme}){until}"
+        gone = lapsed.get((element, programme))
+        if gone is not None:
+            return f"none ({programme}): {gone.gate} expired on {gone.expires_on}"
+        return f"none ({programme})"
+
+    gates = (
+        pl.DataFrame(
+            [(element, gate_text(element, programme, r)) for (element, programme), r in sorted(best.items())],
+            schema={"key": pl.Utf8, "evaluation": pl.Utf8},
+            orient="row",
+        )
+        .group_by("key")
+        .agg(pl.col("evaluation").str.join("; "))
+    )
+    return (
+        elements.join(frame, on="key", how="left")
+        .join(gates, on="key", how="left")
+        .join(overrides, on="key", how="left")
+        .join(capability, on="key", how="left")
+        .rename({"key": "element", "level": "computed_level"})
+        .select(
+            "element",
+            "name",
+            "kind",
+            "domain",
+            "parent",
+            "targets",
+            "met",
+            "mandatory",
+            "mandatory_met",
+            "assessed",
+            "expired",
+            "unassessed",
+            "score",
+            "computed_level",
+            "override_level",
+            "override_reason",
+            "override_by",
+            "evaluation",
+            "mission_capability",
+            "capability_reason",
+        )
+    )
+
+
+def trend_report(
+    connection: Connection,
+    *,
+    rule: str | None = None,
+    by: str = "element",
+    start: date | None = None,
+    on: date | None = None,
+    moment: datetime | None = None,
+    keys: list[str] | None = None,
+) -> Report:
+    """The roll-up on every month-end from ``start`` (default: the first assessment) to ``on``."""
+    data = load(connection, moment)
+    rule = choose_rule(data, rule)
+    day = valid_date(moment, on)
+    if start is None:
+        first = data.assessments.get_column("assessed_on").min() if data.assessments.height else None
+        start = first if isinstance(first, date) else date(day.year - 2, day.month, 1)
+    dates = [d for d in month_ends(start, day) if d < day] + [day]
+    frame = rollup(data.prepared, dates, rule=rule, by=by)
+    if keys:
+        frame = frame.filter(pl.col("key").is_in(keys))
+    frame = frame.select("date", pl.col("key").alias(by), "targets", "met", "expired", "score", "level")
+    notes = [f"rule: {RULE_TEXT[rule]}", "one row per month-end and the as-of date"]
+    notes = _labelled(data, notes)
+    return Report(
+        title=f"Readiness trend by {by} ({rule})",
+        frame=frame,
+        notes=notes,
+        units={"score": "share"},
+        params={"rule": rule, "by": by, "on": day, "as_of": moment},
+    )
+
+
+def heatmap_report(
+    connection: Connection, *, rule: str | None = None, on: date | None = None, moment: datetime | None = None
+) -> Report:
+    """Score per element × standard (each element's own targets), in long form for any chart."""
+    data = load(connection, moment)
+    rule = choose_rule(data, rule)
+    day = valid_date(moment, on)
+    prep = data.prepared
+    cells = prep.targets.select("element", "standard").with_row_index("pair")
+    combos = cells.select("element", "standard").unique().sort("element", "standard").with_row_index("cell")
+    group = cells.join(combos, on=["element", "standard"]).sort("pair").get_column("cell").to_numpy()
+    grouping = Grouping.of(group.astype(np.int64), combos.height)
+    frame = combos.drop("cell")
+    if combos.height:
+        state = pair_states(prep, [day])[0]
+        stats = group_stats(prep, state, grouping)
+        frame = frame.with_columns(
+            pl.Series("targets", stats["targets"]),
+            pl.Series("met", stats["met"]),
+            pl.Series("score", scores(stats, rule)).fill_nan(None),
+        ).with_columns(level_expr(rule).alias("level"))
+    else:
+        frame = frame.with_columns(
+            pl.lit(0).alias("targets"), pl.lit(0).alias("met"), pl.lit(None, pl.Float64).alias("score")
+        ).with_columns(level_expr(rule).alias("level"))
+    notes = [f"rule: {RULE_TEXT[rule]}", "each cell covers the element's own targets under that standard"]
+    notes = _labelled(data, notes)
+    return Report(
+        title=f"Readiness heatmap: elements × standards ({rule})",
+        frame=frame,
+        notes=notes,
+        units={"score": "share"},
+        params={"rule": rule, "on": day, "as_of": moment},
+    )
+
+
+def _milestone_members(data: ReadinessData, code: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Milestones (optionally one) and their member targets' pair indices."""
+    ms = data.milestones
+    if code is not None:
+        ms = ms.filter(pl.col("code") == code)
+        if ms.is_empty():
+            known = ", ".join(data.milestones.get_column("code").to_list()) or "none"
+            raise NotFound(f"no milestone '{code}'; the milestones are: {known}")
+    ms = ms.with_row_index("m")
+    pairs = data.prepared.targets.select(pl.col("id").alias("target_id"), "pair")
+    members = (
+        data.milestone_targets.join(pairs, on="target_id", how="inner")
+        .join(ms.select(pl.col("code").alias("milestone_code"), "m"), on="milestone_code", how="inner")
+        .sort("m", "pair")
+    )
+    return ms, members
+
+
+def _members_grouping(members: pl.DataFrame, size: int) -> Grouping:
+    return Grouping(
+        members.get_column("pair").to_numpy().astype(np.int64),
+        members.get_column("m").to_numpy().astype(np.int64),
+        size,
+    )
+
+
+def milestones_report(
+    connection: Connection, *, on: date | None = None, moment: datetime | None = None
+) -> Report:
+    data = load(connection, moment)
+    day = valid_date(moment, on)
+    ms, members = _milestone_members(data)
+    dates = milestone_rules.trend_dates(day)
+    grouping = _members_grouping(members, ms.height)
+    met_series = np.zeros((ms.height, len(dates)))
+    targets = np.zeros(ms.height, dtype=np.int64)
+    for i, state in enumerate(pair_states(data.prepared, dates)):
+        stats = group_stats(data.prepared, state, grouping)
+        targets = stats["targets"]
+        met_series[:, i] = stats["met"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(targets[:, None] > 0, met_series / np.maximum(targets[:, None], 1), 0.0)
+    frame = ms.select(pl.col("code").alias("milestone"), "name", "due").with_columns(
+        pl.Series("targets", targets),
+        pl.Series("met", met_series[:, -1].astype(np.int64) if ms.height else np.zeros(0, dtype=np.int64)),
+        pl.Series("slope", milestone_rules.slopes(dates, shares)),
+    )
+    frame = milestone_rules.statuses(frame, day).select(
+        "milestone", "name", "due", "targets", "met", "share", "projected", "status", "reason"
+    )
+    notes = [
+        "met: every target met; late: past due and not met; on track: the least-squares trend of the "
+        f"share met over the last {milestone_rules.TREND_MONTHS} month-ends reaches 100% by the due date; "
+        "at risk: otherwise",
+        f"as of {day}",
+    ]
+    notes = _labelled(data, notes)
+    return Report(
+        title="Milestones",
+        frame=frame,
+        notes=notes,
+        units={"share": "share", "projected": "share"},
+        params={"on": day, "as_of": moment},
+    )
+
+
+def gaps_report(
+    connection: Connection,
+    *,
+    milestone: str | None = None,
+    on: date | None = None,
+    moment: datetime | None = None,
+) -> Report:
+    """Per milestone (or one), the targets not met on ``on``, worst first, saying what is missing where."""
+    data = load(connection, moment)
+    day = valid_date(moment, on)
+    ms, members = _milestone_members(data, milestone)
+    latest = data.latest_on(day)
+    open_actions = _open_actions(data, day)
+    names = data.elements.select(pl.col("code").alias("element_code"), pl.col("name").alias("element_name"))
+    gaps = (
+        members.join(ms.select("m", pl.col("due").alias("milestone_due")), on="m")
+        .join(latest.rename({"id": "target_id"}), on="target_id", how="inner")
+        .filter(pl.col("met").not_())
+        .join(names, on="element_code", how="left")
+        .join(open_actions, on=["element_code", "requirement_id"], how="left")
+        .with_columns(
+            (1.0 - pl.col("attainment")).alias("gap"),
+            pl.when(pl.col("state") == "unassessed")
+            .then(pl.lit("no result"))
+            .when(pl.col("state") == "expired")
+            .then(pl.format("{} (expired {})", pl.col("observed"), pl.col("effective_expiry")))
+            .otherwise(pl.col("observed"))
+            .alias("observed_level"),
+            pl.col("open_actions").fill_null(0),
+        )
+        .rename({"element_code": "element", "code": "requirement", "designator": "standard"})
+    )
+    gaps = milestone_rules.worst_first(gaps)
+    gaps = gaps.sort("milestone_due", "milestone_code", maintain_order=True).select(
+        pl.col("milestone_code").alias("milestone"),
+        "element",
+        "element_name",
+        "standard",
+        "requirement",
+        pl.col("level").alias("target_level"),
+        "observed_level",
+        pl.col("assessed_on").alias("observed_on"),
+        "state",
+        "attainment",
+        "gap",
+        "mandatory",
+        "weight",
+        "open_actions",
+    )
+    notes = [
+        f"targets not met on {day}, worst first: largest gap (1 − attainment) first, then mandatory before "
+        "optional, then weight",
+    ]
+    notes = _labelled(data, notes)
+    return Report(
+        title="Gaps" + (f": {milestone}" if milestone else " per milestone"),
+        frame=gaps,
+        notes=notes,
+        units={"attainment": "share", "gap": "share"},
+        params={"milestone": milestone, "on": day, "as_of": moment},
+    )
+
+
+def _open_actions(data: ReadinessData, day: date) -> pl.DataFrame:
+    open_ = data.actions.filter(
+        pl.col("status").is_in(["open", "in progress"])
+        | (pl.col("closed_on").is_not_null() & (pl.col("closed_on") > day))
+    )
+    return (
+        data.findings.join(open_.select(pl.col("finding_code").alias("code")), on="code", how="inner")
+        .group_by("element_code", "requirement_id")
+        .agg(pl.len().cast(pl.Int64).alias("open_actions"))
+    )
+
+
+def findings_report(
+    connection: Connection,
+    *,
+    element: str | None = None,
+    open_only: bool = False,
+    on: date | None = None,
+    moment: datetime | None = None,
+) -> Report:
+    """Findings with their corrective actions (a plan of action and milestones): owner, due, status,
+    and whether the action is overdue on ``on``."""
+    data = load(connection, moment)
+    day = valid_date(moment, on)
+    reqs = data.targets.select("requirement_id", "designator", "code").unique("requirement_id")
+    findings = data.findings
+    if element is not None:
+        findings = findings.filter(pl.col("element_code") == element)
+    frame = (
+        findings.rename({"code": "finding"})
+        .join(reqs.rename({"code": "requirement"}), on="requirement_id", how="left")
+        .join(
+            data.actions.rename({"code": "action", "finding_code": "finding"}),
+            on="finding",
+            how="left",
+        )
+        .with_columns(
+            (pl.col("status").is_in(["open", "in progress"]) & (pl.col("due") < day))
+            .fill_null(False)
+            .alias("overdue")
+        )
+    )
+    if open_only:
+        frame = frame.filter(pl.col("status").is_in(["open", "in progress"]) | pl.col("action").is_null())
+    frame = frame.sort("element_code", "finding", "action").select(
+        "finding",
+        pl.col("element_code").alias("element"),
+        pl.col("designator").alias("standard"),
+        "requirement",
+        "raised_on",
+        "text",
+        "action",
+        "description",
+        "owner",
+        "due",
+        "status",
+        "closed_on",
+        "overdue",
+    )
+    notes = [f"overdue: open or in progress with a due date before {day}"]
+    notes = _labelled(data, notes)
+    return Report(
+        title="Findings and corrective actions", frame=frame, notes=notes, params={"on": day, "as_of": moment}
+    )
+
+
+def evaluations_report(
+    connection: Connection,
+    *,
+    element: str | None = None,
+    on: date | None = None,
+    moment: datetime | None = None,
+) -> Report:
+    """Each gated evaluation held by ``on``: its checklist outcome, and whether it counts (gate order,
+    expiry) — with the reason when it does not."""
+    data = load(connection, moment)
+    day = valid_date(moment, on)
+    results = [r for r in data.gate_results(day) if element is None or r.element == element]
+    outcomes = data.evaluations.select(
+        pl.col("code").alias("evaluation"),
+        "evaluator",
+        "outcome",
+        "criteria",
+        "mandatory",
+        "mandatory_met",
+        "unmet_mandatory",
+    )
+    frame = pl.DataFrame(
+        [
+            (
+                r.evaluation,
+                r.element,
+                r.programme,
+                r.gate,
+                r.level,
+                r.held_on,
+                r.expires_on,
+                r.passed,
+                r.counts,
+                r.status,
+            )
+            for r in results
+        ],
+        schema={
+            "evaluation": pl.Utf8,
+            "element": pl.Utf8,
+            "programme": pl.Utf8,
+            "gate": pl.Utf8,
+            "level": pl.Int64,
+            "held_on": pl.Date,
+            "expires_on": pl.Date,
+            "passed": pl.Boolean,
+            "counts": pl.Boolean,
+            "status": pl.Utf8,
+        },
+        orient="row",
+    ).join(outcomes, on="evaluation", how="left")
+    frame = frame.select(
+        "element",
+        "programme",
+        "gate",
+        "level",
+        "held_on",
+        "evaluator",
+        "outcome",
+        "criteria",
+        "mandatory",
+        "mandatory_met",
+        "unmet_mandatory",
+        "expires_on",
+        "counts",
+        "status",
+        "evaluation",
+    ).sort("element", "programme", "held_on")
+    notes = [
+        "gates count in the programme's order: a gate's evaluation counts only when the previous gate was "
+        "passed (and still valid) when it was held; a result stops counting on its expiry date",
+        f"as of {day}",
+    ]
+    notes = _labelled(data, notes)
+    return Report(title="Gated evaluations", frame=frame, notes=notes, params={"on": day, "as_of": moment})
+
+
+def burnup_report(
+    connection: Connection, *, on: date | None = None, moment: datetime | None = None
+) -> Report:
+    """Targets met per milestone on every month-end up to ``on``, with each milestone's total and due
+    date (long form: one row per milestone × month)."""
+    data = load(connection, moment)
+    day = valid_date(moment, on)
+    ms, members = _milestone_members(data)
+    first = data.assessments.get_column("assessed_on").min() if data.assessments.height else None
+    start = first if isinstance(first, date) else day
+    dates = [d for d in month_ends(start, day) if d < day] + [day]
+    grouping = _members_grouping(members, ms.height)
+    rows = []
+    codes = ms.get_column("code").to_list()
+    dues = ms.get_column("due").to_list()
+    for when, state in zip(dates, pair_states(data.prepared, dates), strict=True):
+        stats = group_stats(data.prepared, state, grouping)
+        for i, code in enumerate(codes):
+            rows.append((code, when, int(stats["met"][i]), int(stats["targets"][i]), dues[i]))
+    frame = pl.DataFrame(
+        rows,
+        schema={"milestone": pl.Utf8, "date": pl.Date, "met": pl.Int64, "targets": pl.Int64, "due": pl.Date},
+        orient="row",
+    )
+    notes = [f"targets met per milestone at each month-end to {day}"]
+    notes = _labelled(data, notes)
+    return Report(title="Milestone burn-up", frame=frame, notes=notes, params={"on": day, "as_of": moment})
+
+
+def record_override(
+    database: Database, *, element: str, level: str, reason: str, by: str, valid_from: date
+) -> dict[str, object]:
+    """Store a commander's override beside the computed level (it never replaces it)."""
+    if level not in OVERRIDE_LEVELS:
+        raise LtsplanError(f"'{level}' is not a level; use one of {', '.join(OVERRIDE_LEVELS)}")
+    if not reason.strip():
+        raise LtsplanError("an override needs its reason")
+    with database.transaction() as connection:
+        data = load(connection)
+        if element not in set(data.elements.get_column("code").to_list()):
+            raise NotFound(f"no force element with code '{element}'")
+        values = {
+            "element": element,
+            "level": level,
+            "reason": reason.strip(),
+            "by": by,
+            "valid_from": valid_from,
+        }
+        write_sections(connection, {"overrides": [values]}, utcnow())
+    return values
+
+
+def record_capability(
+    database: Database, *, element: str, capability: str, by: str, assessed_on: date, reason: str | None
+) -> dict[str, object]:
+    if capability not in CAPABILITIES:
+        raise LtsplanError(
+            f"'{capability}' is not a capability judgement; use one of {', '.join(CAPABILITIES)}"
+        )
+    with database.transaction() as connection:
+        data = load(connection)
+        if element not in set(data.elements.get_column("code").to_list()):
+            raise NotFound(f"no force element with code '{element}'")
+        values = {
+            "element": element,
+            "capability": capability,
+            "by": by,
+            "assessed_on": assessed_on,
+            "reason": reason,
+        }
+        write_sections(connection, {"capabilities": [values]}, utcnow())
+    return values
+
+
+TARGET_COLUMNS = (
+    "designator",
+    "code",
+    "target_value",
+    "due",
+    "weight",
+    "mandatory",
+    "value",
+    "assessed_on",
+    "method",
+    "assessor",
+    "evidence",
+    "state",
+    "attainment",
+    "met",
+)
+
+
+def element_detail(
+    connection: Connection, code: str, rule: str | None, on: date | None, moment: datetime | None
+) -> tuple[Report, dict[str, Any]]:
+    """One element's own targets with their latest assessments on the date, and its row of the
+    roll-up (score under the rule, targets met, levels) — the drill-down's figures."""
+    data = load(connection, moment)
+    if code not in set(data.elements.get_column("code").to_list()):
+        raise NotFound(f"no force element '{code}'" + (f" as known on {moment:%Y-%m-%d}" if moment else ""))
+    day = valid_date(moment, on)
+    frame = data.latest_on(day).filter(pl.col("element_code") == code)
+    frame = frame.select([c for c in TARGET_COLUMNS if c in frame.columns])
+    frame = frame.rename(
+        {k: v for k, v in {"designator": "standard", "code": "requirement"}.items() if k in frame.columns}
+    )
+    rolled = rollup_report(connection, rule=rule, on=on, moment=moment)
+    mine = rolled.frame.filter(pl.col("element") == code).to_dicts()
+    summary: dict[str, Any] = {**(mine[0] if mine else {}), "rule": rolled.params["rule"], "on": day}
+    notes = list(rolled.notes)
+    if mine:
+        notes.insert(
+            0,
+            f"{code} on {day}: score {summary.get('score')} under the {summary['rule']} rule, "
+            f"{summary.get('met')} of {summary.get('targets')} targets met (with those of elements below it); "
+            f"evaluations: /readiness/elements/{code}/evaluations; findings: /readiness/elements/{code}/findings",
+        )
+    report = Report(
+        title=f"{code}: targets and latest assessments",
+        frame=frame,
+        notes=notes,
+        units={"attainment": "share"},
+        params={"element": code, "rule": summary["rule"], "on": day, "as_of": moment},
+    )
+    return report, summary

@@ -1,0 +1,67 @@
+"""The application behind ``ltsplan serve``: settings in, an app out (no import-time globals).
+
+``create_app(settings)`` opens the database (migrating it) and puts the faces together: every
+domain's lists (``views``: JSON and CSV under ``/api``, a page at the same path without it), the
+API's writes and single records (``api``), the pages of their own (``web``), the static files
+(vendored vega, vega-lite and vega-embed) under ``/static``, and the one error handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ltsplan import __version__, api, views, web
+from ltsplan.api.fastpath import CachedAnswers
+from ltsplan.config import Settings
+from ltsplan.store.db import Database, open_database
+from ltsplan.views import errors
+from ltsplan.views.cache import AnswerCache
+from ltsplan.web import pages
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    store = database or open_database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            store.dispose()
+
+    app = FastAPI(
+        title="ltsplan",
+        version=__version__,
+        description="Long-term support plans: the support ledger, sources, standards and readiness, "
+        "the pathway and stated objectives. Every list answers as JSON or CSV (`?format=csv` or a "
+        "`.csv` path), filters on any column, sorts, pages, and answers as of any past date (`as_of`).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = store
+    app.state.cache = AnswerCache()
+    app.state.templates = pages.templates()
+    app.state.render_list = pages.render_list
+    app.state.page_context = pages.context
+    app.state.views = [v for group in views.ALL for v in group.views]
+    errors.install(app)
+
+    for router in api.ROUTERS:
+        app.include_router(router)
+    for group in views.ALL:
+        app.include_router(group.api)
+    app.include_router(pages.router)
+    for group in views.ALL:
+        app.include_router(group.web)
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    app.add_middleware(CachedAnswers, state=app.state)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,1 +1,0 @@
-"""Use cases: each takes a Database and plain arguments and returns data the faces render."""

@@ -1,0 +1,195 @@
+"""The standards part of ``ltsplan demo``: idempotent, offline.
+
+1. The starter catalogue of real, publicly named NATO standards (``data/standards/nato-standards.csv``,
+   from the NISP database as of 2019 plus a few widely cited titles; see its SOURCES.md), recorded as
+   known from the NISP snapshot's date (2019-12-08).
+2. ILLUSTRATIVE requirements (``data/standards/illustrative-requirements.yaml``): written to show
+   the measures, labelled illustrative everywhere; the STANAG 6001 scale itself is public.
+3. A FICTIONAL national adoption set for the partner (UKR): no per-standard public data exists, so
+   every record is invented (deterministically, from a hash of the designator) and marked fictional.
+   A first set is recorded on 14 June 2023, a revision (more implemented standards) on 14 June 2024,
+   so that ``--as-of 2023-06-14`` and today's view differ.
+4. Public statements by Ukraine's defence minister in 2023 on NATO standards, as sourced and graded
+   statements (not figures of this system).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from ltsplan.provenance.model import Source
+from ltsplan.report import Report
+from ltsplan.shipped import shipped
+from ltsplan.standards import formats as io
+from ltsplan.standards.adoption import NationalAdoption
+from ltsplan.standards.charts import coverage_curve
+from ltsplan.standards.imports import StandardsWrite, check_references, write_records
+from ltsplan.standards.reports import coverage_report, coverage_series_report, store_statement
+from ltsplan.store.db import Database
+from ltsplan.store.standards_tables import national_adoption
+
+PARTNER = "UKR"
+CATALOGUE_KNOWN = datetime(2019, 12, 8)  # the NISP snapshot's commit date
+FIRST_SET = datetime(2023, 6, 14)
+REVISION = datetime(2024, 6, 14)
+STATEMENTS_KNOWN = datetime(2023, 12, 31)
+OUTPUT = Path("ltsplan-out")
+
+MINISTER = Source(
+    kind="statement",
+    title="Statement by Ukraine's defence minister on NATO standards, 2023, as reported in the press",
+    attribution="on the record",
+    # C: an official with an interest in showing progress, known to us only through press reports we
+    # have not checked against a transcript (so no publisher, date or address is given); 3: possibly
+    # true — not confirmed by another source, and the reported figures do not agree with each other
+    # (322 of 1,200 is about 27 %, not 18 %).
+    reliability="C",
+    credibility=3,
+    note="title, publisher and date of a specific report not given: we could not confirm them offline",
+)
+# (key, claim, figure) — the figures are the ones reported, used only to check them against each other.
+STATEMENTS = (
+    ("nato-standards-count", "NATO has over 1,200 standards", 1200.0),
+    ("ukraine-implemented", "Ukraine has implemented about 322 NATO standards", 322.0),
+    ("ukraine-share", "That is about 18 % of NATO standards", 18.0),
+    ("best-allies-share", "The best allies implement 30–40 % of NATO standards", 35.0),
+)
+RESERVATIONS = (
+    "Applies to units designated for multinational operations only (fictional reservation)",
+    "National procedures remain in force until equipment is replaced (fictional reservation)",
+    "Implementation subject to availability of allied training support (fictional reservation)",
+)
+
+
+def _draw(designator: str, salt: str) -> float:
+    """A number in [0, 1) fixed by the designator: the fictional set is the same on every run."""
+    digest = hashlib.sha256(f"{salt}\x1f{designator}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def fictional_adoption(designators: list[str], *, revised: bool) -> list[NationalAdoption]:
+    """An invented but plausible adoption set: most standards applicable, over half of those
+    ratified (a few with reservations), about a quarter implemented by mid-2023 — and, in the
+    revision, more implemented by mid-2024."""
+    records = []
+    for designator in designators:
+        applicable = _draw(designator, "applicable") < 0.85
+        ratify, implement, when = (
+            _draw(designator, "ratify"),
+            _draw(designator, "implement"),
+            _draw(designator, "when"),
+        )
+        ratified_on = date(2015, 1, 1) + timedelta(days=int(when * 2900)) if ratify < 0.6 else None
+        ratification = "not ratified"
+        reservation = None
+        if ratified_on is not None:
+            ratification = "ratified with reservations" if ratify < 0.08 else "ratified"
+            if ratification == "ratified with reservations":
+                reservation = RESERVATIONS[int(when * len(RESERVATIONS))]
+        implemented_on = None
+        implementation = "not started"
+        if applicable and ratified_on is not None:
+            if implement < 0.45:
+                implementation = "implemented"
+                implemented_on = min(
+                    ratified_on + timedelta(days=180 + int(implement * 900)), date(2023, 6, 1)
+                )
+            elif revised and implement < 0.6:
+                implementation = "implemented"
+                implemented_on = date(2023, 9, 1) + timedelta(days=int((implement - 0.45) * 1800))
+            else:
+                implementation = "in progress" if implement < 0.8 else "planned"
+        records.append(
+            NationalAdoption(
+                country=PARTNER,
+                designator=designator,
+                applicable=applicable,
+                ratification=ratification,
+                reservation=reservation,
+                ratified_on=ratified_on,
+                implementation=implementation,
+                implemented_on=implemented_on,
+                evidence="FICTIONAL demonstration record",
+                fictional=True,
+                note="fictional: no per-standard public data on national adoption exists",
+            )
+        )
+    return records
+
+
+def load(database: Database) -> list[str]:
+    catalogue = io.read(shipped("standards", "nato-standards.csv"))
+    requirements = io.read(shipped("standards", "illustrative-requirements.yaml"))
+    catalogue.extend(requirements)
+    designators = [s.item.designator for s in catalogue.standards]
+    with database.transaction() as connection:
+        problems = catalogue.problems + check_references(connection, catalogue)
+        assert not problems, f"the shipped catalogue is invalid: {problems[:3]}"
+        standards = write_records(
+            connection, standards=[s.item for s in catalogue.standards], recorded_at=CATALOGUE_KNOWN
+        )
+        written = write_records(
+            connection, requirements=[r.item for r in catalogue.requirements], recorded_at=FIRST_SET
+        )
+        # The first set is history: written once; on later runs the revision is already live and
+        # writing the first set again would make it look like a newer correction.
+        first = StandardsWrite()
+        if not _any_adoption_recorded(connection):
+            first = write_records(
+                connection, adoption=fictional_adoption(designators, revised=False), recorded_at=FIRST_SET
+            )
+        second = write_records(
+            connection, adoption=fictional_adoption(designators, revised=True), recorded_at=REVISION
+        )
+        for key, claim, _ in STATEMENTS:
+            store_statement(connection, key, claim, MINISTER, recorded_at=STATEMENTS_KNOWN)
+    now = coverage_report(database, country=PARTNER)
+    then = coverage_report(database, country=PARTNER, moment=datetime(2023, 6, 14, 23, 59, 59))
+    chart = coverage_curve(
+        coverage_series_report(database, country=PARTNER), Path.cwd() / OUTPUT / "standards-coverage.png"
+    )
+    figures = {key: figure for key, _, figure in STATEMENTS}
+    implied = figures["ukraine-implemented"] / (figures["ukraine-share"] / 100)
+    share_of_count = figures["ukraine-implemented"] / figures["nato-standards-count"]
+    return [
+        "Standards: starter catalogue, ILLUSTRATIVE requirements, FICTIONAL adoption",
+        f"  {len(catalogue.standards)} real NATO standards by public designator and title (NISP database, "
+        f"about 2019; see data/standards/SOURCES.md): {standards.standards.inserted} new",
+        f"  {len(catalogue.requirements)} ILLUSTRATIVE requirements (not the standards' wording): "
+        f"{written.requirements.inserted} new",
+        f"  FICTIONAL adoption by {PARTNER} (invented; no per-standard public data): "
+        f"{first.adoption.inserted} records as of 2023-06-14, {second.adoption.revised} revised as of 2024-06-14",
+        f"  coverage (implemented ÷ applicable, FICTIONAL): {_share(then)} as known on 2023-06-14, {_share(now)} now",
+        "  statements by Ukraine's defence minister (2023, as reported in the press), graded C3:",
+        *[f"    “{claim}”" for _, claim, _ in STATEMENTS],
+        f"    as reported they disagree: 322 of 1,200 is {share_of_count:.1%}; 18 % of standards would "
+        f"mean about {implied:,.0f} standards in all — the denominator is not stated",
+        f"  chart: {chart[0]}",
+        "",
+        "Try:",
+        "  ltsplan standards list --domain training",
+        '  ltsplan standards show "STANAG 6001"',
+        "  ltsplan standards coverage --by domain",
+        "  ltsplan standards coverage --as-of 2023-06-14",
+        "  ltsplan standards coverage --on 2020-12-31",
+        "  ltsplan standards statements",
+        "  ltsplan standards coverage-chart -o ltsplan-out/coverage.png",
+        "",
+    ]
+
+
+def _any_adoption_recorded(connection: Connection) -> bool:
+    query = select(national_adoption.c.row_id).where(national_adoption.c.country == PARTNER).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def _share(report: Report) -> str:
+    frame = report.frame
+    if not frame.height or frame.get_column("coverage")[0] is None:
+        return "—"
+    row = frame.row(0, named=True)
+    return f"{row['coverage']:.1%} ({row['implemented']} of {row['applicable']})"

@@ -1,0 +1,84 @@
+"""Objectives over HTTP: the scoreboard with competing assessments side by side, one objective,
+and statements; and the overview's scoreboard panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from sqlalchemy import Connection
+
+from ltsplan.objectives import reports as objectives
+from ltsplan.pathway.state import load_state
+from ltsplan.report import Report
+from ltsplan.views.deps import AsOf
+from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
+from ltsplan.views.pathway import source_links, with_source_ids
+
+views = ListViews("objectives")
+
+
+objective_links = link_column("objective", "/objectives/{}")
+cited = source_links("source")
+
+
+def scoreboard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:
+    return {**cited(row, context), **objective_links(row, context)}
+
+
+def assessment_sources(
+    connection: Connection, report: Report, moment: datetime | None, code: str | None
+) -> Report:
+    """Each assessment row linked to its first source (``source_id``)."""
+    state = load_state(connection, moment)
+    keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
+    records = [
+        (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
+        for a in state.assessments
+        if code is None or a.objective == code
+    ]
+    return with_source_ids(connection, report, "objective_assessment", keys, records, moment)
+
+
+@views.list("/objectives", title="Objectives scoreboard", row_links=scoreboard_links)
+def scoreboard(connection: Connection, moment: AsOf) -> Report:
+    """Each party's stated objectives with every assessor's latest verdict, graded by source."""
+    return assessment_sources(connection, objectives.scoreboard(connection, moment), moment, None)
+
+
+@views.list("/objectives/{code}", title="An objective and its assessments", row_links=cited)
+def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
+    """One objective: who stated it, and each assessment over time with its evidence."""
+    return assessment_sources(connection, objectives.show(connection, code, moment), moment, code)
+
+
+@views.list("/objectives-statements", title="Statements", row_links=cited)
+def statements(
+    connection: Connection,
+    moment: AsOf,
+    search: Annotated[str | None, Query(description="Words in the quote, actor, subject or source.")] = None,
+    actor: Annotated[str | None, Query(description="Only this actor's statements.")] = None,
+) -> Report:
+    """Quotes attributed to actors, newest first."""
+    report = objectives.statements(connection, moment, search=search, actor_code=actor)
+    said = [((s.actor, s.said, s.quote), s.id) for s in load_state(connection, moment).statements]
+    return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)
+
+
+def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    report = objectives.scoreboard(connection, moment)
+    if report.frame.is_empty():
+        return []
+    columns = ("objective", "party", "text", "assessor_name", "label", "assessed", "grade", "agreement")
+    title = "Objectives scoreboard: competing assessments side by side"
+    return [
+        panel(
+            title,
+            report,
+            csv="/api/objectives.csv",
+            more="/objectives",
+            columns=columns,
+            row_links=objective_links,
+        )
+    ]

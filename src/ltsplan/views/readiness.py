@@ -1,0 +1,111 @@
+"""Readiness over HTTP: by force element, the element × standard heatmap, milestones and gaps;
+and the overview's readiness and milestone panels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from sqlalchemy import Connection
+
+from ltsplan.charting import vega as charts
+from ltsplan.readiness import reports as readiness
+from ltsplan.readiness.reports import element_detail
+from ltsplan.report import Report
+from ltsplan.views.deps import AsOf
+from ltsplan.views.lists import ListViews, link_column, panel
+
+views = ListViews("readiness")
+
+Rule = Annotated[
+    str | None,
+    Query(description="Roll-up rule (lowest, weighted, mandatory); the data's default when omitted."),
+]
+On = Annotated[
+    date | None, Query(description="Valid date: readiness on this day (default: the as-of date, or today).")
+]
+
+
+def heatmap_chart(report: Report) -> dict[str, Any] | None:
+    return charts.heatmap(report, x="standard", y="element", value="score")
+
+
+element_links = link_column("element", "/readiness/elements/{}")
+
+
+@views.list("/readiness/elements", title="Readiness by force element", row_links=element_links)
+def elements(
+    connection: Connection,
+    moment: AsOf,
+    rule: Rule = None,
+    by: Annotated[str, Query(description="element, or a higher level of the force tree")] = "element",
+    on: On = None,
+) -> Report:
+    """Each force element's score against its targets under the chosen roll-up rule."""
+    return readiness.rollup_report(connection, rule=rule, by=by, on=on, moment=moment)
+
+
+@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_chart, row_links=element_links)
+def heatmap(connection: Connection, moment: AsOf, rule: Rule = None, on: On = None) -> Report:
+    """Score per force element × standard (long form: one row per cell)."""
+    return readiness.heatmap_report(connection, rule=rule, on=on, moment=moment)
+
+
+Code = Annotated[str, Path(description="The force element's code.")]
+
+
+@views.list("/readiness/elements/{code}", title="A force element: targets and latest assessments")
+def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None, on: On = None) -> Report:
+    """One force element: each of its own targets with the latest assessment on the date, whether it
+    is met, and (in the notes) the element's score under the rule, with links to its evaluations and
+    findings."""
+    return element_detail(connection, code, rule, on, moment)[0]
+
+
+@views.list("/readiness/elements/{code}/evaluations", title="A force element's evaluations")
+def element_evaluations(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
+    """The gated evaluations of one force element, and whether each counts."""
+    return readiness.evaluations_report(connection, element=code, on=on, moment=moment)
+
+
+@views.list("/readiness/elements/{code}/findings", title="A force element's findings")
+def element_findings(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
+    """The findings on one force element with their corrective actions."""
+    return readiness.findings_report(connection, element=code, on=on, moment=moment)
+
+
+@views.list("/readiness/milestones", title="Milestones")
+def milestones(connection: Connection, moment: AsOf, on: On = None) -> Report:
+    """Each milestone's targets met so far, the projection to its due date, and its status."""
+    return readiness.milestones_report(connection, on=on, moment=moment)
+
+
+@views.list("/readiness/gaps", title="Readiness gaps")
+def gaps(
+    connection: Connection,
+    moment: AsOf,
+    milestone: Annotated[str | None, Query(description="Only this milestone.")] = None,
+    on: On = None,
+) -> Report:
+    """The targets not met, worst first, saying what is missing where."""
+    return readiness.gaps_report(connection, milestone=milestone, on=on, moment=moment)
+
+
+def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    heat = readiness.heatmap_report(connection, moment=moment)
+    if heat.frame.is_empty():
+        return []
+    marks = readiness.milestones_report(connection, moment=moment)
+    return [
+        panel(
+            "Readiness heatmap",
+            heat,
+            csv="/api/readiness/heatmap.csv",
+            more="/readiness/heatmap",
+            description=heat.title,
+            chart=heatmap_chart(heat),
+            table_hidden=True,
+        ),
+        panel("Milestones", marks, csv="/api/readiness/milestones.csv", more="/readiness/milestones"),
+    ]
