@@ -34,7 +34,7 @@ from common import DATA, timed, write_result
 from generate_ledger import entries, sources
 
 from ltsplan.ledger.writes import store_entries
-from ltsplan.provenance.records import store_sources
+from ltsplan.provenance.imports import store_sources
 from ltsplan.store.db import open_database
 
 N_ENTRIES = 1_000_000

@@ -26,8 +26,8 @@ from generate_ledger_csv import generate, path_for
 
 from ltsplan.ledger.formats import read_csv
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
 from ltsplan.store.db import open_database
-from ltsplan.store.tables import ledger_entry
 
 BASELINE = """
 import sys, time

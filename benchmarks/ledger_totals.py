@@ -31,7 +31,7 @@ from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
 from ltsplan.ledger.writes import write_batch
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.history import as_of
+from ltsplan.store.time import as_of
 
 ROWS = int(os.environ.get("LTSPLAN_BENCH_ROWS", "5000000"))
 BATCH = 500_000

@@ -16,11 +16,12 @@ from typer.testing import CliRunner
 
 from ltsplan.cli.main import build_app
 from ltsplan.ledger import demo as demo_ledger
-from ltsplan.provenance.records import evidence_for
+from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
+from ltsplan.provenance.model import actor, evidence, source
+from ltsplan.provenance.reports import evidence_for
 from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
-from ltsplan.store.tables import actor, evidence, gdp, ledger_entry, ledger_total_delta, source
 
 TABLES = (ledger_entry, ledger_total_delta, source, actor, evidence, gdp)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from ltsplan.store.db import Database, load_all_tables
+from ltsplan import domains
+from ltsplan.store.db import Database
 from ltsplan.store.schema import metadata
 
 
 def test_migrated_schema_equals_the_declared_tables(db: Database) -> None:
-    load_all_tables()
+    domains.tables()
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
@@ -18,7 +19,7 @@ def test_migrated_schema_equals_the_declared_tables(db: Database) -> None:
 
 
 def test_every_declared_table_exists_after_migrating(db: Database) -> None:
-    load_all_tables()
+    domains.tables()
     from sqlalchemy import inspect
 
     present = set(inspect(db.engine).get_table_names())

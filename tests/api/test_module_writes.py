@@ -8,10 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ltsplan.standards.imports import write_records
-from ltsplan.standards.model import Requirement, Standard
 from ltsplan.store.db import Database
-from ltsplan.store.history import utcnow
 
 CATALOGUE: dict[str, Any] = {
     "standards": [{"designator": "STANAG 9999", "title": "Test standard", "domain": "land"}],
@@ -286,16 +283,33 @@ def test_a_standards_requirements_link_to_their_recorded_sources(client: TestCli
     assert made.status_code == 201, made.text
     source_id = made.json()["id"]
     # The standards file formats carry no source; a source is recorded with the records themselves.
-    with db.transaction() as connection:
-        write_records(
-            connection,
-            standards=[Standard("STANAG 9997", "Sourced standard", "land", source_id=source_id)],
-            requirements=[
-                Requirement("STANAG 9997", "R-1", "cited", source_id=source_id),
-                Requirement("STANAG 9997", "R-2", "not cited"),
-            ],
-            recorded_at=utcnow(),
-        )
+    document = {
+        "standards": [
+            {
+                "designator": "STANAG 9997",
+                "title": "Sourced standard",
+                "domain": "land",
+                "source_id": source_id,
+            }
+        ],
+        "requirements": [
+            {
+                "designator": "STANAG 9997",
+                "code": "R-1",
+                "text": "cited",
+                "measure": "binary",
+                "source_id": source_id,
+            },
+            {"designator": "STANAG 9997", "code": "R-2", "text": "not cited", "measure": "binary"},
+        ],
+    }
+    assert client.post("/api/standards/records", json=document).status_code == 201
+    unknown = {
+        "standards": [{"designator": "STANAG 9996", "title": "x", "domain": "land", "source_id": "0" * 32}]
+    }
+    refused = client.post("/api/standards/records", json=unknown)
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["field"] == "source_id"
     answer = client.get("/api/standards/STANAG 9997")
     assert answer.status_code == 200, answer.text
     assert {r["code"]: r["source_id"] for r in answer.json()["rows"]} == {"R-1": source_id, "R-2": None}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from ltsplan.store.tables import ledger_entry
+from ltsplan.ledger.model import ledger_entry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.ledger.writes import write_batch
-from ltsplan.provenance.model import Source
+from ltsplan.provenance.model import Source, actor
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
-from ltsplan.store.tables import actor
 
 SOURCE = Source(kind="dataset release", title="Actors test", reliability="B", credibility=2)
 

@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry, ledger_plan
 from ltsplan.ledger.reports import LedgerFilter, delta_sums
+from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
-from ltsplan.store.history import versions_of
-from ltsplan.store.tables import ledger_entry, ledger_plan, source
+from ltsplan.store.time import versions_of
 
 IATI = Path(__file__).parents[1] / "fixtures" / "iati"
 HANDMADE = IATI / "handmade"

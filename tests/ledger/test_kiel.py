@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 from ltsplan.cli.main import build_app
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger.imports import guess_format, import_file
+from ltsplan.ledger.model import gdp, ledger_entry
 from ltsplan.store.db import Database
-from ltsplan.store.tables import gdp, ledger_entry
 
 KIEL = Path(__file__).parents[1] / "fixtures" / "kiel"
 DATA = KIEL / "data_explorer.csv"

@@ -13,8 +13,9 @@ from ltsplan.errors import InvalidInput
 from ltsplan.ledger.exports import export_ledger
 from ltsplan.ledger.formats.native_csv import read_csv
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
+from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
-from ltsplan.store.tables import ledger_entry, source
 
 HEADER = "dataset,reference,kind,stage,donor,recipient,category,event_date,amount,currency,description,source_title,source_kind,source_grade"
 GOOD = "demo,{ref},commitment,committed,DEU,UKR,military,2023-06-01,{amount},EUR,{description},Aid list,official document,A1"

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from ltsplan.ledger.exports import export_ledger
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.tables import ledger_entry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -100,7 +100,7 @@ def test_export_as_of_a_date_leaves_out_later_knowledge(db: Database, tmp_path: 
     """The FRA entry carries recorded_at 2023-07-10: an export as of 2023-07-09 leaves it out."""
     from datetime import date
 
-    from ltsplan.store.history import as_of
+    from ltsplan.store.time import as_of
 
     import_file(db, EXAMPLES / "ledger.csv")
     target = tmp_path / "then.csv"

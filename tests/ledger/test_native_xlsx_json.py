@@ -16,8 +16,8 @@ from ltsplan.errors import InvalidInput
 from ltsplan.formats.xlsx import MAX_RATIO
 from ltsplan.ledger.exports import export_ledger
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
 from ltsplan.store.db import Database
-from ltsplan.store.tables import ledger_entry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 

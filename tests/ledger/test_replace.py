@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from ltsplan.errors import LtsplanError
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry, ledger_plan
 from ltsplan.ledger.reports import LedgerFilter, delta_sums
+from ltsplan.records.writing import import_run
 from ltsplan.store.db import Database
-from ltsplan.store.history import versions_of
-from ltsplan.store.tables import import_run, ledger_entry, ledger_plan
+from ltsplan.store.time import versions_of
 
 HEADER = "dataset,reference,kind,stage,donor,recipient,category,event_date,amount,currency,source_title,source_kind"
 FIRST = datetime(2023, 7, 2)

@@ -14,7 +14,7 @@ from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.reports import LedgerFilter
 from ltsplan.ledger.writes import retract_entries
 from ltsplan.store.db import Database
-from ltsplan.store.history import as_of
+from ltsplan.store.time import as_of
 
 MEASURES = ["announced", "pledged", "allocated", "delivered"]
 

@@ -12,7 +12,7 @@ from ltsplan.objectives import reports as service
 from ltsplan.objectives.model import SCALE
 from ltsplan.pathway import demo as demo_pathway
 from ltsplan.store.db import Database
-from ltsplan.store.history import as_of
+from ltsplan.store.time import as_of
 
 JUNE = as_of(date(2023, 6, 14))
 

@@ -10,17 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
+from ltsplan.objectives.model import statement
 from ltsplan.pathway import demo as demo_pathway
-from ltsplan.pathway.imports import (
-    OBJECTIVE_PARTS,
-    PATHWAY_PARTS,
-    export_document,
-    import_scenario,
-    write_document,
-)
+from ltsplan.pathway.exports import export_document, write_document
+from ltsplan.pathway.formats import OBJECTIVE_PARTS, PATHWAY_PARTS
+from ltsplan.pathway.imports import import_scenario
+from ltsplan.pathway.model import body, decision, position
+from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
-from ltsplan.store.pathway_tables import body, decision, position, statement
-from ltsplan.store.tables import source
 
 BAD = Path(__file__).parents[1] / "fixtures" / "pathway" / "bad-scenario.yaml"
 
@@ -68,8 +65,8 @@ def test_export_then_import_changes_nothing(db: Database, tmp_path: Path, suffix
     with db.reading() as c:
         write_document(export_document(c, None, PATHWAY_PARTS + OBJECTIVE_PARTS), target)
     summary = import_scenario(db, target)
-    assert sum(r.inserted + r.revised for r in summary.written.values()) == 0
-    assert summary.written["positions"].unchanged > 0
+    assert sum(r.inserted + r.revised for r in summary.results.values()) == 0
+    assert summary.results["positions"].unchanged > 0
 
 
 def test_a_changed_position_is_a_new_version_and_the_old_one_stays_in_history(
@@ -84,7 +81,7 @@ def test_a_changed_position_is_a_new_version_and_the_old_one_stays_in_history(
         )
     )
     summary = import_scenario(db, copy)
-    assert summary.written["positions"].revised == 1
+    assert summary.results["positions"].revised == 1
     with db.reading() as c:
         versions = c.execute(
             select(position.c.stance).where(position.c.actor == "RUS").order_by(position.c.row_id)

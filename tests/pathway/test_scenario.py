@@ -10,12 +10,13 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from ltsplan.objectives.model import statement
 from ltsplan.pathway import demo as demo_pathway
 from ltsplan.pathway import reports as service
+from ltsplan.pathway.model import position
+from ltsplan.provenance.model import evidence
 from ltsplan.store.db import Database
-from ltsplan.store.history import as_of
-from ltsplan.store.pathway_tables import position, statement
-from ltsplan.store.tables import evidence
+from ltsplan.store.time import as_of
 
 JUNE = as_of(date(2023, 6, 14))
 

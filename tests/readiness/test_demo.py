@@ -61,13 +61,13 @@ def test_the_demo_has_an_out_of_order_nato_evaluation_and_an_expired_result(demo
 def test_loading_the_demo_twice_changes_nothing(demo, tmp_path):
     from sqlalchemy import func, select
 
-    from ltsplan.store.readiness_tables import TABLES
+    from ltsplan.readiness.model import RECORDS
 
     def counts():
         with demo.reading() as connection:
             return {
                 n: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                for n, t in TABLES.items()
+                for n, t in ((r.name, r.table) for r in RECORDS)
             }
 
     before = counts()

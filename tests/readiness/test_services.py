@@ -12,10 +12,12 @@ import yaml
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
+from ltsplan.readiness import imports
 from ltsplan.readiness import reports as service
-from ltsplan.readiness.imports import export_path, import_path
+from ltsplan.readiness.exports import export_path
+from ltsplan.readiness.imports import import_path
+from ltsplan.readiness.model import RECORDS
 from ltsplan.store.db import Database
-from ltsplan.store.readiness_tables import TABLES
 
 from .conftest import FIXTURES
 
@@ -28,7 +30,7 @@ def _counts(db: Database) -> dict[str, int]:
             name: connection.execute(
                 select(func.count()).select_from(t).where(t.c.retracted_at.is_(None))
             ).scalar_one()
-            for name, t in TABLES.items()
+            for name, t in ((r.name, r.table) for r in RECORDS)
         }
 
 
@@ -50,7 +52,7 @@ def test_a_file_with_bad_rows_lists_every_problem_and_writes_nothing(catalogue):
 def test_reimporting_the_same_file_changes_nothing(programme):
     before = _counts(programme)
     results = import_path(programme, FIXTURES / "programme.yaml")
-    assert all(r.inserted == 0 and r.revised == 0 for r in results.values())
+    assert all(r.inserted == 0 and r.revised == 0 for r in results.results.values())
     assert _counts(programme) == before
     assert before["target"] == len(PROGRAMME["targets"])
 
@@ -61,8 +63,8 @@ def test_export_then_import_round_trips(programme, tmp_path: Path, suffix: str):
     count, written = export_path(programme, target)
     assert count == sum(len(v) for v in PROGRAMME.values())
     results = import_path(programme, target)
-    assert sum(r.inserted + r.revised for r in results.values()) == 0
-    assert sum(r.unchanged for r in results.values()) == count
+    assert sum(r.inserted + r.revised for r in results.results.values()) == 0
+    assert sum(r.unchanged for r in results.results.values()) == count
     assert written
 
 
@@ -99,13 +101,29 @@ def test_an_override_is_shown_beside_the_computed_level_and_capability_apart(pro
 
 
 def test_recording_an_override_keeps_the_computed_level(programme):
-    service.record_override(
+    imports.record_override(
         programme, element="BN1", level="R1", reason="judged ready", by="CO", valid_from=date(2024, 1, 1)
     )
     with programme.reading() as connection:
         bn1 = _rows(service.rollup_report(connection, rule="lowest", on=date(2024, 6, 30)))["BN1"]
     assert bn1["override_level"] == "R1"
     assert bn1["computed_level"] != "R1"
+
+
+def test_an_override_from_the_command_line_meets_the_rules_of_a_file(programme):
+    """A command-line edit takes the import's path: the same checks, the same messages."""
+    with pytest.raises(InvalidInput) as raised:
+        imports.record_override(
+            programme, element="NOWHERE", level="R9", reason=" ", by="CO", valid_from=date(2024, 1, 1)
+        )
+    fields = {p.field: p.message for p in raised.value.problems}
+    assert fields["level"].startswith("'R9' is not allowed; use one of R1")
+    assert fields["reason"] == "'reason' is required"
+    with pytest.raises(InvalidInput) as unknown:
+        imports.record_override(
+            programme, element="NOWHERE", level="R2", reason="x", by="CO", valid_from=date(2024, 1, 1)
+        )
+    assert [p.message for p in unknown.value.problems] == ["no force element with code 'NOWHERE'"]
 
 
 def test_three_years_later_the_evaluation_has_expired_and_the_view_says_so(programme):
@@ -134,7 +152,7 @@ def test_the_nato_evaluation_checklist_outcome_and_gate(programme):
 def test_as_of_a_past_date_shows_what_was_known_then(programme):
     with programme.reading() as connection:
         report = service.rollup_report(
-            connection, moment=__import__("ltsplan.store.history", fromlist=["as_of"]).as_of(date(2000, 1, 1))
+            connection, moment=__import__("ltsplan.store.time", fromlist=["as_of"]).as_of(date(2000, 1, 1))
         )
     assert report.frame.is_empty()
 

@@ -10,7 +10,7 @@ import pytest
 from ltsplan.errors import InvalidInput
 from ltsplan.standards import imports as service
 from ltsplan.standards import reports
-from ltsplan.standards.adoption import NationalAdoption
+from ltsplan.standards.rules import adoption_problems
 from ltsplan.store.db import Database
 
 from .helpers import ADOPTION, CATALOGUE, expected_coverage
@@ -56,11 +56,19 @@ def test_coverage_as_known_on_a_past_date_ignores_later_records(db: Database):
 
 def test_a_corrected_record_changes_coverage_from_its_recording_on(db: Database):
     _load(db, recorded_at=datetime(2023, 1, 1))
-    correction = NationalAdoption(
-        "XYZ", "AJP-01", True, "ratified", None, date(2019, 2, 1), "implemented", date(2023, 3, 1)
-    )
+    correction = {
+        "country": "XYZ",
+        "designator": "AJP-01",
+        "applicable": True,
+        "ratification": "ratified",
+        "ratified_on": date(2019, 2, 1),
+        "implementation": "implemented",
+        "implemented_on": date(2023, 3, 1),
+    }
     with db.transaction() as connection:
-        service.write_records(connection, adoption=[correction], recorded_at=datetime(2023, 4, 1))
+        service.write_records(
+            connection, {"adoption": [correction]}, recorded_at=datetime(2023, 4, 1), origin="a correction"
+        )
     old = reports.coverage_report(db, moment=datetime(2023, 3, 31)).frame.row(0, named=True)
     new = reports.coverage_report(db).frame.row(0, named=True)
     assert new["implemented"] == old["implemented"] + 1
@@ -76,8 +84,15 @@ def test_ratified_with_reservations_keeps_the_reservation_text(db: Database):
 
 
 def test_ratified_with_reservations_needs_the_reservation_text():
-    record = NationalAdoption("XYZ", "AJP-01", True, "ratified with reservations", None, date(2019, 1, 1))
-    assert [f for f, _ in record.problems()] == ["reservation"]
+    record = {
+        "country": "XYZ",
+        "designator": "AJP-01",
+        "applicable": True,
+        "ratification": "ratified with reservations",
+        "ratified_on": date(2019, 1, 1),
+        "implementation": "not started",
+    }
+    assert [f for f, _ in adoption_problems(record)] == ["reservation"]
 
 
 def test_coverage_series_rises_with_implementation_dates_and_ends_on_the_last_day(db: Database):

@@ -13,8 +13,8 @@ from ltsplan.errors import NotFound
 from ltsplan.shipped import shipped
 from ltsplan.standards import imports as service
 from ltsplan.standards import reports
+from ltsplan.standards.model import standard
 from ltsplan.store.db import Database
-from ltsplan.store.standards_tables import standard
 
 from .helpers import CATALOGUE
 
@@ -28,7 +28,7 @@ def test_importing_the_shipped_catalogue_stores_one_standard_per_row(db: Databas
     path = shipped("standards", "nato-standards.csv")
     result = service.import_files(db, [path])
     expected = _rows_in(path)
-    assert result.standards.inserted == expected
+    assert result.results["standards"].inserted == expected
     with db.reading() as connection:
         stored = connection.execute(select(func.count()).where(standard.c.retracted_at.is_(None))).scalar()
     assert stored == expected
@@ -39,8 +39,8 @@ def test_reimporting_the_same_file_changes_nothing(db: Database):
     path = shipped("standards", "nato-standards.csv")
     service.import_files(db, [path])
     again = service.import_files(db, [path])
-    assert again.standards.inserted == 0 and again.standards.revised == 0
-    assert again.standards.unchanged == _rows_in(path)
+    assert again.results["standards"].inserted == 0 and again.results["standards"].revised == 0
+    assert again.results["standards"].unchanged == _rows_in(path)
 
 
 def test_the_shipped_illustrative_requirements_load_and_are_labelled_wherever_shown(db: Database):

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from ltsplan.errors import InvalidInput, LtsplanError
+from ltsplan.standards import exports, reports
 from ltsplan.standards import formats as io
 from ltsplan.standards import imports as service
-from ltsplan.standards import reports
 from ltsplan.store.db import Database
 
 from .helpers import ADOPTION, CATALOGUE, FIXTURES
@@ -41,9 +41,9 @@ def test_an_import_with_bad_rows_lists_every_problem_and_writes_nothing(db: Data
 def test_skip_invalid_writes_the_valid_rows_and_names_the_skipped_ones(db: Database, tmp_path: Path):
     service.import_files(db, [CATALOGUE])
     result = service.import_files(db, [BAD_ADOPTION], skip_invalid=True, report_dir=tmp_path)
-    assert result.adoption.inserted == 1
-    assert result.report_path is not None and result.report_path.exists()
-    assert len(result.report_path.read_text().splitlines()) == 1 + len(result.skipped)
+    assert result.results["adoption"].inserted == 1
+    assert result.report is not None and result.report.exists()
+    assert len(result.report.read_text().splitlines()) == 1 + len(result.skipped)
 
 
 def test_yaml_problems_name_the_line_of_the_record(tmp_path: Path):
@@ -54,7 +54,7 @@ def test_yaml_problems_name_the_line_of_the_record(tmp_path: Path):
         encoding="utf-8",
     )
     found = io.read(path)
-    assert len(found.standards) == 1
+    assert len([x for x in found.found["standards"] if x.ok]) == 1
     assert {(p.line, p.field) for p in found.problems} == {(5, "title"), (5, "colour")}
 
 
@@ -70,9 +70,9 @@ def test_a_bad_date_in_yaml_is_reported_at_its_line_and_field_instead_of_crashin
     bad_record_line = lines.index("    designator: AJP-3.2")  # the line before it, counted from 1
     assert [(p.line, p.field) for p in found.problems] == [(bad_record_line, "ratified_on")]
     assert "2024-13-01" in found.problems[0].message
-    assert [(a.item.designator, a.item.ratified_on.isoformat()) for a in found.adoption] == [
-        ("AJP-01", "2019-02-01")
-    ]
+    assert [
+        (a.given["designator"], a.given["ratified_on"].isoformat()) for a in found.found["adoption"] if a.ok
+    ] == [("AJP-01", "2019-02-01")]
 
 
 def test_json_problems_name_the_records_position(tmp_path: Path):
@@ -97,21 +97,21 @@ def test_a_csv_whose_header_names_no_section_is_refused_at_line_1(tmp_path: Path
 def test_export_then_import_round_trips_exactly(db: Database, tmp_path: Path, fmt: str):
     service.import_files(db, [CATALOGUE, ADOPTION])
     with db.reading() as connection:
-        before = service.stored_sections(connection)
-    written = service.export_files(db, tmp_path / f"out.{fmt}")
+        before = exports.stored_sections(connection)
+    written = exports.export_files(db, tmp_path / f"out.{fmt}")
     assert sum(written.values()) == sum(len(v) for v in before.values())
     again = service.import_files(db, list(written))
-    assert (again.standards.inserted, again.standards.revised) == (0, 0)
-    assert (again.requirements.inserted, again.requirements.revised) == (0, 0)
-    assert (again.adoption.inserted, again.adoption.revised) == (0, 0)
-    assert again.adoption.unchanged == len(before["adoption"])
+    assert (again.results["standards"].inserted, again.results["standards"].revised) == (0, 0)
+    assert (again.results["requirements"].inserted, again.results["requirements"].revised) == (0, 0)
+    assert (again.results["adoption"].inserted, again.results["adoption"].revised) == (0, 0)
+    assert again.results["adoption"].unchanged == len(before["adoption"])
     with db.reading() as connection:
-        assert service.stored_sections(connection) == before
+        assert exports.stored_sections(connection) == before
 
 
 def test_exported_cells_that_look_like_formulas_are_neutralised(db: Database, tmp_path: Path):
     service.import_files(db, [CATALOGUE])
-    service.export_files(db, tmp_path / "out.xlsx")
+    exports.export_files(db, tmp_path / "out.xlsx")
     workbook = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)
     texts = [row[2] for row in workbook["requirements"].iter_rows(min_row=2, values_only=True)]
     workbook.close()

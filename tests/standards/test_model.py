@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ltsplan.records.reading import read_record
 from ltsplan.standards.model import (
+    REQUIREMENT,
     STANAG_6001_LEVELS,
     Measure,
     MeasureError,
-    Requirement,
     level_index,
     meets,
     requirement_id,
@@ -78,4 +79,7 @@ def test_a_measure_with_a_threshold_off_its_scale_is_invalid():
 
 def test_ids_do_not_depend_on_spacing_or_case_of_the_designator():
     assert standard_id("stanag  6001") == standard_id("STANAG 6001")
-    assert requirement_id("Stanag 6001", " SLP-S ") == Requirement("STANAG 6001", "SLP-S", "x").id
+    given = {"designator": "STANAG 6001", "code": "SLP-S", "text": "x", "measure": "binary"}
+    located, problems = read_record(REQUIREMENT, given, file="test")
+    assert not problems
+    assert requirement_id("Stanag 6001", " SLP-S ") == located.id

@@ -18,10 +18,11 @@ from ltsplan.errors import InvalidInput
 from ltsplan.ledger import imports
 from ltsplan.ledger.formats import native_csv as io_csv
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.history import versions_of, write_versions
+from ltsplan.store.history import write_versions
 from ltsplan.store.ids import record_id
-from ltsplan.store.tables import ledger_entry
+from ltsplan.store.time import versions_of
 
 MOMENT = datetime(2024, 5, 6, 7, 8, 9, 123456)
 FIXTURES = Path(__file__).parents[1] / "fixtures"

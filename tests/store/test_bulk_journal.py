@@ -16,8 +16,9 @@ from sqlalchemy import Connection, func, insert, select
 from ltsplan.errors import InvalidInput, LtsplanError
 from ltsplan.ledger import imports
 from ltsplan.ledger.imports import import_file
+from ltsplan.ledger.model import ledger_entry
+from ltsplan.provenance.model import source
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.tables import ledger_entry, source
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "ledger.csv"
 MOMENT = datetime(2024, 5, 6, 7, 8, 9)

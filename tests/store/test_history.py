@@ -1,4 +1,4 @@
-"""The versioned write and the as-of read (store/history.py), on SQLite and PostgreSQL."""
+"""The versioned write and the as-of read (store/history.py, store/time.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ltsplan.errors import InvalidInput
+from ltsplan.ledger.model import ledger_entry
+from ltsplan.provenance.model import actor
 from ltsplan.store.db import Database
-from ltsplan.store.history import as_of, live_at, retract, version_at, versions_of, write_versions
+from ltsplan.store.history import retract, write_versions
 from ltsplan.store.ids import record_id, version_hash
-from ltsplan.store.tables import actor, ledger_entry
+from ltsplan.store.time import as_of, live_at, version_at, versions_of
 
 MONDAY = datetime(2024, 3, 4, 9, 0)
 TUESDAY = datetime(2024, 3, 5, 9, 0)

@@ -1,23 +1,42 @@
-"""Recording and revising ledger entries over HTTP, and one entry with its sources."""
+"""Recording and revising ledger entries over HTTP, and one entry with its sources.
+
+An entry's body is an entry as the JSON ledger format gives it (docs/formats.md), plus, instead of a
+``source_id``, an optional ``source``: a new source in its file form. It is read by the JSON
+format's own reader and checked and written by the ledger's one write path, so the same bad value
+gets the same message as in a file; every problem is listed (422) and nothing is written.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from ltsplan.api.sources import SourceIn
+from ltsplan.api.sources import read_source
+from ltsplan.errors import InvalidInput
 from ltsplan.ledger import entries as ledger_queries
-from ltsplan.ledger.model import LedgerBatch, conform
-from ltsplan.ledger.writes import write_batch
-from ltsplan.store.history import utcnow
+from ltsplan.ledger.formats.native import NativeRows
+from ltsplan.ledger.formats.native_json import entry_texts, frame_of
+from ltsplan.ledger.imports import write_batches
+from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS
+from ltsplan.ledger.writes import prepare
+from ltsplan.provenance.model import SOURCE
+from ltsplan.records.schemas import record_schema
+from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
+from ltsplan.store.time import utcnow
 from ltsplan.views.deps import AsOf, DatabaseDep, ReadingConnection
 
 router = APIRouter(prefix="/api", tags=["ledger"])
+BODY = "request body"
+# An entry's fields as the JSON format gives them; the id comes from dataset and reference.
+COLUMNS = [c for c in NATIVE_COLUMNS if c != "id"]
+_schema = record_schema(ENTRY, {"source": record_schema(SOURCE)})
+_schema["properties"]["dataset"]["default"] = "api"
+_schema["required"] = [n for n in _schema["required"] if n not in ("dataset", "source_id")]
+ENTRY_BODY = {"requestBody": {"content": {"application/json": {"schema": _schema}}, "required": True}}
 
 
 @router.get("/ledger/entries/{entry_id}", summary="One ledger entry with its sources")
@@ -25,36 +44,6 @@ def get_entry(
     entry_id: Annotated[str, Path()], connection: ReadingConnection, moment: AsOf
 ) -> dict[str, Any]:
     return ledger_queries.entry(connection, entry_id, moment)
-
-
-class EntryIn(BaseModel):
-    """A ledger entry as a person writes it (docs/ledger.md); money is normalised on write."""
-
-    dataset: str = Field("api", min_length=1, max_length=80)
-    reference: str = Field(
-        min_length=1, description="The entry's reference in its dataset (its natural key)."
-    )
-    kind: str = Field(description="commitment or delivery")
-    stage: str = Field(description="announced, committed, allocated or delivered")
-    donor: str = Field(min_length=1, max_length=64)
-    recipient: str | None = Field(None, max_length=64)
-    category: str
-    subtype: str | None = None
-    event_date: date
-    period_start: date | None = None
-    period_end: date | None = None
-    amount: float | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    value_date: date | None = Field(
-        None, description="The date the amount's value refers to; the event date when omitted."
-    )
-    item: str | None = None
-    quantity: float | None = None
-    description: str | None = None
-    commitment_id: str | None = None
-    source_id: str | None = Field(None, description="An existing source's id; or give `source`.")
-    source: SourceIn | None = Field(None, description="A new source to record with the entry.")
-    note: str | None = None
 
 
 class EntryWritten(BaseModel):
@@ -65,24 +54,34 @@ class EntryWritten(BaseModel):
     recorded_at: datetime
 
 
-def _write(database: Any, entry_id: str, body: EntryIn) -> EntryWritten:
-    values = body.model_dump(exclude={"source"})
+def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
+    if not isinstance(body, dict):
+        raise InvalidInput([], f"the {BODY} must be an object of an entry's fields")
+    given = {k: v for k, v in body.items() if k != "source"}
+    given.setdefault("dataset", "api")
+    given.setdefault("value_date", given.get("event_date"))
     sources = []
-    if body.source is not None:
-        made = body.source.to_source()
+    if body.get("source") is not None:
+        made = read_source(body["source"], f"{BODY}: source")
         sources.append(made)
-        values["source_id"] = values["source_id"] or made.id
-    values["id"] = entry_id
-    values["value_date"] = values["value_date"] or values["event_date"]
-    values["_line"] = 1
-    frame = conform(pl.DataFrame([values], infer_schema_length=None), keep_meta=True)
+        given["source_id"] = given.get("source_id") or made.id
+    texts, problems = entry_texts(given, file=BODY, line=None, record="entry", columns=COLUMNS)
+    if problems or texts is None:
+        raise InvalidInput(problems, f"the {BODY} has {len(problems)} problem(s); nothing was written")
+    if entry_id is None:
+        entry_id = record_id(texts["dataset"], texts["reference"])
+    frame = frame_of({"id": [entry_id], **{c: [texts[c]] for c in COLUMNS}}, [1], ["entry"])
+    batches = NativeRows(BODY, unprotect=False).batches(frame)
+    for batch in batches:
+        batch.sources.extend(s for s in sources if s not in batch.sources)
     recorded_at = utcnow()
     with database.transaction() as connection:
-        summary = write_batch(
+        summary, _ = write_batches(
             connection,
-            LedgerBatch(entries=frame, sources=sources),
+            (prepare(b, file=BODY) for b in batches),
+            origin=BODY,
+            fmt="api",
             recorded_at=recorded_at,
-            file="request body",
         )
     e = summary.entries
     return EntryWritten(
@@ -90,20 +89,26 @@ def _write(database: Any, entry_id: str, body: EntryIn) -> EntryWritten:
     )
 
 
-@router.post("/ledger/entries", status_code=201, summary="Record a ledger entry (and its source)")
-def create_entry(database: DatabaseDep, body: Annotated[EntryIn, Body()]) -> EntryWritten:
-    """The entry's id comes from its dataset and reference, so posting the same entry twice
-    records it once; every problem is listed (422) and nothing is written."""
-    return _write(database, record_id(body.dataset, body.reference), body)
+@router.post(
+    "/ledger/entries",
+    status_code=201,
+    summary="Record a ledger entry (and its source)",
+    openapi_extra=ENTRY_BODY,
+)
+def create_entry(database: DatabaseDep, body: Annotated[dict[str, Any], Body()]) -> EntryWritten:
+    """The entry's id comes from its dataset (default `api`) and reference, so posting the same
+    entry twice records it once; `value_date` defaults to `event_date`; every problem is listed
+    (422) and nothing is written."""
+    return _write(database, body, None)
 
 
-@router.put("/ledger/entries/{entry_id}", summary="Revise a ledger entry")
+@router.put("/ledger/entries/{entry_id}", summary="Revise a ledger entry", openapi_extra=ENTRY_BODY)
 def revise_entry(
     database: DatabaseDep,
     connection: ReadingConnection,
     entry_id: Annotated[str, Path()],
-    body: Annotated[EntryIn, Body()],
+    body: Annotated[dict[str, Any], Body()],
 ) -> EntryWritten:
     """A new version replaces the live one (the old stays in the entry's history)."""
     ledger_queries.entry(connection, entry_id, None)
-    return _write(database, entry_id, body)
+    return _write(database, body, entry_id)

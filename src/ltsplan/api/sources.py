@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from ltsplan.errors import InvalidInput, Problem
+from ltsplan.errors import InvalidInput
 from ltsplan.ledger.entries import source_with_citations
-from ltsplan.provenance.model import Source
-from ltsplan.provenance.records import source_problems, store_sources
-from ltsplan.store.history import utcnow
+from ltsplan.provenance.imports import store_sources
+from ltsplan.provenance.model import SOURCE, Source, source_problems_of
+from ltsplan.records.reading import read_record
+from ltsplan.records.schemas import record_schema
+from ltsplan.records.writing import Written, log_run
+from ltsplan.store.time import utcnow
 from ltsplan.views.deps import AsOf, DatabaseDep, ReadingConnection
 
 router = APIRouter(prefix="/api", tags=["sources"])
+BODY = "request body"
+SOURCE_BODY = {
+    "requestBody": {"content": {"application/json": {"schema": record_schema(SOURCE)}}, "required": True}
+}
 
 
 @router.get("/sources/{source_id}", summary="One source and the records citing it")
@@ -25,23 +32,15 @@ def get_source_endpoint(
     return source_with_citations(connection, source_id, moment)
 
 
-class SourceIn(BaseModel):
-    """A source as a person records it; its id comes from title, publisher, url and date."""
-
-    kind: str = Field(
-        description="official document, dataset release, news report, opinion, statement or assessment"
-    )
-    title: str = Field(min_length=1)
-    publisher: str | None = None
-    url: str | None = None
-    published: date | None = None
-    attribution: str = "on the record"
-    reliability: str = Field("F", description="Admiralty reliability A–F")
-    credibility: int = Field(6, description="Admiralty credibility 1–6")
-    note: str | None = None
-
-    def to_source(self) -> Source:
-        return Source(**self.model_dump())
+def read_source(body: Any, file: str = BODY) -> Source:
+    """A source in its file form (a request body, an entry's ``source``), read by its declaration;
+    every problem is listed."""
+    if not isinstance(body, dict):
+        raise InvalidInput([], f"the {file} must be an object of a source's fields")
+    located, problems = read_record(SOURCE, body, file=file, check=source_problems_of)
+    if problems:
+        raise InvalidInput(problems, f"the {file} has {len(problems)} problem(s); nothing was written")
+    return Source(**{f.name: located.values[f.name] for f in SOURCE.fields})
 
 
 class SourceWritten(BaseModel):
@@ -51,17 +50,18 @@ class SourceWritten(BaseModel):
     recorded_at: datetime
 
 
-@router.post("/sources", status_code=201, summary="Record a source")
-def create_source(database: DatabaseDep, body: Annotated[SourceIn, Body()]) -> SourceWritten:
-    """Every problem with the source is listed (422) and nothing is written; recording the same
-    source twice changes nothing."""
-    made = body.to_source()
-    problems = source_problems([made], "request body")
-    if problems:
-        raise InvalidInput([Problem(p.message, field=p.field) for p in problems])
+@router.post("/sources", status_code=201, summary="Record a source", openapi_extra=SOURCE_BODY)
+def create_source(database: DatabaseDep, body: Annotated[dict[str, Any], Body()]) -> SourceWritten:
+    """A source as a file gives it: kind, title, publisher, url (http or https), published, attribution,
+    and its Admiralty grade (`grade: B2`, or `reliability` and `credibility`). Every problem with it is
+    listed (422) and nothing is written; recording the same source twice changes nothing."""
+    made = read_source(body)
     recorded_at = utcnow()
     with database.transaction() as connection:
         result = store_sources(connection, [made], recorded_at=recorded_at)
+        log_run(
+            connection, Written(recorded_at, {"sources": result}), origin=BODY, fmt="api", dataset="sources"
+        )
     return SourceWritten(
         id=made.id,
         inserted=result.inserted + result.revised,

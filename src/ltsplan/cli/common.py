@@ -16,10 +16,11 @@ from sqlalchemy import Connection
 
 from ltsplan.config import Settings
 from ltsplan.errors import LtsplanError
+from ltsplan.records.writing import Written
 from ltsplan.render import FORMATS, render
 from ltsplan.report import Report
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.history import as_of
+from ltsplan.store.time import as_of
 
 DbOption = Annotated[
     str | None,
@@ -41,6 +42,14 @@ AsOfOption = Annotated[
 FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, csv or json."),
+]
+SkipInvalidOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Write the valid records; leave out those with problems (and those that name them), "
+        "each problem named in a report (NAME.skipped.csv).",
+    ),
 ]
 ChartOutputOption = Annotated[
     Path, typer.Option("--output", "-o", help="Where to write; .png and .svg are both written.")
@@ -154,3 +163,17 @@ class DelayedProgress:
 
 
 ProgressCallback = Callable[[int], None]
+
+
+def print_result(written: Written, origin: str | Path) -> None:
+    """What a write did, section by section, and where its report of skipped records is."""
+    console = Console(highlight=False)
+    for line in written.lines():
+        console.print(line)
+    if not written.results:
+        console.print(f"{origin}: no records")
+    if written.report is not None:
+        console.print(
+            f"[yellow]{len(written.skipped)} problem(s); those records were skipped[/yellow]; "
+            f"each is named in {written.report}"
+        )

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, answer, parse_as_of
+from ltsplan.cli.common import AsOfOption, DbOption, FormatOption, SkipInvalidOption, answer, parse_as_of
 from ltsplan.cli.scenario import DocumentArgument, RecordedOption, SearchOption, export_parts, import_document
 from ltsplan.objectives import reports as objectives_service
 from ltsplan.pathway import reports as service
-from ltsplan.pathway.imports import PATHWAY_PARTS
+from ltsplan.pathway.formats import PATHWAY_PARTS
 
 app = typer.Typer(
     help="The membership pathway: decisions, positions, consensus, conditions.", no_args_is_help=True
@@ -86,17 +86,20 @@ def statements(
 
 @app.command("import")
 def import_command(
-    path: DocumentArgument, recorded_from_file: RecordedOption = False, db: DbOption = None
+    path: DocumentArgument,
+    recorded_from_file: RecordedOption = False,
+    skip_invalid: SkipInvalidOption = False,
+    db: DbOption = None,
 ) -> None:
     """Import a scenario document: sources, actors, bodies, memberships, decisions, outcomes,
     positions, conditions (and any objectives, assessments and statements in it).
 
     One transaction: a document with any problem writes nothing and lists every problem with its
-    line and field. Re-importing the same document changes nothing.
+    line and field, unless --skip-invalid. Re-importing the same document changes nothing.
 
     Example: ltsplan pathway import my-scenario.yaml
     """
-    import_document(path, recorded_from_file, db)
+    import_document(path, recorded_from_file, db, skip_invalid)
 
 
 @app.command("export")

@@ -15,15 +15,17 @@ from ltsplan.cli.common import (
     ChartOutputOption,
     DbOption,
     FormatOption,
+    SkipInvalidOption,
     answer,
     check_choice,
     check_format,
     database,
     parse_as_of,
     parse_day,
+    print_result,
     print_written,
 )
-from ltsplan.readiness import imports as store
+from ltsplan.readiness import exports, imports
 from ltsplan.readiness import reports as service
 from ltsplan.readiness.formats import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
@@ -256,10 +258,12 @@ def import_command(
         ),
     ],
     fmt: FormatFileOption = None,
+    skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
     """Import elements, programmes, targets, evaluations, assessments, overrides, findings, actions and
-    milestones in one transaction: a file with any problem writes nothing and lists every problem.
+    milestones in one transaction: a file with any problem writes nothing and lists every problem,
+    unless --skip-invalid.
 
     Re-importing the same file changes nothing.
 
@@ -267,12 +271,8 @@ def import_command(
     """
     if fmt is not None:
         check_format(fmt, FORMATS)
-    results = store.import_path(database(db), path, fmt=fmt)
-    console = Console(highlight=False)
-    for section, r in results.items():
-        console.print(f"{section}: {r.inserted} new, {r.revised} revised, {r.unchanged} unchanged")
-    if not results:
-        console.print(f"{path}: no records")
+    written = imports.import_path(database(db), path, fmt=fmt, skip_invalid=skip_invalid)
+    print_result(written, path)
 
 
 @app.command("export")
@@ -293,7 +293,7 @@ def export_command(
     """
     if fmt is not None:
         check_format(fmt, FORMATS)
-    count, written = store.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of))
+    count, written = exports.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of))
     Console(highlight=False).print(f"wrote {count} records to " + ", ".join(str(p) for p in written))
 
 
@@ -315,7 +315,7 @@ def override(
     Example: ltsplan readiness override 1-MECH-BN-A --level R2 --reason "new equipment fielded, not yet assessed"
     """
     check_choice(level, OVERRIDE_LEVELS, "--level")
-    values = service.record_override(
+    values = imports.record_override(
         database(db),
         element=element,
         level=level,
@@ -345,7 +345,7 @@ def capability(
     Example: ltsplan readiness capability 1-MECH-BN-A --judgement qualified --reason "lacks bridging"
     """
     check_choice(judgement, CAPABILITIES, "--judgement")
-    service.record_capability(
+    imports.record_capability(
         database(db),
         element=element,
         capability=judgement,

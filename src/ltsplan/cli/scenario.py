@@ -1,5 +1,5 @@
 """What ``ltsplan pathway`` and ``ltsplan objectives`` share: both read and write the one scenario
-document (``services.scenario``), each exporting its own parts of it, and both list statements."""
+document (``pathway.imports``, ``pathway.exports``), each exporting its own parts of it, and both list statements."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from rich.console import Console
 from sqlalchemy import Connection
 
 from ltsplan.cli.common import database, parse_as_of
-from ltsplan.pathway.imports import export_document, import_scenario, write_document
+from ltsplan.pathway.exports import export_document, write_document
+from ltsplan.pathway.imports import import_scenario, summary_lines
 from ltsplan.report import Report
 
 DocumentArgument = Annotated[Path, typer.Argument(help="A scenario document (.yaml, .yml or .json).")]
@@ -31,10 +32,12 @@ RecordedOption = Annotated[
 ]
 
 
-def import_document(path: Path, recorded_from_file: bool, db: str | None) -> None:
+def import_document(path: Path, recorded_from_file: bool, db: str | None, skip_invalid: bool = False) -> None:
     """Import a scenario document in one transaction and print what changed."""
-    summary = import_scenario(database(db), path, use_recorded_dates=recorded_from_file)
-    for line in summary.lines():
+    written = import_scenario(
+        database(db), path, use_recorded_dates=recorded_from_file, skip_invalid=skip_invalid
+    )
+    for line in summary_lines(path, written):
         Console(highlight=False).print(line)
 
 

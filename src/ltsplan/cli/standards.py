@@ -12,17 +12,19 @@ from ltsplan.cli.common import (
     AsOfOption,
     DbOption,
     FormatOption,
+    SkipInvalidOption,
     check_format,
     database,
     emit,
     parse_as_of,
     parse_day,
+    print_result,
 )
+from ltsplan.standards import exports, reports
 from ltsplan.standards import imports as service
-from ltsplan.standards import reports
 from ltsplan.standards.charts import coverage_curve
 from ltsplan.standards.formats import FORMATS
-from ltsplan.standards.rows import SECTIONS
+from ltsplan.standards.formats import SECTION_NAMES as SECTIONS
 
 app = typer.Typer(
     help="Standards: the catalogue (standards and their requirements), national adoption and "
@@ -91,10 +93,7 @@ def import_command(
         str | None,
         typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
     ] = None,
-    skip_invalid: Annotated[
-        bool,
-        typer.Option("--skip-invalid", help="Import the valid records; name each skipped one in a report."),
-    ] = False,
+    skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
     """Import catalogue, requirements and adoption (YAML, JSON, CSV or XLSX) in one transaction.
@@ -106,14 +105,8 @@ def import_command(
     """
     if fmt is not None:
         check_format(fmt, FORMATS)
-    result = service.import_files(database(db), paths, fmt=fmt, skip_invalid=skip_invalid)
-    console = Console(highlight=False)
-    for line in result.lines():
-        console.print(line)
-    if result.report_path:
-        console.print(
-            f"[yellow]{len(result.skipped)} problem(s); those records were skipped[/yellow]; see {result.report_path}"
-        )
+    written = service.import_files(database(db), paths, fmt=fmt, skip_invalid=skip_invalid)
+    print_result(written, ", ".join(str(p) for p in paths))
 
 
 @app.command("export")
@@ -146,7 +139,7 @@ def export_command(
             raise typer.BadParameter(
                 f"'{name}' is not a section; use {', '.join(SECTIONS)}", param_hint="--section"
             )
-    written = service.export_files(
+    written = exports.export_files(
         database(db), path, fmt=fmt, sections=tuple(section or SECTIONS), moment=parse_as_of(as_of)
     )
     console = Console(highlight=False)

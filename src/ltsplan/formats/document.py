@@ -1,4 +1,4 @@
-"""Reading a scenario document (YAML or JSON) with the line of every record and field, so that each
+"""Documents of sections (YAML or JSON) read with the line of every record and field, so that each
 problem can be reported where it is (pure: reads text it is given, writes nothing).
 """
 
@@ -56,94 +56,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-class Fields:
-    """Reads one record's fields, noting every problem with the record's file, line and field."""
-
-    def __init__(
-        self,
-        item: LineMapping,
-        label: str,
-        file: str | None,
-        problems: list[Problem],
-        allowed: tuple[str, ...],
-    ) -> None:
-        self.item = item
-        self.label = label
-        self.file = file
-        self.problems = problems
-        for key, line in item.duplicates:
-            self.problems.append(
-                Problem("the field is given twice", file=file, line=line, field=key, record=label)
-            )
-        for key in item:
-            if key not in allowed:
-                self.problem(str(key), f"unknown field; expected one of {', '.join(allowed)}")
-
-    def line(self, name: str | None = None) -> int | None:
-        return self.item.line_of(name) if name else self.item.line
-
-    def problem(self, name: str | None, message: str) -> None:
-        self.problems.append(
-            Problem(message, file=self.file, line=self.line(name), field=name, record=self.label)
-        )
-
-    def text(self, name: str, *, required: bool = False) -> str | None:
-        value = self.item.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(name, f"'{name}' is required")
-            return None
-        if isinstance(value, dict | list):
-            self.problem(
-                name, f"'{name}' must be text, not a {'mapping' if isinstance(value, dict) else 'list'}"
-            )
-            return None
-        return str(value).strip()
-
-    def day(self, name: str, *, required: bool = False) -> date | None:
-        value = self.item.get(name)
-        if value is None or value == "":
-            if required:
-                self.problem(name, f"'{name}' is required (a date, YYYY-MM-DD)")
-            return None
-        try:
-            return as_date(value)
-        except ValueError:
-            self.problem(name, f"'{value}' is not a date; write YYYY-MM-DD")
-            return None
-
-    def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
-        value = self.text(name, required=default is None)
-        if value is None:
-            return default
-        if value not in allowed:
-            self.problem(name, f"'{value}' is not allowed; use one of {', '.join(allowed)}")
-            return None
-        return value
-
-    def number(self, name: str, default: float) -> float:
-        value = self.item.get(name)
-        if value is None:
-            return default
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            self.problem(name, f"'{value}' is not a number")
-            return default
-
-    def texts(self, name: str) -> list[str]:
-        value = self.item.get(name)
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value.strip()]
-        if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-            return [str(v).strip() for v in value]
-        self.problem(name, f"'{name}' must be a list of codes")
-        return []
-
-
-def records(
+def record_list(
     document: LineMapping, section: str, file: str | None, problems: list[Problem]
 ) -> list[tuple[int, LineMapping]]:
     """The mappings in a section (a list), each with its position; anything else is a problem."""
@@ -168,26 +81,4 @@ def records(
                     record=f"{section} #{index + 1}",
                 )
             )
-    return found
-
-
-def source_refs(fields: Fields) -> list[tuple[str, str | None]]:
-    """A record's ``sources``: source keys, or mappings {source: key, quote: words}."""
-    value = fields.item.get("sources")
-    if value is None:
-        fields.problem("sources", "every record needs at least one source (a key from 'sources')")
-        return []
-    if not isinstance(value, list):
-        value = [value]
-    found: list[tuple[str, str | None]] = []
-    for ref in value:
-        if isinstance(ref, str) and ref.strip():
-            found.append((ref.strip(), None))
-        elif isinstance(ref, dict) and isinstance(ref.get("source"), str):
-            quote = ref.get("quote")
-            found.append((ref["source"].strip(), str(quote) if quote is not None else None))
-        else:
-            fields.problem("sources", f"'{ref}' is not a source key nor {{source: key, quote: …}}")
-    if not found and not any(p.field == "sources" and p.record == fields.label for p in fields.problems):
-        fields.problem("sources", "every record needs at least one source (a key from 'sources')")
     return found

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.formats.kiel import ORGANISATIONS, read_kiel
-from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.model import LedgerBatch, ledger_entry
 from ltsplan.ledger.reference import load_shipped_gdp
 from ltsplan.ledger.writes import retract_entries, write_batch
 from ltsplan.provenance.model import Source, parse_grade
@@ -32,7 +32,6 @@ from ltsplan.report import Report
 from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id_expr
-from ltsplan.store.tables import ledger_entry
 
 DATASET = "demo-june-2023"
 JUNE_2023 = "2023-06-14"
@@ -137,7 +136,7 @@ def _write_new_records(connection: Connection, batches: list[LedgerBatch]) -> in
 
 def _withdrawal_evidence(connection: Connection, ids: list[str], kiel: Source, at: datetime) -> None:
     """Why the June-2023 records were withdrawn: evidence linking each to the Kiel release."""
-    from ltsplan.provenance.records import store_evidence
+    from ltsplan.provenance.imports import store_evidence
 
     quote = "superseded by Kiel release 29"
     store_evidence(connection, [("ledger_entry", i, kiel.id, quote) for i in ids], recorded_at=at)

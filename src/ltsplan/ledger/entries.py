@@ -12,14 +12,13 @@ from sqlalchemy import Connection, String, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, NotFound, Problem
-from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
+from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES, ledger_entry
 from ltsplan.listing import ListQuery, Page
-from ltsplan.provenance.model import CREDIBILITY, RELIABILITY
-from ltsplan.provenance.records import evidence_for, get_source
+from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
+from ltsplan.provenance.reports import evidence_for, get_source
 from ltsplan.report import Report
-from ltsplan.store.history import live_at, version_at
 from ltsplan.store.pages import page_from_table
-from ltsplan.store.tables import evidence, ledger_entry, source
+from ltsplan.store.time import live_at, version_at
 
 ENTRY_COLUMNS = [
     "id",

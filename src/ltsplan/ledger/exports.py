@@ -13,10 +13,10 @@ from sqlalchemy import Connection, select
 
 from ltsplan.ledger.formats import format_for, write_ledger
 from ltsplan.ledger.formats.native import SOURCE_FIELDS
-from ltsplan.ledger.model import ENTRY_SCHEMA, NATIVE_COLUMNS
+from ltsplan.ledger.model import ENTRY_SCHEMA, NATIVE_COLUMNS, ledger_entry
+from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
-from ltsplan.store.history import live_at
-from ltsplan.store.tables import ledger_entry, source
+from ltsplan.store.time import live_at
 
 CHUNK_ROWS = 100_000
 

@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Protocol
 
 import polars as pl
-from sqlalchemy import insert
+from sqlalchemy import Connection
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import LedgerBatch
-from ltsplan.ledger.writes import WriteSummary, prepare, validate, withdraw_absent, write_batch
+from ltsplan.ledger.writes import PreparedBatch, WriteSummary, prepare, validate, withdraw_absent, write_batch
 from ltsplan.prefetch import prefetched
+from ltsplan.records.writing import Written, log_run, write_skip_report
 from ltsplan.store.bulk import bulk_load
 from ltsplan.store.db import Database, streaming_cache
-from ltsplan.store.history import WriteResult, utcnow
-from ltsplan.store.tables import import_run
+from ltsplan.store.history import WriteResult
+from ltsplan.store.time import utcnow
 
 Progress = Callable[[int], None]
 
@@ -115,74 +116,80 @@ def import_file(
     if not path.is_file():
         raise LtsplanError(f"{path}: not a file")
     chosen = fmt or guess_format(path)
-    moment = recorded_at or utcnow()
-    problems: list[Problem] = []
-    summary = WriteSummary(WriteResult(), WriteResult(), [], [])
-    datasets: set[str] = set()
-    present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     read = reader_for(chosen)(path, progress=progress)
     # The next batch is read and checked on a second thread while this one is written.
     prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
     bulk = path.stat().st_size >= BULK_JOURNAL_BYTES
     with closing(prepared), database.transaction(bulk=bulk) as connection, streaming_cache(connection):
         bulk_load(connection)
-        for batch in prepared:
-            entries = batch.entries
-            if "dataset" in entries.columns:
-                datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
-            if problems and not skip_invalid:
-                problems.extend(validate(connection, batch, file=str(path)))
-                continue
-            try:
-                part = write_batch(connection, batch, recorded_at=moment, skip_invalid=skip_invalid)
-            except InvalidInput as invalid:
-                problems.extend(invalid.problems)
-                continue
-            if replace:
-                present["ledger_entry"].append(_ids(batch.stored))
-                present["ledger_plan"].append(_ids(batch.plans))
-                if batch.plans is not None:
-                    datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
-            summary.entries += part.entries
-            summary.plans += part.plans
-            summary.skipped.extend(part.skipped)
-            summary.notes.extend(n for n in part.notes if n not in summary.notes)
-        if problems:
-            raise InvalidInput(problems, f"{path}: {len(problems)} problem(s); nothing was written")
-        if replace:
-            summary.entries.retracted, summary.plans.retracted = withdraw_absent(
-                connection, datasets, present, at=moment
-            )
-        report_path = None
-        if summary.skipped:
-            report_path = write_skip_report(path, summary.skipped, report_dir)
-        connection.execute(
-            insert(import_run).values(
-                at=moment,
-                path=str(path),
-                format=chosen,
-                dataset=", ".join(sorted(datasets))[:80] or None,
-                inserted=summary.entries.inserted + summary.plans.inserted,
-                revised=summary.entries.revised + summary.plans.revised,
-                unchanged=summary.entries.unchanged + summary.plans.unchanged,
-                skipped=len(summary.skipped),
-                report=str(report_path) if report_path else None,
-                withdrawn=summary.entries.retracted + summary.plans.retracted,
-            )
+        summary, report_path = write_batches(
+            connection,
+            prepared,
+            origin=str(path),
+            fmt=chosen,
+            recorded_at=recorded_at or utcnow(),
+            skip_invalid=skip_invalid,
+            replace=replace,
+            report_dir=report_dir,
         )
     return ImportOutcome(path, chosen, summary, report_path)
 
 
+def write_batches(
+    connection: Connection,
+    batches: Iterable[PreparedBatch],
+    *,
+    origin: str,
+    fmt: str,
+    recorded_at: datetime,
+    skip_invalid: bool = False,
+    replace: bool = False,
+    report_dir: Path | None = None,
+) -> tuple[WriteSummary, Path | None]:
+    """The ledger's write path, for a file's batches, a request body or the demo, in the caller's
+    transaction: each batch checked and written, every problem collected (nothing is written when
+    there is one, unless ``skip_invalid``), ``replace``'s withdrawals, one ``import_run`` row."""
+    problems: list[Problem] = []
+    summary = WriteSummary(WriteResult(), WriteResult(), [], [])
+    datasets: set[str] = set()
+    present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
+    for batch in batches:
+        entries = batch.entries
+        if "dataset" in entries.columns:
+            datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
+        if problems and not skip_invalid:
+            problems.extend(validate(connection, batch, file=origin))
+            continue
+        try:
+            part = write_batch(connection, batch, recorded_at=recorded_at, skip_invalid=skip_invalid)
+        except InvalidInput as invalid:
+            problems.extend(invalid.problems)
+            continue
+        if replace:
+            present["ledger_entry"].append(_ids(batch.stored))
+            present["ledger_plan"].append(_ids(batch.plans))
+            if batch.plans is not None:
+                datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
+        summary.entries += part.entries
+        summary.plans += part.plans
+        summary.skipped.extend(part.skipped)
+        summary.notes.extend(n for n in part.notes if n not in summary.notes)
+    if problems:
+        raise InvalidInput(problems, f"{origin}: {len(problems)} problem(s); nothing was written")
+    withdrawn = 0
+    if replace:
+        summary.entries.retracted, summary.plans.retracted = withdraw_absent(
+            connection, datasets, present, at=recorded_at
+        )
+        withdrawn = summary.entries.retracted + summary.plans.retracted
+    written = Written(recorded_at, {"entries": summary.entries, "plans": summary.plans}, summary.skipped)
+    if summary.skipped:
+        written.report = write_skip_report(Path(origin), summary.skipped, report_dir)
+    log_run(
+        connection, written, origin=origin, fmt=fmt, dataset=", ".join(sorted(datasets)), withdrawn=withdrawn
+    )
+    return summary, written.report
+
+
 def _ids(frame: pl.DataFrame | None) -> pl.Series:
     return frame.get_column("id") if frame is not None else pl.Series("id", [], dtype=pl.Utf8)
-
-
-def write_skip_report(path: Path, skipped: list[Problem], report_dir: Path | None) -> Path:
-    """A CSV naming each skipped record: file, line, record, field and why."""
-    target = (report_dir or Path.cwd()) / f"{path.stem}.skipped.csv"
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "line", "record", "field", "message"])
-        writer.writeheader()
-        for problem in skipped:
-            writer.writerow(problem.as_dict())
-    return target

@@ -16,13 +16,14 @@ from pathlib import Path
 import polars as pl
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.ledger.model import gdp
+from ltsplan.provenance.imports import store_sources
 from ltsplan.provenance.model import Source, is_state
-from ltsplan.provenance.records import store_sources
 from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
-from ltsplan.store.history import WriteResult, utcnow, write_versions
+from ltsplan.store.history import WriteResult, write_versions
 from ltsplan.store.ids import record_id_expr, version_expr
-from ltsplan.store.tables import gdp
+from ltsplan.store.time import utcnow
 
 GDP_COLUMNS = ("Country Code", "Year", "Value")
 

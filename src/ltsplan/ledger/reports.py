@@ -15,11 +15,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.ledger import analytics
-from ltsplan.provenance.records import actor_names
+from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
+from ltsplan.provenance.reports import actor_names
 from ltsplan.report import Report
 from ltsplan.store.db import flush_deferred
-from ltsplan.store.history import ids_starting_with, live_at, versions_of
-from ltsplan.store.tables import gdp, ledger_entry, ledger_total_delta
+from ltsplan.store.time import history_at, ids_starting_with, live_at, until
 
 CURRENCIES = ("EUR", "USD")
 
@@ -72,8 +72,9 @@ def delta_sums(
     t = ledger_total_delta
     keys = list(dict.fromkeys([*by, "kind", "stage"]))
     conditions = filters.conditions(t)
-    if moment is not None:
-        conditions.append(t.c.at <= moment)
+    happened = until(t.c.at, moment)
+    if happened is not None:
+        conditions.append(happened)
     statement = select(
         *[t.c[k] for k in keys],
         func.sum(t.c.entries).label("entries"),
@@ -320,20 +321,9 @@ def history(connection: Connection, record: str, moment: datetime | None = None)
         raise NotFound(f"no ledger entry has an id starting with '{record}'")
     if len(matches) > 1:
         raise LtsplanError(f"'{record}' matches several entries ({', '.join(matches)}); give more of the id")
-    versions = versions_of(connection, ledger_entry, matches[0])
-    if moment is not None:
-        versions = [
-            {
-                **v,
-                "retracted_at": v["retracted_at"]
-                if v["retracted_at"] and v["retracted_at"] <= moment
-                else None,
-            }
-            for v in versions
-            if v["recorded_at"] <= moment
-        ]
-        if not versions:
-            raise NotFound(f"ledger entry {matches[0]} was not yet known on {moment:%Y-%m-%d}")
+    versions = history_at(connection, ledger_entry, matches[0], moment)
+    if not versions and moment is not None:
+        raise NotFound(f"ledger entry {matches[0]} was not yet known on {moment:%Y-%m-%d}")
     columns = [
         "recorded_at",
         "retracted_at",

@@ -14,23 +14,29 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.ledger.model import LedgerBatch, conform, with_versions
+from ltsplan.ledger.model import (
+    LedgerBatch,
+    conform,
+    ledger_entry,
+    ledger_plan,
+    ledger_total_delta,
+    with_versions,
+)
 from ltsplan.ledger.money import RateTable, ecb_rates
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems, unknown_source_problems
-from ltsplan.provenance.model import is_state
-from ltsplan.provenance.records import (
+from ltsplan.provenance.imports import (
     actor_record,
-    known_actor_codes,
-    known_source_ids,
     source_problems,
     store_actors,
     store_evidence,
     store_sources,
 )
+from ltsplan.provenance.model import is_state
+from ltsplan.provenance.reports import known_actor_codes, known_source_ids
 from ltsplan.store.bulk import settle
 from ltsplan.store.db import deferred
 from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
-from ltsplan.store.tables import ledger_entry, ledger_plan, ledger_total_delta
+from ltsplan.store.time import known, recorded_by, retracted_when
 
 DELTA_DIMENSIONS = [
     "dataset",
@@ -202,16 +208,14 @@ def withdraw_absent(
     settle(connection)  # the rows this import staged are among those present
     withdrawn = []
     for table in (ledger_entry, ledger_plan):
-        revised = connection.execute(select(table.c.dataset).where(table.c.retracted_at == at).distinct())
+        revised = connection.execute(select(table.c.dataset).where(retracted_when(table, at)).distinct())
         replaced = datasets | set(revised.scalars())
         if not replaced:
             withdrawn.append(0)
             continue
         live = connection.execute(
-            select(table.c.id).where(
-                table.c.retracted_at.is_(None),
-                table.c.recorded_at <= at,
-                table.c.dataset.in_(sorted(replaced)),
+            known(table, None, table.c.id).where(
+                recorded_by(table, at), table.c.dataset.in_(sorted(replaced))
             )
         ).scalars()
         stored = pl.Series("id", list(live), dtype=pl.Utf8)

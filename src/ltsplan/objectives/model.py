@@ -12,13 +12,79 @@ from dataclasses import dataclass
 from datetime import date
 
 from ltsplan.provenance.model import ATTRIBUTIONS
+from ltsplan.records.fields import DATE, Field
+from ltsplan.records.types import RecordType, made
 from ltsplan.store.ids import record_id
 
 # The ordinal scale of progress; "abandoned" stands apart (an aim given up is not "less achieved").
 SCALE = {"achieved": 4, "partly achieved": 3, "ongoing": 2, "not achieved": 1}
 STATUSES = (*SCALE, "abandoned")
 
-__all__ = ["ATTRIBUTIONS", "SCALE", "STATUSES", "Objective", "ObjectiveAssessment", "Statement"]
+
+def _code(name: str, *, required: bool = True) -> Field:
+    return Field(name, required=required, size=64)
+
+
+OBJECTIVE = RecordType(
+    "objective",
+    (
+        _code("code"),
+        _code("party"),
+        Field("text", required=True),
+        _code("stated_by", required=False),
+        Field("stated", DATE),
+        Field("note"),
+    ),
+    key=("code",),
+    title="objective",
+    section="objectives",
+)
+
+ASSESSMENT = RecordType(
+    "objective_assessment",
+    (
+        _code("objective"),
+        _code("assessor"),
+        Field("status", required=True, size=16, choices=STATUSES),
+        Field("assessed", DATE, required=True, file="date"),
+        Field("label", doc="the assessor's own words for the verdict (Check, Check+)"),
+        Field("note"),
+    ),
+    key=("objective", "assessor", "assessed"),
+    title="objective assessment",
+    section="assessments",
+    indexes={"objective": ("objective",)},
+)
+
+STATEMENT = RecordType(
+    "statement",
+    (
+        _code("actor"),
+        Field("said", DATE, required=True, file="date"),
+        Field("quote", required=True),
+        Field("attribution", required=True, size=32, choices=ATTRIBUTIONS, default="on the record"),
+        Field("about", doc="what it is about: a decision or objective code, or free words"),
+        Field("note"),
+    ),
+    key=("actor", "said", "quote"),
+    title="statement",
+    section="statements",
+    indexes={"actor": ("actor",)},
+)
+
+RECORDS = (OBJECTIVE, ASSESSMENT, STATEMENT)
+objective, objective_assessment, statement = (r.table for r in RECORDS)
+
+__all__ = [
+    "ATTRIBUTIONS",
+    "RECORDS",
+    "SCALE",
+    "STATUSES",
+    "Objective",
+    "ObjectiveAssessment",
+    "Statement",
+    "made",
+]
 
 
 @dataclass(frozen=True)

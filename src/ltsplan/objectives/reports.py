@@ -10,21 +10,13 @@ import polars as pl
 from sqlalchemy import Connection, and_, exists, or_, select
 
 from ltsplan.errors import NotFound
+from ltsplan.objectives.model import statement
 from ltsplan.objectives.scoreboard import latest_verdicts
-from ltsplan.pathway.state import (
-    cite,
-    evidence_map,
-    grades,
-    like_pattern,
-    load_state,
-    lower,
-    valid_day,
-)
-from ltsplan.provenance.records import actor_names
+from ltsplan.objectives.state import load_objectives
+from ltsplan.provenance.model import actor, evidence, source
+from ltsplan.provenance.reports import actor_names, cite, evidence_map, grades, like_pattern, lower
 from ltsplan.report import Report
-from ltsplan.store.history import live_at
-from ltsplan.store.pathway_tables import statement
-from ltsplan.store.tables import actor, evidence, source
+from ltsplan.store.time import known, live_at, valid_day
 
 SCALE_NOTE = (
     "divergence = max − min of the assessors' statuses on achieved (4) > partly achieved (3) > "
@@ -49,9 +41,9 @@ _SCOREBOARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 def scoreboard(connection: Connection, moment: datetime | None) -> Report:
-    state = load_state(connection, moment)
+    state = load_objectives(connection, moment)
     day = valid_day(moment)
-    names = actor_names(connection)
+    names = actor_names(connection, moment)
     links = evidence_map(connection, "objective_assessment", [a.id for a in state.assessments], moment)
     rows = []
     for code, o in sorted(state.objectives.items(), key=lambda kv: (kv[1].party, kv[0])):
@@ -86,12 +78,12 @@ def scoreboard(connection: Connection, moment: datetime | None) -> Report:
 
 def show(connection: Connection, code: str, moment: datetime | None) -> Report:
     """One objective: who stated it, and every assessment of it over time, with sources and grades."""
-    state = load_state(connection, moment)
+    state = load_objectives(connection, moment)
     if code not in state.objectives:
         known = ", ".join(sorted(state.objectives)) or "none recorded yet"
         raise NotFound(f"no objective '{code}' (known: {known})")
     o = state.objectives[code]
-    names = actor_names(connection)
+    names = actor_names(connection, moment)
     mine = sorted(
         (a for a in state.assessments if a.objective == code), key=lambda a: (a.assessed, a.assessor)
     )
@@ -159,14 +151,12 @@ def statements(
     """Quotes attributed to actors, newest first; ``search`` matches (case-insensitively) words in
     the quote, the actor's code or name, what it is about, or the title of a source behind it."""
     s = statement
-    query = select(s).where(live_at(s, moment))
+    query = known(s, moment)
     if actor_code:
         query = query.where(s.c.actor == actor_code)
     if search:
         pattern = like_pattern(search)
-        names = select(actor.c.code).where(
-            actor.c.retracted_at.is_(None), lower(actor.c.name).like(pattern, escape="\\")
-        )
+        names = known(actor, moment, actor.c.code).where(lower(actor.c.name).like(pattern, escape="\\"))
         titled = exists(
             select(evidence.c.id)
             .join(source, source.c.id == evidence.c.source_id)
@@ -175,7 +165,7 @@ def statements(
                     evidence.c.record_kind == "statement",
                     evidence.c.record_id == s.c.id,
                     live_at(evidence, moment),
-                    source.c.retracted_at.is_(None),
+                    live_at(source, moment),
                     lower(source.c.title).like(pattern, escape="\\"),
                 )
             )
@@ -190,7 +180,7 @@ def statements(
             )
         )
     found = [dict(r) for r in connection.execute(query.order_by(s.c.said.desc(), s.c.actor)).mappings()]
-    names_by_code = actor_names(connection)
+    names_by_code = actor_names(connection, moment)
     links = evidence_map(connection, "statement", [r["id"] for r in found], moment)
     rows = [
         {

@@ -6,18 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ltsplan.pathway.imports import import_scenario
+from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
 
 SCENARIO = "june-2023.yaml"
 
 
 def scenario_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "data" / "scenarios" / SCENARIO
+    return shipped("scenarios", SCENARIO)
 
 
 def load(database: Database) -> list[str]:
-    summary = import_scenario(database, scenario_path(), use_recorded_dates=True)
-    changed = sum(r.inserted + r.revised for r in summary.written.values())
+    written = import_scenario(database, scenario_path(), use_recorded_dates=True)
+    changed = sum(r.inserted + r.revised for r in written.results.values())
     state = f"{changed} records written" if changed else "already loaded, nothing changed"
     return [
         f"pathway and objectives: the June 2023 scenario ({state}). Try:",

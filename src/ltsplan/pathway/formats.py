@@ -1,51 +1,38 @@
-"""The scenario document: sources, actors, bodies, memberships, decisions, outcomes, positions,
-conditions and their statuses — and, through ``objectives.formats``, objectives, assessments and
-statements. Reading checks every record and every reference and lists all problems (pure).
+"""The scenario document (docs/pathway.md): sources, actors, the pathway's records (bodies,
+memberships, decisions, outcomes, positions, conditions and their statuses) and the objectives'
+(objectives, assessments, statements), each record with its sources. YAML and JSON carry the same
+document. Reading checks every record (by its declaration: ``records.reading``) and every
+reference, and lists all problems (pure: the caller hands in what the store knows).
 
-The format is described in docs/pathway.md; JSON and YAML carry the same document.
+Besides its record's fields, every record of the pathway or the objectives may give ``sources`` (source
+keys, or ``{source: KEY, quote: …}``) and ``recorded`` (when it became known). Two shorthands make one
+document record stand for several: a membership's ``members: [A, B]``, and a position's
+``actors: [A, B]`` or ``members_of: BODY`` (the body's members on the position's date).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ltsplan.errors import Problem
-from ltsplan.formats.document import Fields, load_document, records, source_refs
+from ltsplan.formats.document import load_document, record_list
 from ltsplan.formats.yaml_lines import LineMapping
-from ltsplan.objectives.formats import read_objective_sections
-from ltsplan.objectives.model import Objective, ObjectiveAssessment, Statement
-from ltsplan.pathway.model import (
-    CONDITION_STATUSES,
-    DECISION_KINDS,
-    DERIVATIONS,
-    OUTCOMES,
-    SILENCE,
-    STANCES,
-    Body,
-    Condition,
-    ConditionStatus,
-    Decision,
-    Membership,
-    Outcome,
-    Position,
-    Rule,
-)
-from ltsplan.provenance.model import ACTOR_KINDS, ATTRIBUTIONS, SOURCE_KINDS, Source, is_state, parse_grade
+from ltsplan.objectives import model as objectives
+from ltsplan.pathway.model import BODY, MEMBERSHIP, POSITION, RECORDS, Membership, Rule
+from ltsplan.provenance.model import ACTOR, SOURCE, Source, is_state
+from ltsplan.records.fields import DATE, FieldError
+from ltsplan.records.reading import Located, RecordCheck, read_record
+from ltsplan.records.types import RecordType
 
 FORMAT = "ltsplan-scenario/1"
-# The document's parts: the pathway's, and the objectives' (each command group exports its own).
-PATHWAY_PARTS = (
-    "bodies",
-    "memberships",
-    "decisions",
-    "outcomes",
-    "positions",
-    "conditions",
-    "condition_statuses",
-)
-OBJECTIVE_PARTS = ("objectives", "assessments", "statements")
+PATHWAY_PARTS = tuple(r.section or r.name for r in RECORDS)
+OBJECTIVE_PARTS = tuple(r.section or r.name for r in objectives.RECORDS)
+PARTS: dict[str, RecordType] = {r.section or r.name: r for r in (*RECORDS, *objectives.RECORDS)}
 SECTIONS = ("format", "title", "sources", "actors", *PATHWAY_PARTS, *OBJECTIVE_PARTS)
+EXTRA = ("sources", "recorded")  # what every pathway or objectives record may give beside its fields
 
 
 @dataclass
@@ -66,16 +53,7 @@ class Scenario:
     title: str | None = None
     sources: dict[str, Source] = field(default_factory=dict)  # key in the document → source
     actors: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code → (kind, name)
-    bodies: list[Body] = field(default_factory=list)
-    memberships: list[Membership] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    positions: list[Position] = field(default_factory=list)
-    conditions: list[Condition] = field(default_factory=list)
-    condition_statuses: list[ConditionStatus] = field(default_factory=list)
-    objectives: list[Objective] = field(default_factory=list)
-    assessments: list[ObjectiveAssessment] = field(default_factory=list)
-    statements: list[Statement] = field(default_factory=list)
+    records: dict[str, list[Located]] = field(default_factory=lambda: {p: [] for p in PARTS})
     # (record kind, record id, source key, quote): each record's sources
     evidence: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     recorded: dict[str, date] = field(default_factory=dict)  # record id → when it became known
@@ -83,30 +61,104 @@ class Scenario:
     # record id → (file line, label), to place reference problems
     where: dict[str, tuple[int | None, str]] = field(default_factory=dict)
 
+    def values(self, part: str) -> list[dict[str, Any]]:
+        """The stored values of a part's records that have no problems of their own."""
+        return [x.values for x in self.records[part] if x.ok]
 
-class _Sections:
-    def __init__(self, document: LineMapping, file: str | None, scenario: Scenario) -> None:
+    def located(self) -> Iterator[Located]:
+        for items in self.records.values():
+            yield from (x for x in items if x.ok)
+
+
+def body_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    rule = Rule(given["rule"], given["threshold"], given["silence"])
+    return rule.problems()
+
+
+def membership_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    start, end = given.get("from"), given.get("to")
+    if start and end and end <= start:
+        return [("to", f"the membership ends ({end}) before it starts ({start})")]
+    return []
+
+
+def position_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    if given.get("stance") == "conditional" and not given.get("conditions"):
+        return [("conditions", "a conditional position states its conditions")]
+    return []
+
+
+CHECKS: dict[str, RecordCheck] = {
+    "bodies": body_problems,
+    "memberships": membership_problems,
+    "positions": position_problems,
+}
+
+
+class _Reading:
+    """The document being read: its records go into ``scenario``, its problems with them."""
+
+    def __init__(self, document: LineMapping, file: str | None, scenario: Scenario, known: Known) -> None:
         self.document = document
         self.file = file
         self.scenario = scenario
+        self.known = known
 
-    def each(self, section: str, allowed: tuple[str, ...]) -> list[Fields]:
-        found = []
-        for index, item in records(self.document, section, self.file, self.scenario.problems):
+    def problem(self, message: str, item: LineMapping, label: str, name: str | None = None) -> None:
+        line = item.line_of(name) if name else item.line
+        self.scenario.problems.append(Problem(message, file=self.file, line=line, field=name, record=label))
+
+    def each(self, section: str) -> Iterator[tuple[LineMapping, str]]:
+        for index, item in record_list(self.document, section, self.file, self.scenario.problems):
             label = f"{section} #{index + 1}"
-            found.append(Fields(item, label, self.file, self.scenario.problems, allowed))
-        return found
+            for key, line in item.duplicates:
+                self.scenario.problems.append(
+                    Problem("the field is given twice", file=self.file, line=line, field=key, record=label)
+                )
+            yield item, label
 
-    def keep(self, kind: str, record_id: str, fields: Fields, refs: list[tuple[str, str | None]]) -> None:
+    def read(
+        self,
+        record: RecordType,
+        raw: Mapping[str, Any],
+        item: LineMapping,
+        label: str,
+        extra: tuple[str, ...],
+    ) -> Located:
+        located, problems = read_record(
+            record,
+            raw,
+            file=self.file,
+            line=item.line,
+            label=label,
+            check=CHECKS.get(record.section or ""),
+            extra_fields=extra,
+            lines=item.line_of,
+        )
+        self.scenario.problems.extend(problems)
+        return located
+
+    def keep(
+        self, part: str, located: Located, item: LineMapping, label: str, refs: list[tuple[str, str | None]]
+    ) -> bool:
+        """Keep a record read from ``item``; False when the same record was already given."""
         s = self.scenario
-        s.evidence.extend((kind, record_id, key, quote) for key, quote in refs)
-        s.where[record_id] = (fields.line(), fields.label)
-        recorded = fields.day("recorded")
+        if not located.ok:
+            s.records[part].append(located)
+            return True
+        rid = located.id
+        if rid in s.where:
+            return False
+        s.records[part].append(located)
+        s.evidence.extend((located.record.name, rid, key, quote) for key, quote in refs)
+        s.where[rid] = (item.line, label)
+        recorded = located.extra.get("recorded")
         if recorded is not None:
-            s.recorded[record_id] = recorded
-
-
-COMMON = ("sources", "recorded", "note")
+            try:
+                s.recorded[rid] = DATE.read_value(recorded)
+            except FieldError as error:
+                self.problem(str(error), item, label, "recorded")
+        return True
 
 
 def read_scenario(text: str, file: str | None, known: Known | None = None) -> Scenario:
@@ -140,188 +192,164 @@ def read_scenario(text: str, file: str | None, known: Known | None = None) -> Sc
             )
         )
     scenario.title = str(document["title"]) if document.get("title") else None
-    sections = _Sections(document, file, scenario)
-    _sources(sections)
-    _actors(sections)
-    _pathway(sections, known or Known())
-    read_objective_sections(sections)
+    reading = _Reading(document, file, scenario, known or Known())
+    _sources(reading)
+    _actors(reading)
+    for part, record in PARTS.items():
+        _records(reading, part, record)
     check_references(scenario, known or Known(), file)
     return scenario
 
 
-def _sources(sections: _Sections) -> None:
-    allowed = ("key", "kind", "title", "publisher", "url", "published", "attribution", "grade", "note")
-    for f in sections.each("sources", allowed):
-        key = f.text("key", required=True)
-        kind = f.text("kind", required=True) or ""
-        title = f.text("title", required=True) or ""
-        grade = f.text("grade", required=True)
-        reliability, credibility = "F", 6
-        if grade is not None:
-            try:
-                reliability, credibility = parse_grade(grade)
-            except ValueError as error:
-                f.problem("grade", str(error))
-        source = Source(
-            kind=kind,
-            title=title,
-            publisher=f.text("publisher"),
-            url=f.text("url"),
-            published=f.day("published"),
-            attribution=f.text("attribution") or "on the record",
-            reliability=reliability,
-            credibility=credibility,
-            note=f.text("note"),
-        )
-        for name, message in source.problems():
-            if name == "kind" and kind:
-                f.problem("kind", f"'{kind}' is not a source kind; use one of {', '.join(SOURCE_KINDS)}")
-            elif name == "attribution":
-                f.problem(name, f"'{source.attribution}' is not one of {', '.join(ATTRIBUTIONS)}")
-            elif name not in ("title", "kind"):
-                f.problem(name, message)
-        if key is None:
+def _sources(reading: _Reading) -> None:
+    for item, label in reading.each("sources"):
+        located = reading.read(SOURCE, item, item, label, ("key",))
+        key = located.extra.get("key")
+        if key is None or (isinstance(key, str) and not key.strip()):
+            reading.problem("'key' is required", item, label, "key")
             continue
-        if key in sections.scenario.sources:
-            f.problem("key", f"source key '{key}' is used twice")
+        key = str(key).strip()
+        if key in reading.scenario.sources:
+            reading.problem(f"source key '{key}' is used twice", item, label, "key")
             continue
-        sections.scenario.sources[key] = source
+        if located.ok:
+            reading.scenario.sources[key] = Source(**{f.name: located.values[f.name] for f in SOURCE.fields})
 
 
-def _actors(sections: _Sections) -> None:
-    for f in sections.each("actors", ("code", "kind", "name", "note")):
-        code = f.text("code", required=True)
-        kind = f.choice("kind", ACTOR_KINDS)
-        if code is None or kind is None:
+def _actors(reading: _Reading) -> None:
+    for item, label in reading.each("actors"):
+        located = reading.read(ACTOR, item, item, label, ())
+        if not located.ok:
             continue
-        if code in sections.scenario.actors:
-            f.problem("code", f"actor '{code}' is declared twice")
-        sections.scenario.actors[code] = (kind, f.text("name"))
-        sections.scenario.where[f"actor:{code}"] = (f.line(), f.label)
+        code = located.values["code"]
+        if code in reading.scenario.actors:
+            reading.problem(f"actor '{code}' is declared twice", item, label, "code")
+        reading.scenario.actors[code] = (located.values["kind"], located.values["name"])
+        reading.scenario.where[f"actor:{code}"] = (item.line, label)
 
 
-def _pathway(sections: _Sections, known: Known) -> None:
-    s = sections.scenario
-    for f in sections.each(
-        "bodies", ("code", "name", "rule", "threshold", "silence", "note", "sources", "recorded")
-    ):
-        code, name = f.text("code", required=True), f.text("name", required=True)
-        rule = Rule(
-            kind=f.text("rule") or "consensus",
-            threshold=f.number("threshold", 0.5),
-            silence=f.choice("silence", SILENCE, "no position") or "no position",
-        )
-        for name_, message in rule.problems():
-            f.problem(name_, message)
-        refs = source_refs(f)
-        if code and name:
-            body = Body(code, name, rule, f.text("note"))
-            s.bodies.append(body)
-            sections.keep("body", body.id, f, refs)
-    for f in sections.each("memberships", ("body", "member", "members", "from", "to", *COMMON)):
-        body_code = f.text("body", required=True)
-        if (f.item.get("member") is None) == (f.item.get("members") is None):
-            f.problem("member", "give exactly one of 'member' or 'members'")
-        members = f.texts("members") if f.item.get("members") is not None else f.texts("member")
-        start, end = f.day("from", required=True), f.day("to")
-        if start and end and end <= start:
-            f.problem("to", f"the membership ends ({end}) before it starts ({start})")
-        refs = source_refs(f)
-        if not (body_code and start):
-            continue
-        for member in members:
-            m = Membership(body_code, member, start, end)
-            if m.id in s.where:
-                f.problem("member", f"{member} is given twice from {start}")
-                continue
-            s.memberships.append(m)
-            sections.keep("membership", m.id, f, refs)
-    for f in sections.each("decisions", ("code", "body", "title", "kind", "due", *COMMON)):
-        code, body_code = f.text("code", required=True), f.text("body", required=True)
-        title = f.text("title", required=True)
-        kind = f.choice("kind", DECISION_KINDS, "other")
-        due, refs = f.day("due"), source_refs(f)
-        if code and body_code and title and kind:
-            d = Decision(code, body_code, title, kind, due, f.text("note"))
-            s.decisions.append(d)
-            sections.keep("decision", d.id, f, refs)
-    for f in sections.each("outcomes", ("decision", "result", "date", *COMMON)):
-        decision, result = f.text("decision", required=True), f.choice("result", OUTCOMES)
-        decided, refs = f.day("date", required=True), source_refs(f)
-        if decision and result and decided:
-            o = Outcome(decision, result, decided, f.text("note"))
-            s.outcomes.append(o)
-            sections.keep("decision_outcome", o.id, f, refs)
-    allowed = ("decision", "actor", "actors", "members_of", "stance", "conditions", "date", *COMMON)
-    all_memberships = [*known.memberships]
-    for f in sections.each("positions", allowed):
-        decision, stance = f.text("decision", required=True), f.choice("stance", STANCES)
-        stated, refs = f.day("date", required=True), source_refs(f)
-        conditions = f.text("conditions")
-        if stance == "conditional" and not conditions:
-            f.problem("conditions", "a conditional position states its conditions")
-        actors = _position_actors(f, s, all_memberships, stated)
-        if not (decision and stance and stated):
-            continue
-        for actor in actors:
-            p = Position(decision, actor, stance, stated, conditions, f.text("note"))
-            if p.id in s.where:
-                f.problem("actor", f"{actor} already has a position on {decision} dated {stated}")
-                continue
-            s.positions.append(p)
-            sections.keep("position", p.id, f, refs)
-    for f in sections.each("conditions", ("code", "decision", "text", "derive", "stated", *COMMON)):
-        code, decision = f.text("code", required=True), f.text("decision", required=True)
-        text, derive = f.text("text", required=True), f.choice("derive", DERIVATIONS, "recorded")
-        stated, refs = f.day("stated"), source_refs(f)
-        if code and decision and text and derive:
-            c = Condition(code, decision, text, derive, stated, f.text("note"))
-            s.conditions.append(c)
-            sections.keep("condition", c.id, f, refs)
-    for f in sections.each("condition_statuses", ("condition", "status", "date", *COMMON)):
-        code, status = f.text("condition", required=True), f.choice("status", CONDITION_STATUSES)
-        assessed, refs = f.day("date", required=True), source_refs(f)
-        if code and status and assessed:
-            cs = ConditionStatus(code, status, assessed, f.text("note"))
-            s.condition_statuses.append(cs)
-            sections.keep("condition_status", cs.id, f, refs)
+def _records(reading: _Reading, part: str, record: RecordType) -> None:
+    for item, label in reading.each(part):
+        refs = source_refs(reading, item, label)
+        expanded = _expanded(reading, part, item, label)
+        for raw, repeated in expanded:
+            located = reading.read(record, raw, item, label, (*EXTRA, *_SHORTHANDS.get(part, ())))
+            if not reading.keep(part, located, item, label, refs):
+                reading.problem(repeated, item, label, "member" if part == "memberships" else "actor")
 
 
-def _position_actors(
-    f: Fields, s: Scenario, known_memberships: list[Membership], stated: date | None
-) -> list[str]:
-    """``actor: X``, ``actors: [X, Y]`` or ``members_of: BODY`` (its members on the position's date)."""
-    given = [k for k in ("actor", "actors", "members_of") if f.item.get(k) is not None]
-    if len(given) != 1:
-        f.problem("actor", "give exactly one of 'actor', 'actors' or 'members_of'")
+_SHORTHANDS = {"memberships": ("members",), "positions": ("actors", "members_of")}
+
+
+def _expanded(
+    reading: _Reading, part: str, item: LineMapping, label: str
+) -> list[tuple[dict[str, Any], str]]:
+    """The records one document record stands for, each with what to say if it was already given."""
+    raw = dict(item)
+    if part == "memberships":
+        if (raw.get("member") is None) == (raw.get("members") is None):
+            reading.problem("give exactly one of 'member' or 'members'", item, label, "member")
+        members = _codes(reading, item, label, "members") if raw.get("members") is not None else None
+        if members is None:
+            return [(raw, f"{raw.get('member')} is given twice from {raw.get('from')}")]
+        rest = {k: v for k, v in raw.items() if k != "members"}
+        return [({**rest, "member": m}, f"{m} is given twice from {raw.get('from')}") for m in members]
+    if part == "positions":
+        given = [k for k in ("actor", "actors", "members_of") if raw.get(k) is not None]
+        rest = {k: v for k, v in raw.items() if k not in ("actors", "members_of")}
+        if len(given) != 1:
+            reading.problem("give exactly one of 'actor', 'actors' or 'members_of'", item, label, "actor")
+            return [(rest, "")] if "actor" in rest else []
+        if given[0] == "actor":
+            actors = [raw["actor"]]
+        elif given[0] == "actors":
+            actors = _codes(reading, item, label, "actors")
+        else:
+            actors = _members_of(reading, item, label)
+        return [
+            (
+                {**rest, "actor": a},
+                f"{a} already has a position on {raw.get('decision')} dated {raw.get('date')}",
+            )
+            for a in actors
+        ]
+    return [(raw, "the same record is given twice")]
+
+
+def _codes(reading: _Reading, item: LineMapping, label: str, name: str) -> list[str]:
+    value = item.get(name)
+    if isinstance(value, str):
+        return [value.strip()]
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return [str(v).strip() for v in value]
+    reading.problem(f"'{name}' must be a list of codes", item, label, name)
+    return []
+
+
+def _members_of(reading: _Reading, item: LineMapping, label: str) -> list[str]:
+    """``members_of: BODY``: the body's members on the position's date (in the document or stored)."""
+    body = str(item["members_of"]).strip()
+    try:
+        stated = DATE.read_value(item.get("date")) if item.get("date") is not None else None
+    except FieldError:
+        stated = None
+    if stated is None:
         return []
-    if given[0] == "actor":
-        actor = f.text("actor", required=True)
-        return [actor] if actor else []
-    if given[0] == "actors":
-        return f.texts("actors")
-    body_code = f.text("members_of", required=True)
-    if body_code is None or stated is None:
-        return []
+    memberships = [
+        Membership(**{f.name: v[f.name] for f in MEMBERSHIP.fields})
+        for v in reading.scenario.values("memberships")
+    ]
     members = sorted(
-        {m.member for m in [*s.memberships, *known_memberships] if m.body == body_code and m.valid_on(stated)}
+        {
+            m.member
+            for m in [*memberships, *reading.known.memberships]
+            if m.body == body and m.valid_on(stated)
+        }
     )
     if not members:
-        f.problem("members_of", f"'{body_code}' has no members on {stated} in this document or the database")
+        reading.problem(
+            f"'{body}' has no members on {stated} in this document or the database", item, label, "members_of"
+        )
     return members
+
+
+def source_refs(reading: _Reading, item: LineMapping, label: str) -> list[tuple[str, str | None]]:
+    """A record's ``sources``: source keys, or mappings {source: key, quote: words}."""
+    value = item.get("sources")
+    needed = "every record needs at least one source (a key from 'sources')"
+    if value is None:
+        reading.problem(needed, item, label, "sources")
+        return []
+    found: list[tuple[str, str | None]] = []
+    wrong = False
+    for ref in value if isinstance(value, list) else [value]:
+        if isinstance(ref, str) and ref.strip():
+            found.append((ref.strip(), None))
+        elif isinstance(ref, dict) and isinstance(ref.get("source"), str):
+            quote = ref.get("quote")
+            found.append((ref["source"].strip(), str(quote) if quote is not None else None))
+        else:
+            wrong = True
+            reading.problem(
+                f"'{ref}' is not a source key nor {{source: key, quote: …}}", item, label, "sources"
+            )
+    if not found and not wrong:
+        reading.problem(needed, item, label, "sources")
+    return found
 
 
 def check_references(scenario: Scenario, known: Known, file: str | None) -> None:
     """Every code a record names must be defined in the document, known to the database, or (for
     an actor) an ISO 3166 alpha-3 state code."""
-
     s = scenario
     sources = set(s.sources) | known.sources
     actors = set(s.actors) | known.actors
-    bodies = {b.code for b in s.bodies} | known.bodies
-    decisions = {d.code for d in s.decisions} | known.decisions
-    conditions = {c.code for c in s.conditions} | known.conditions
-    objectives = {o.code for o in s.objectives} | known.objectives
+    defined = {
+        "body": {v["code"] for v in s.values("bodies")} | known.bodies,
+        "decision": {v["code"] for v in s.values("decisions")} | known.decisions,
+        "condition": {v["code"] for v in s.values("conditions")} | known.conditions,
+        "objective": {v["code"] for v in s.values("objectives")} | known.objectives,
+    }
 
     def problem(record_id: str, field_: str, message: str) -> None:
         line, label = s.where.get(record_id, (None, None))
@@ -340,37 +368,48 @@ def check_references(scenario: Scenario, known: Known, file: str | None) -> None
             f"unknown actor '{code}'; declare it under 'actors' (or use an ISO alpha-3 state code)",
         )
 
-    def defined(record_id: str, field_: str, code: str, known_codes: set[str], noun: str) -> None:
-        if code not in known_codes:
-            problem(record_id, field_, f"unknown {noun} '{code}'")
-
     for _kind, rid, key, _quote in s.evidence:
         if key not in sources:
             problem(rid, "sources", f"unknown source '{key}'; define it under 'sources'")
-    for b in s.bodies:
-        if b.code not in actors:  # a body is an actor too (it issues communiqués)
-            s.actors[b.code] = ("body", b.name)
-            actors.add(b.code)
-    for m in s.memberships:
-        defined(m.id, "body", m.body, bodies, "body")
-        actor(m.id, "member", m.member)
-    for d in s.decisions:
-        defined(d.id, "body", d.body, bodies, "body")
-    for o in s.outcomes:
-        defined(o.id, "decision", o.decision, decisions, "decision")
-    for p in s.positions:
-        defined(p.id, "decision", p.decision, decisions, "decision")
-        actor(p.id, "actor", p.actor)
-    for c in s.conditions:
-        defined(c.id, "decision", c.decision, decisions, "decision")
-    for cs in s.condition_statuses:
-        defined(cs.id, "condition", cs.condition, conditions, "condition")
-    for ob in s.objectives:
-        actor(ob.id, "party", ob.party)
-        actor(ob.id, "stated_by", ob.stated_by)
-    for a in s.assessments:
-        defined(a.id, "objective", a.objective, objectives, "objective")
-        actor(a.id, "assessor", a.assessor)
-    for st in s.statements:
-        actor(st.id, "actor", st.actor)
+    for b in s.values("bodies"):
+        if b["code"] not in actors:  # a body is an actor too (it issues communiqués)
+            s.actors[b["code"]] = ("body", b["name"])
+            actors.add(b["code"])
+    # Which fields of which records name what: (part, field, the kind of thing it names).
+    references = (
+        ("memberships", "body", "body"),
+        ("memberships", "member", "actor"),
+        ("decisions", "body", "body"),
+        ("outcomes", "decision", "decision"),
+        ("positions", "decision", "decision"),
+        ("positions", "actor", "actor"),
+        ("conditions", "decision", "decision"),
+        ("condition_statuses", "condition", "condition"),
+        ("objectives", "party", "actor"),
+        ("objectives", "stated_by", "actor"),
+        ("assessments", "objective", "objective"),
+        ("assessments", "assessor", "actor"),
+        ("statements", "actor", "actor"),
+    )
+    for part, name, kind in references:
+        for located in s.records[part]:
+            if not located.ok:
+                continue
+            value = located.values.get(name)
+            if kind == "actor":
+                actor(located.id, name, value)
+            elif value is not None and value not in defined[kind]:
+                problem(located.id, name, f"unknown {kind} '{value}'")
     s.problems[:] = sorted(dict.fromkeys(s.problems), key=lambda p: (p.line is None, p.line or 0))
+
+
+__all__ = [
+    "BODY",
+    "FORMAT",
+    "OBJECTIVE_PARTS",
+    "PATHWAY_PARTS",
+    "POSITION",
+    "Known",
+    "Scenario",
+    "read_scenario",
+]

@@ -10,9 +10,13 @@ consensus on a decision ("all allies agree").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from ltsplan.records.fields import DATE, NUMBER, Field
+from ltsplan.records.types import RecordType
 from ltsplan.store.ids import record_id
 
 RULE_KINDS = ("consensus", "majority")
@@ -158,6 +162,124 @@ class ConditionStatus:
     @property
     def id(self) -> str:
         return record_id("condition_status", self.condition, self.assessed)
+
+
+def _code(name: str, *, required: bool = True, file: str | None = None) -> Field:
+    return Field(name, required=required, size=64, file=file)
+
+
+BODY = RecordType(
+    "body",
+    (
+        _code("code"),
+        Field("name", required=True),
+        Field("rule", required=True, size=16, choices=RULE_KINDS, default="consensus"),
+        Field("threshold", NUMBER, required=True, default=0.5),
+        Field("silence", required=True, size=16, choices=SILENCE, default="no position"),
+        Field("note"),
+    ),
+    key=("code",),
+    title="body",
+    section="bodies",
+    digest_order=("code", "name", "note", "rule", "threshold", "silence"),
+)
+
+MEMBERSHIP = RecordType(
+    "membership",
+    (
+        _code("body"),
+        _code("member"),
+        Field("valid_from", DATE, required=True, file="from"),
+        Field("valid_to", DATE, file="to"),
+    ),
+    key=("body", "member", "valid_from"),
+    title="membership",
+    section="memberships",
+    indexes={"body": ("body",)},
+)
+
+DECISION = RecordType(
+    "decision",
+    (
+        _code("code"),
+        _code("body"),
+        Field("title", required=True),
+        Field("kind", required=True, size=32, choices=DECISION_KINDS, default="other"),
+        Field("due", DATE),
+        Field("note"),
+    ),
+    key=("code",),
+    title="decision",
+    section="decisions",
+)
+
+OUTCOME = RecordType(
+    "decision_outcome",
+    (
+        _code("decision"),
+        Field("result", required=True, size=16, choices=OUTCOMES),
+        Field("decided", DATE, required=True, file="date"),
+        Field("note"),
+    ),
+    key=("decision", "decided"),
+    title="outcome",
+    section="outcomes",
+)
+
+POSITION = RecordType(
+    "position",
+    (
+        _code("decision"),
+        _code("actor"),
+        Field("stance", required=True, size=16, choices=STANCES),
+        Field("stated", DATE, required=True, file="date"),
+        Field("conditions"),
+        Field("note"),
+    ),
+    key=("decision", "actor", "stated"),
+    title="position",
+    section="positions",
+    indexes={"decision": ("decision",)},
+)
+
+CONDITION = RecordType(
+    "condition",
+    (
+        _code("code"),
+        _code("decision"),
+        Field("text", required=True),
+        Field("derive", required=True, size=16, choices=DERIVATIONS, default="recorded"),
+        Field("stated", DATE),
+        Field("note"),
+    ),
+    key=("code",),
+    title="condition",
+    section="conditions",
+)
+
+CONDITION_STATUS = RecordType(
+    "condition_status",
+    (
+        _code("condition"),
+        Field("status", required=True, size=16, choices=CONDITION_STATUSES),
+        Field("assessed", DATE, required=True, file="date"),
+        Field("note"),
+    ),
+    key=("condition", "assessed"),
+    title="condition status",
+    section="condition_statuses",
+)
+
+RECORDS = (BODY, MEMBERSHIP, DECISION, OUTCOME, POSITION, CONDITION, CONDITION_STATUS)
+body, membership, decision, decision_outcome, position, condition, condition_status = (
+    r.table for r in RECORDS
+)
+
+
+def body_from_row(row: Mapping[str, Any]) -> Body:
+    return Body(
+        row["code"], row["name"], Rule(row["rule"], float(row["threshold"]), row["silence"]), row["note"]
+    )
 
 
 def latest_by(items: list, key: str, when: str, day: date) -> dict:

@@ -1,7 +1,7 @@
 """Pathway questions: which decisions are open, who supports or blocks them, which membership
 conditions are met — today or as known on any past date, and how the consensus moved over time.
 
-``moment`` is the record-time instant (``store.history.as_of``); the world is judged on its date
+``moment`` is the record-time instant (``store.time.as_of``); the world is judged on its date
 (or today). A decision already taken is judged among the members of the day it was taken.
 """
 
@@ -16,9 +16,10 @@ from ltsplan.errors import NotFound
 from ltsplan.pathway.conditions import pathway_status
 from ltsplan.pathway.consensus import Consensus, change_days, consensus, judgement_day
 from ltsplan.pathway.model import FINAL_OUTCOMES, Decision, Rule
-from ltsplan.pathway.state import State, cite, evidence_map, load_state, valid_day
-from ltsplan.provenance.records import actor_names
+from ltsplan.pathway.state import State, load_state
+from ltsplan.provenance.reports import actor_names, cite, evidence_map
 from ltsplan.report import Report
+from ltsplan.store.time import valid_day
 
 
 def _decision(state: State, code: str) -> Decision:
@@ -115,7 +116,7 @@ def positions(connection: Connection, code: str, moment: datetime | None) -> Rep
     state = load_state(connection, moment)
     day = valid_day(moment)
     c = consensus_on(state, code, day)
-    names = actor_names(connection)
+    names = actor_names(connection, moment)
     mine = [p for p in state.positions if p.decision == code and p.stated <= c.on]
     latest = {p.actor: p for p in sorted(mine, key=lambda p: p.stated)}
     links = evidence_map(connection, "position", [p.id for p in latest.values()], moment)

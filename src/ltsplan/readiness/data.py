@@ -13,11 +13,8 @@ import polars as pl
 from sqlalchemy import Connection
 
 from ltsplan.readiness import gates as gate_rules
-from ltsplan.readiness.imports import live_rows, programmes, requirements
-from ltsplan.readiness.model import EvaluationProgramme, position
-from ltsplan.readiness.rollup import Prepared, attainment_expr, prepare
-from ltsplan.standards.model import MeasureError, measure_from_row
-from ltsplan.store.readiness_tables import (
+from ltsplan.readiness.model import (
+    EvaluationProgramme,
     assessment,
     corrective_action,
     evaluation,
@@ -27,9 +24,14 @@ from ltsplan.store.readiness_tables import (
     milestone,
     milestone_target,
     mission_capability,
+    parse_gates,
+    position,
     readiness_override,
     target,
 )
+from ltsplan.readiness.rollup import Prepared, attainment_expr, prepare
+from ltsplan.standards.model import MeasureError, measure_from_row, requirement, standard
+from ltsplan.store.time import live_frame
 
 
 def _positions(frame: pl.DataFrame, column: str, reqs: dict[str, dict]) -> pl.Series:
@@ -151,15 +153,15 @@ def load(connection: Connection, moment: datetime | None = None) -> ReadinessDat
         pl.col("weight").alias("req_weight"),
         pl.col("illustrative"),
     )
-    elements = live_rows(connection, force_element, moment).sort("code")
-    targets = live_rows(connection, target, moment).join(req_cols, on="requirement_id", how="inner")
+    elements = live_frame(connection, force_element, moment).sort("code")
+    targets = live_frame(connection, target, moment).join(req_cols, on="requirement_id", how="inner")
     targets = targets.with_columns(
         _positions(targets, "level", reqs).alias("target_value"),
         pl.coalesce("weight", "req_weight").alias("weight"),
         pl.coalesce("mandatory", "req_mandatory").alias("mandatory"),
     ).filter(pl.col("target_value").is_not_null())
-    progs = programmes(live_rows(connection, evaluation_programme, moment))
-    evaluations = live_rows(connection, evaluation, moment)
+    progs = programmes(live_frame(connection, evaluation_programme, moment))
+    evaluations = live_frame(connection, evaluation, moment)
     evaluations = evaluations.with_columns(
         pl.Series(
             "effective_expiry",
@@ -172,7 +174,7 @@ def load(connection: Connection, moment: datetime | None = None) -> ReadinessDat
             dtype=pl.Date,
         )
     )
-    assessments = live_rows(connection, assessment, moment)
+    assessments = live_frame(connection, assessment, moment)
     assessments = assessments.with_columns(_positions(assessments, "observed", reqs).alias("value"))
     assessments = (
         assessments.join(
@@ -193,12 +195,12 @@ def load(connection: Connection, moment: datetime | None = None) -> ReadinessDat
         assessments=assessments,
         evaluations=evaluations,
         programmes=progs,
-        overrides=live_rows(connection, readiness_override, moment),
-        capabilities=live_rows(connection, mission_capability, moment),
-        findings=live_rows(connection, finding, moment),
-        actions=live_rows(connection, corrective_action, moment),
-        milestones=live_rows(connection, milestone, moment).sort("due", "code"),
-        milestone_targets=live_rows(connection, milestone_target, moment),
+        overrides=live_frame(connection, readiness_override, moment),
+        capabilities=live_frame(connection, mission_capability, moment),
+        findings=live_frame(connection, finding, moment),
+        actions=live_frame(connection, corrective_action, moment),
+        milestones=live_frame(connection, milestone, moment).sort("due", "code"),
+        milestone_targets=live_frame(connection, milestone_target, moment),
     )
 
 
@@ -288,3 +290,28 @@ def _with_outcomes(
             pl.col("programme_code").replace_strict(fail, default="not passed", return_dtype=pl.Utf8),
         ).alias("outcome"),
     )
+
+
+def requirements(connection: Connection, moment: datetime | None) -> pl.DataFrame:
+    """Requirements with their standard's designator and domain."""
+    req = live_frame(connection, requirement, moment)
+    std = live_frame(connection, standard, moment).select(
+        pl.col("id").alias("standard_id"), "designator", pl.col("domain").alias("standard_domain"), "title"
+    )
+    return req.join(std, on="standard_id", how="left")
+
+
+def programmes(frame: pl.DataFrame) -> dict[str, EvaluationProgramme]:
+    return {
+        r["code"]: EvaluationProgramme(
+            code=r["code"],
+            name=r["name"],
+            gates=parse_gates(r["gates"]),
+            validity_months=r["validity_months"],
+            rule=r["rule"],
+            pass_outcome=r["pass_outcome"],
+            fail_outcome=r["fail_outcome"],
+            pass_score=r["pass_score"],
+        )
+        for r in frame.to_dicts()
+    }

@@ -17,12 +17,10 @@ from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.readiness import milestones as milestone_rules
 from ltsplan.readiness.data import ReadinessData, load
 from ltsplan.readiness.gates import GateResult, achieved
-from ltsplan.readiness.imports import write_sections
-from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES, month_ends
+from ltsplan.readiness.model import LEVELS, RULES, month_ends
 from ltsplan.readiness.rollup import Grouping, group_stats, level_expr, pair_states, rollup, scores
 from ltsplan.report import Report
-from ltsplan.store.db import Database
-from ltsplan.store.history import utcnow
+from ltsplan.store.time import utcnow
 
 RULE_TEXT = {
     "lowest": "lowest-of: the score is the lowest attainment among the targets (as DRRS C-levels: "
@@ -551,51 +549,6 @@ def burnup_report(
     notes = [f"targets met per milestone at each month-end to {day}"]
     notes = _labelled(data, notes)
     return Report(title="Milestone burn-up", frame=frame, notes=notes, params={"on": day, "as_of": moment})
-
-
-def record_override(
-    database: Database, *, element: str, level: str, reason: str, by: str, valid_from: date
-) -> dict[str, object]:
-    """Store a commander's override beside the computed level (it never replaces it)."""
-    if level not in OVERRIDE_LEVELS:
-        raise LtsplanError(f"'{level}' is not a level; use one of {', '.join(OVERRIDE_LEVELS)}")
-    if not reason.strip():
-        raise LtsplanError("an override needs its reason")
-    with database.transaction() as connection:
-        data = load(connection)
-        if element not in set(data.elements.get_column("code").to_list()):
-            raise NotFound(f"no force element with code '{element}'")
-        values = {
-            "element": element,
-            "level": level,
-            "reason": reason.strip(),
-            "by": by,
-            "valid_from": valid_from,
-        }
-        write_sections(connection, {"overrides": [values]}, utcnow())
-    return values
-
-
-def record_capability(
-    database: Database, *, element: str, capability: str, by: str, assessed_on: date, reason: str | None
-) -> dict[str, object]:
-    if capability not in CAPABILITIES:
-        raise LtsplanError(
-            f"'{capability}' is not a capability judgement; use one of {', '.join(CAPABILITIES)}"
-        )
-    with database.transaction() as connection:
-        data = load(connection)
-        if element not in set(data.elements.get_column("code").to_list()):
-            raise NotFound(f"no force element with code '{element}'")
-        values = {
-            "element": element,
-            "capability": capability,
-            "by": by,
-            "assessed_on": assessed_on,
-            "reason": reason,
-        }
-        write_sections(connection, {"capabilities": [values]}, utcnow())
-    return values
 
 
 TARGET_COLUMNS = (

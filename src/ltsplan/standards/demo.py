@@ -18,19 +18,20 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from ltsplan.provenance.model import Source
+from ltsplan.records.writing import Written, write_found
 from ltsplan.report import Report
 from ltsplan.shipped import shipped
 from ltsplan.standards import formats as io
-from ltsplan.standards.adoption import NationalAdoption
 from ltsplan.standards.charts import coverage_curve
-from ltsplan.standards.imports import StandardsWrite, check_references, write_records
-from ltsplan.standards.reports import coverage_report, coverage_series_report, store_statement
+from ltsplan.standards.imports import cross_check, store_statement, write_records
+from ltsplan.standards.model import national_adoption
+from ltsplan.standards.reports import coverage_report, coverage_series_report
 from ltsplan.store.db import Database
-from ltsplan.store.standards_tables import national_adoption
 
 PARTNER = "UKR"
 CATALOGUE_KNOWN = datetime(2019, 12, 8)  # the NISP snapshot's commit date
@@ -38,6 +39,8 @@ FIRST_SET = datetime(2023, 6, 14)
 REVISION = datetime(2024, 6, 14)
 STATEMENTS_KNOWN = datetime(2023, 12, 31)
 OUTPUT = Path("ltsplan-out")
+CATALOGUE = shipped("standards", "nato-standards.csv")
+REQUIREMENTS = shipped("standards", "illustrative-requirements.yaml")
 
 MINISTER = Source(
     kind="statement",
@@ -71,7 +74,7 @@ def _draw(designator: str, salt: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def fictional_adoption(designators: list[str], *, revised: bool) -> list[NationalAdoption]:
+def fictional_adoption(designators: list[str], *, revised: bool) -> list[dict[str, Any]]:
     """An invented but plausible adoption set: most standards applicable, over half of those
     ratified (a few with reservations), about a quarter implemented by mid-2023 — and, in the
     revision, more implemented by mid-2024."""
@@ -104,46 +107,62 @@ def fictional_adoption(designators: list[str], *, revised: bool) -> list[Nationa
             else:
                 implementation = "in progress" if implement < 0.8 else "planned"
         records.append(
-            NationalAdoption(
-                country=PARTNER,
-                designator=designator,
-                applicable=applicable,
-                ratification=ratification,
-                reservation=reservation,
-                ratified_on=ratified_on,
-                implementation=implementation,
-                implemented_on=implemented_on,
-                evidence="FICTIONAL demonstration record",
-                fictional=True,
-                note="fictional: no per-standard public data on national adoption exists",
-            )
+            {
+                "country": PARTNER,
+                "designator": designator,
+                "applicable": applicable,
+                "ratification": ratification,
+                "reservation": reservation,
+                "ratified_on": ratified_on,
+                "implementation": implementation,
+                "implemented_on": implemented_on,
+                "evidence": "FICTIONAL demonstration record",
+                "fictional": True,
+                "note": "fictional: no per-standard public data on national adoption exists",
+            }
         )
     return records
 
 
 def load(database: Database) -> list[str]:
-    catalogue = io.read(shipped("standards", "nato-standards.csv"))
-    requirements = io.read(shipped("standards", "illustrative-requirements.yaml"))
-    catalogue.extend(requirements)
-    designators = [s.item.designator for s in catalogue.standards]
+    catalogue = io.read(CATALOGUE)
+    requirements = io.read(REQUIREMENTS)
+    designators = [s.given["designator"] for s in catalogue.found["standards"]]
     with database.transaction() as connection:
-        problems = catalogue.problems + check_references(connection, catalogue)
-        assert not problems, f"the shipped catalogue is invalid: {problems[:3]}"
-        standards = write_records(
-            connection, standards=[s.item for s in catalogue.standards], recorded_at=CATALOGUE_KNOWN
+        assert not catalogue.problems + requirements.problems, "the shipped catalogue is invalid"
+        standards = write_found(
+            connection,
+            catalogue,
+            recorded_at=CATALOGUE_KNOWN,
+            origin=str(CATALOGUE),
+            fmt="csv",
+            cross_check=cross_check,
         )
-        written = write_records(
-            connection, requirements=[r.item for r in catalogue.requirements], recorded_at=FIRST_SET
+        written = write_found(
+            connection,
+            requirements,
+            recorded_at=FIRST_SET,
+            origin=str(REQUIREMENTS),
+            fmt="yaml",
+            cross_check=cross_check,
         )
         # The first set is history: written once; on later runs the revision is already live and
         # writing the first set again would make it look like a newer correction.
-        first = StandardsWrite()
+        first = Written(FIRST_SET)
         if not _any_adoption_recorded(connection):
             first = write_records(
-                connection, adoption=fictional_adoption(designators, revised=False), recorded_at=FIRST_SET
+                connection,
+                {"adoption": fictional_adoption(designators, revised=False)},
+                recorded_at=FIRST_SET,
+                origin="demo: fictional adoption, first set",
+                fmt="demo",
             )
         second = write_records(
-            connection, adoption=fictional_adoption(designators, revised=True), recorded_at=REVISION
+            connection,
+            {"adoption": fictional_adoption(designators, revised=True)},
+            recorded_at=REVISION,
+            origin="demo: fictional adoption, revised",
+            fmt="demo",
         )
         for key, claim, _ in STATEMENTS:
             store_statement(connection, key, claim, MINISTER, recorded_at=STATEMENTS_KNOWN)
@@ -157,12 +176,13 @@ def load(database: Database) -> list[str]:
     share_of_count = figures["ukraine-implemented"] / figures["nato-standards-count"]
     return [
         "Standards: starter catalogue, ILLUSTRATIVE requirements, FICTIONAL adoption",
-        f"  {len(catalogue.standards)} real NATO standards by public designator and title (NISP database, "
-        f"about 2019; see data/standards/SOURCES.md): {standards.standards.inserted} new",
-        f"  {len(catalogue.requirements)} ILLUSTRATIVE requirements (not the standards' wording): "
-        f"{written.requirements.inserted} new",
+        f"  {len(designators)} real NATO standards by public designator and title (NISP database, "
+        f"about 2019; see data/standards/SOURCES.md): {_count(standards, 'standards', 'inserted')} new",
+        f"  {requirements.count} ILLUSTRATIVE requirements (not the standards' wording): "
+        f"{_count(written, 'requirements', 'inserted')} new",
         f"  FICTIONAL adoption by {PARTNER} (invented; no per-standard public data): "
-        f"{first.adoption.inserted} records as of 2023-06-14, {second.adoption.revised} revised as of 2024-06-14",
+        f"{_count(first, 'adoption', 'inserted')} records as of 2023-06-14, "
+        f"{_count(second, 'adoption', 'revised')} revised as of 2024-06-14",
         f"  coverage (implemented ÷ applicable, FICTIONAL): {_share(then)} as known on 2023-06-14, {_share(now)} now",
         "  statements by Ukraine's defence minister (2023, as reported in the press), graded C3:",
         *[f"    “{claim}”" for _, claim, _ in STATEMENTS],
@@ -180,6 +200,11 @@ def load(database: Database) -> list[str]:
         "  ltsplan standards coverage-chart -o ltsplan-out/coverage.png",
         "",
     ]
+
+
+def _count(written: Written, section: str, what: str) -> int:
+    result = written.results.get(section)
+    return getattr(result, what) if result is not None else 0
 
 
 def _any_adoption_recorded(connection: Connection) -> bool:

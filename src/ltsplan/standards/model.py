@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ltsplan.store.ids import record_id, version_hash
+import polars as pl
+
+from ltsplan.records.fields import BOOLEAN, DATE, NUMBER, Field, Kind, lower
+from ltsplan.records.types import Lookup, RecordType, id_field
+from ltsplan.store.ids import record_id
 
 MEASURE_KINDS = ("binary", "ordinal", "percentage")
 MET_WORDS = frozenset({"met", "yes", "true", "1", "y", "pass", "passed"})
@@ -205,116 +209,239 @@ def _read_percent(value: Observation) -> float:
     return number
 
 
-@dataclass(frozen=True)
-class Standard:
-    """A STANAG or Allied publication, by its public designator ("STANAG 6001", "AJP-01")."""
-
-    designator: str
-    title: str
-    domain: str
-    edition: str | None = None
-    edition_date: str | None = None
-    status: str | None = None
-    reference: str | None = None
-    source_id: str | None = None
-    note: str | None = None
-
-    @property
-    def id(self) -> str:
-        return standard_id(self.designator)
-
-    def problems(self) -> list[tuple[str, str]]:
-        found = []
-        if not self.designator.strip():
-            found.append(("designator", "a standard needs a designator, such as STANAG 6001 or AJP-01"))
-        elif len(self.designator) > 64:
-            found.append(("designator", "a designator has at most 64 characters"))
-        if not self.title.strip():
-            found.append(("title", "a standard needs a title"))
-        if not self.domain.strip():
-            found.append(("domain", "a standard needs a domain, such as land or command and control"))
-        elif len(self.domain) > 64:
-            found.append(("domain", "a domain has at most 64 characters"))
-        if self.edition and len(self.edition) > 32:
-            found.append(("edition", "an edition has at most 32 characters"))
-        if self.edition_date and not _looks_like_date(self.edition_date):
-            found.append(("edition_date", f"'{self.edition_date}' is not a year, YYYY-MM or YYYY-MM-DD"))
-        return found
-
-    def record(self) -> dict[str, Any]:
-        values = {
-            "designator": self.designator,
-            "title": self.title,
-            "domain": self.domain,
-            "edition": self.edition,
-            "edition_date": self.edition_date,
-            "status": self.status,
-            "reference": self.reference,
-            "source_id": self.source_id,
-            "note": self.note,
-        }
-        return {"id": self.id, "version": version_hash(values.values()), **values}
+RATIFICATION_STATES = ("ratified", "ratified with reservations", "not ratified")
+IMPLEMENTATION_STATES = ("not started", "planned", "in progress", "implemented")
+RATIFIED = ("ratified", "ratified with reservations")
 
 
-@dataclass(frozen=True)
-class Requirement:
-    """One thing a standard asks for, and how meeting it is measured.
+def _levels(value: Any) -> tuple[str, ...]:
+    """An ordinal scale's levels, lowest first: a list (YAML, JSON) or one cell, ``0|0+|1``."""
+    if isinstance(value, (list, tuple)):
+        return tuple(level_text(v) for v in value)
+    return tuple(part.strip() for part in str(value).split(LEVEL_SEPARATOR))
 
-    ``illustrative`` marks requirements written to show the system, not taken from the standard's
-    text (most standards' detailed texts are not public); every face shows that label.
-    """
 
-    designator: str
-    code: str
-    text: str
-    measure: Measure = field(default_factory=Measure.binary)
-    mandatory: bool = True
-    weight: float = 1.0
-    illustrative: bool = False
-    source_id: str | None = None
-    note: str | None = None
+LEVELS = Kind("levels", pl.Utf8, _levels, many=True)
+LEVEL_SEPARATOR = "|"
 
-    @property
-    def id(self) -> str:
-        return requirement_id(self.designator, self.code)
 
-    @property
-    def standard_id(self) -> str:
-        return standard_id(self.designator)
+def _designator(text: str) -> str:
+    return " ".join(text.split())
 
-    def problems(self) -> list[tuple[str, str]]:
-        found = []
-        if not self.designator.strip():
-            found.append(("designator", "a requirement names its standard's designator"))
-        if not self.code.strip():
-            found.append(("code", "a requirement needs a code, unique within its standard"))
-        elif len(self.code) > 64:
-            found.append(("code", "a code has at most 64 characters"))
-        if not self.text.strip():
-            found.append(("text", "a requirement needs a text"))
-        if math.isnan(self.weight) or self.weight < 0:
-            found.append(("weight", f"'{self.weight}' is not a weight of 0 or more"))
-        found.extend(self.measure.problems())
-        return found
 
-    def record(self) -> dict[str, Any]:
-        values = {
-            "standard_id": self.standard_id,
-            "code": self.code,
-            "text": self.text,
-            "measure": self.measure.kind,
-            "levels": json.dumps(list(self.measure.levels), ensure_ascii=False)
-            if self.measure.levels
-            else None,
-            "threshold_level": self.measure.threshold_level,
-            "threshold_percent": self.measure.threshold_percent,
-            "mandatory": self.mandatory,
-            "weight": self.weight,
-            "illustrative": self.illustrative,
-            "source_id": self.source_id,
-            "note": self.note,
-        }
-        return {"id": self.id, "version": version_hash(values.values()), **values}
+def _looks_like_date(value: Any) -> str | None:
+    parts = str(value).split("-")
+    ok = parts[0].isdigit() and len(parts[0]) == 4 and len(parts) <= 3
+    ok = ok and all(p.isdigit() and len(p) == 2 for p in parts[1:])
+    return None if ok else f"'{value}' is not a year, YYYY-MM or YYYY-MM-DD"
+
+
+STANDARD = RecordType(
+    "standard",
+    (
+        Field("designator", required=True, size=64, normalise=_designator, doc="STANAG 6001, AJP-01"),
+        Field("title", required=True),
+        Field("domain", required=True, size=64, normalise=lower, doc="land, command and control, …"),
+        Field("edition", size=32),
+        Field(
+            "edition_date",
+            size=10,
+            check=_looks_like_date,
+            doc="as precise as the source: 2014 or 2014-08-07",
+        ),
+        Field("status", doc="catalogue status as the source states it"),
+        Field("reference", doc="where the row comes from (repository, file, record)"),
+        id_field("source_id", doc="the id of a recorded source, if the record cites one"),
+        Field("note"),
+    ),
+    key=("designator",),
+    title="standard",
+    section="standards",
+    indexes={"designator": ("designator",), "domain": ("domain",)},
+    identify=lambda values: standard_id(values["designator"] or ""),
+)
+
+
+def _requirement_from_file(given: dict[str, Any]) -> dict[str, Any]:
+    measure = measure_from_file(given)
+    designator, code = given["designator"] or "", given["code"] or ""
+    return {
+        "id": requirement_id(designator, code),
+        "standard_id": standard_id(designator),
+        "code": code,
+        "text": given["text"],
+        "measure": measure.kind,
+        "levels": json.dumps(list(measure.levels), ensure_ascii=False) if measure.levels else None,
+        "threshold_level": measure.threshold_level,
+        "threshold_percent": measure.threshold_percent,
+        "mandatory": given["mandatory"],
+        "weight": given["weight"],
+        "illustrative": given["illustrative"],
+        "source_id": given["source_id"],
+        "note": given["note"],
+    }
+
+
+def _requirement_to_file(stored: dict[str, Any], lookup: Lookup) -> dict[str, Any]:
+    measure = measure_from_row(stored)
+    threshold: Any = measure.threshold_level if measure.kind == "ordinal" else measure.threshold_percent
+    standard = lookup.get("standard", {}).get(stored["standard_id"], {})
+    return {
+        "designator": standard.get("designator", stored["standard_id"]),
+        "code": stored["code"],
+        "text": stored["text"],
+        "measure": measure.kind,
+        "levels": list(measure.levels) if measure.levels else None,
+        "threshold": threshold,
+        "mandatory": bool(stored["mandatory"]),
+        "weight": float(stored["weight"]),
+        "illustrative": bool(stored["illustrative"]),
+        "source_id": stored.get("source_id"),
+        "note": stored.get("note"),
+    }
+
+
+REQUIREMENT = RecordType(
+    "requirement",
+    (
+        id_field("standard_id", required=True, file=""),
+        Field("code", required=True, size=64, doc="unique within its standard"),
+        Field("text", required=True),
+        Field("measure", required=True, size=16, choices=MEASURE_KINDS, normalise=lower),
+        Field("levels", LEVELS, file="", doc="ordinal only: level names, lowest first (JSON in the store)"),
+        Field("threshold_level", size=64, file="", doc="ordinal only: the level that counts as meeting it"),
+        Field("threshold_percent", NUMBER, file="", doc="percentage only: 0–100, met at or above"),
+        Field("mandatory", BOOLEAN, required=True, default=True),
+        Field("weight", NUMBER, required=True, default=1.0),
+        Field(
+            "illustrative", BOOLEAN, required=True, default=False, doc="True: not the standard's own words"
+        ),
+        id_field("source_id", doc="the id of a recorded source, if the record cites one"),
+        Field("note"),
+    ),
+    key=("standard_id", "code"),
+    title="requirement",
+    section="requirements",
+    indexes={"standard": ("standard_id",)},
+    file_only=(
+        Field("designator", required=True, size=64, normalise=_designator),
+        Field("levels", LEVELS),
+        Field("threshold", doc="a level (ordinal), a percentage, or met (binary)"),
+    ),
+    from_file=_requirement_from_file,
+    to_file=_requirement_to_file,
+    file_order=(
+        "designator",
+        "code",
+        "text",
+        "measure",
+        "levels",
+        "threshold",
+        "mandatory",
+        "weight",
+        "illustrative",
+        "source_id",
+        "note",
+    ),
+)
+
+
+def _adoption_from_file(given: dict[str, Any]) -> dict[str, Any]:
+    values = {f.name: given.get(f.file_name) for f in ADOPTION.fields if f.in_files}
+    designator = given["designator"] or ""
+    return {
+        **values,
+        "id": adoption_id(given["country"] or "", designator),
+        "standard_id": standard_id(designator),
+    }
+
+
+def _adoption_to_file(stored: dict[str, Any], lookup: Lookup) -> dict[str, Any]:
+    values = {f.file_name: stored.get(f.name) for f in ADOPTION.fields if f.in_files}
+    standard = lookup.get("standard", {}).get(stored["standard_id"], {})
+    designator = standard.get("designator", stored["standard_id"])
+    return {"country": values.pop("country"), "designator": designator, **values}
+
+
+ADOPTION = RecordType(
+    "national_adoption",
+    (
+        Field("country", required=True, size=64, normalise=str.upper, doc="actor code, e.g. UKR"),
+        id_field("standard_id", required=True, file=""),
+        Field("applicable", BOOLEAN, required=True),
+        Field(
+            "ratification",
+            required=True,
+            size=32,
+            choices=RATIFICATION_STATES,
+            default="not ratified",
+            normalise=lower,
+        ),
+        Field("reservation", doc="the reservation's text, when ratified with reservations"),
+        Field("ratified_on", DATE),
+        Field(
+            "implementation",
+            required=True,
+            size=32,
+            choices=IMPLEMENTATION_STATES,
+            default="not started",
+            normalise=lower,
+        ),
+        Field("implemented_on", DATE),
+        Field("evidence", doc="what shows it (a decree, an order, an evaluation report)"),
+        Field("fictional", BOOLEAN, required=True, default=False, doc="True: invented for a demonstration"),
+        id_field("source_id", doc="the id of a recorded source, if the record cites one"),
+        Field("note"),
+    ),
+    key=("country", "standard_id"),
+    title="adoption record",
+    section="adoption",
+    indexes={"country": ("country",), "standard": ("standard_id",)},
+    file_only=(Field("designator", required=True, size=64, normalise=_designator),),
+    from_file=_adoption_from_file,
+    to_file=_adoption_to_file,
+    file_order=(
+        "country",
+        "designator",
+        "applicable",
+        "ratification",
+        "reservation",
+        "ratified_on",
+        "implementation",
+        "implemented_on",
+        "evidence",
+        "fictional",
+        "source_id",
+        "note",
+    ),
+)
+
+RECORDS = (STANDARD, REQUIREMENT, ADOPTION)
+# A claim about standards a source made (a figure reported, not computed): an evidence link of this
+# kind from the claim to its graded source.
+STATEMENT_KIND = "standards statement"
+standard, requirement, national_adoption = STANDARD.table, REQUIREMENT.table, ADOPTION.table
+
+
+def measure_from_file(given: dict[str, Any]) -> Measure:
+    """The Measure a requirement's file form describes (its threshold read by the measure's kind;
+    ``rules.requirement_problems`` says what is wrong with one that cannot be read)."""
+    kind = given.get("measure") or ""
+    threshold = given.get("threshold")
+    if kind == "percentage":
+        return Measure(kind, tuple(given.get("levels") or ()), None, _percent(threshold))
+    if kind == "ordinal":
+        return Measure(kind, tuple(given.get("levels") or ()), threshold, None)
+    return Measure(kind, tuple(given.get("levels") or ()))
+
+
+def _percent(threshold: Any) -> float | None:
+    if threshold is None:
+        return None
+    try:
+        return float(str(threshold).strip().rstrip("%"))
+    except ValueError:
+        return None
 
 
 def measure_from_row(row: dict[str, Any]) -> Measure:
@@ -336,8 +463,5 @@ def normalise_designator(designator: str) -> str:
     return " ".join(designator.split()).upper()
 
 
-def _looks_like_date(text: str) -> bool:
-    parts = text.split("-")
-    if not parts[0].isdigit() or len(parts[0]) != 4 or len(parts) > 3:
-        return False
-    return all(p.isdigit() and len(p) == 2 for p in parts[1:])
+def adoption_id(country: str, designator: str) -> str:
+    return record_id("national_adoption", country.strip().upper(), normalise_designator(designator))

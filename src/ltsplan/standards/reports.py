@@ -13,18 +13,21 @@ import polars as pl
 from sqlalchemy import Connection, Integer, cast, func, select
 
 from ltsplan.errors import LtsplanError, NotFound
-from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, Source
-from ltsplan.provenance.records import store_evidence, store_sources
+from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
 from ltsplan.report import Report
-from ltsplan.standards.adoption import coverage, coverage_series, year_ends
-from ltsplan.standards.model import measure_from_row, normalise_designator, standard_id
+from ltsplan.standards.model import (
+    STATEMENT_KIND,
+    measure_from_row,
+    national_adoption,
+    normalise_designator,
+    requirement,
+    standard,
+    standard_id,
+)
+from ltsplan.standards.rules import coverage, coverage_series, year_ends
 from ltsplan.store.db import Database
-from ltsplan.store.history import live_at
-from ltsplan.store.ids import record_id
-from ltsplan.store.standards_tables import national_adoption, requirement, standard
-from ltsplan.store.tables import evidence, source
+from ltsplan.store.time import live_at
 
-STATEMENT_KIND = "standards statement"
 ILLUSTRATIVE = "illustrative"
 COVERAGE_RULE = (
     "coverage = implemented ÷ applicable: standards marked not applicable, and standards with no "
@@ -293,17 +296,6 @@ def coverage_series_report(
         units={"coverage": "share", "ratified_share": "share"},
         params={"as_of": moment, "country": country, "start": first, "end": last, "by_domain": by_domain},
     )
-
-
-def store_statement(
-    connection: Connection, key: str, claim: str, origin: Source, *, recorded_at: datetime
-) -> str:
-    """A claim about standards that a source made (a figure we report, not one we compute): stored as
-    evidence linking the claim to its graded source. Returns the statement's id."""
-    statement_id = record_id(STATEMENT_KIND, key)
-    store_sources(connection, [origin], recorded_at=recorded_at)
-    store_evidence(connection, [(STATEMENT_KIND, statement_id, origin.id, claim)], recorded_at=recorded_at)
-    return statement_id
 
 
 def statements_frame(connection: Connection, moment: datetime | None = None) -> pl.DataFrame:

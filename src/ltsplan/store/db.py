@@ -11,20 +11,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from ltsplan.errors import LtsplanError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def load_all_tables() -> None:
-    """Register every domain's tables on the shared metadata (for migrations, and for tests that
-    compare the migrated schema with the code)."""
-    from ltsplan.store import pathway_tables, readiness_tables, standards_tables, tables
-
-    del pathway_tables, readiness_tables, standards_tables, tables
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -180,11 +172,11 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (a no-op when it is already there)."""
-        load_all_tables()
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as connection:
+                _renumbered(connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except Exception as exc:
@@ -229,6 +221,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _renumbered(connection: Connection) -> None:
+    """Releases before the chain was renumbered called readiness 0004 and the pathway 0003 (the
+    pathway was written after readiness but numbered before it). A database stamped 0003 or 0004
+    is at readiness when it has no pathway tables yet, else at the pathway: stamped again so that
+    either numbering upgrades correctly."""
+    inspector = inspect(connection)
+    if not inspector.has_table("alembic_version"):
+        return
+    stamped = {r[0] for r in connection.execute(text("SELECT version_num FROM alembic_version"))}
+    if stamped & {"0003", "0004"}:
+        at = "0004" if inspector.has_table("body") else "0003"
+        connection.execute(text("UPDATE alembic_version SET version_num = :at"), {"at": at})
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:

@@ -1,67 +1,32 @@
-"""Time, in one place: the as-of filter every query uses, and the versioned write every import uses.
+"""The versioned write every import uses (the reads of time are in ``store.time``).
 
-"As known on date X" is ``live_at(table, as_of(X))``; today's view is the same helper with no date.
 Writes never update a record in place: a changed record gets a new version and the old one a
 ``retracted_at``; an unchanged record is left alone, which is what makes re-imports idempotent.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 from sqlalchemy import (
     Connection,
-    String,
     Table,
-    and_,
-    any_,
     bindparam,
-    column,
-    func,
-    or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import FromClause
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.store.bulk import DATE_TEXT, DATETIME_TEXT, quoted, settle, sqlite_ready, staging_for
 from ltsplan.store.db import deferred
 from ltsplan.store.ids import IdSet, has_repeats, id_hashes
+from ltsplan.store.time import IN_CHUNK, any_live, known, live_versions_of
 
 BULK_CHUNK = 50_000
-IN_CHUNK = 900  # below SQLite's bound-parameter limit
-
-
-def utcnow() -> datetime:
-    """Record time is UTC, stored without a zone, to the microsecond."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def as_of(moment: date | datetime | None) -> datetime | None:
-    """The record-time instant an as-of date means: a date covers the whole of that day (UTC)."""
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    return datetime.combine(moment + timedelta(days=1), time()) - timedelta(microseconds=1)
-
-
-def live_at(table: FromClause, moment: datetime | None) -> ColumnElement[bool]:
-    """Versions that were the current knowledge at ``moment`` (or now, when it is None)."""
-    if moment is None:
-        return table.c.retracted_at.is_(None)
-    return and_(
-        table.c.recorded_at <= moment,
-        or_(table.c.retracted_at.is_(None), table.c.retracted_at > moment),
-    )
 
 
 @dataclass
@@ -174,8 +139,7 @@ def _fresh_ids(connection: Connection, table: Table) -> IdSet | None:
         return None
     slot = deferred(connection, f"written-ids:{table.name}", _forget)
     if not slot:
-        has_live = connection.execute(select(table.c.row_id).where(table.c.retracted_at.is_(None)).limit(1))
-        slot.append(None if has_live.first() is not None else IdSet())
+        slot.append(None if any_live(connection, table) else IdSet())
     written: IdSet | None = slot[0]
     return written
 
@@ -189,9 +153,7 @@ def retract(connection: Connection, table: Table, ids: Sequence[str], *, at: dat
     rows = pl.DataFrame()
     for start in range(0, len(ids), IN_CHUNK):
         chunk = list(ids[start : start + IN_CHUNK])
-        found = _frame(
-            connection.execute(select(table).where(table.c.id.in_(chunk), table.c.retracted_at.is_(None)))
-        )
+        found = _frame(connection.execute(known(table, None).where(table.c.id.in_(chunk))))
         rows = found if rows.is_empty() else pl.concat([rows, found], how="diagonal_relaxed")
     if rows.is_empty():
         return rows
@@ -209,29 +171,14 @@ def _retract_rows(connection: Connection, table: Table, ends: pl.DataFrame) -> N
 
 
 def _live_versions(connection: Connection, table: Table, ids: pl.Series) -> pl.DataFrame:
-    """The live (id, version, row_id, recorded_at) of the given ids, looked up by index.
-
-    The ids travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the cost
-    grows with the batch, not with the table, and no temporary table is written.
-    """
-    columns = (table.c.id, table.c.version, table.c.row_id, table.c.recorded_at)
+    """The live (id, version, row_id, recorded_at) of the given ids, looked up by index."""
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "id": pl.Utf8,
         "version_live": pl.Utf8,
         "live_row_id": pl.Int64,
         "recorded_at_live": pl.Datetime("us"),
     }
-    wanted = ids.unique().to_list()
-    if not wanted:
-        return pl.DataFrame(schema=schema)
-    if connection.dialect.name == "postgresql":
-        listed: ColumnElement[bool] = table.c.id == any_(bindparam("ids", wanted, type_=ARRAY(String)))
-    else:
-        listed = table.c.id.in_(select(column("value")).select_from(func.json_each(bindparam("ids"))))
-        wanted = json.dumps(wanted)  # type: ignore[assignment]
-    statement = select(*columns).where(table.c.retracted_at.is_(None), listed)
-    rows = connection.execute(statement, {"ids": wanted}).all()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(live_versions_of(connection, table, ids), schema=schema, orient="row")
 
 
 def _rows_by_row_id(connection: Connection, table: Table, row_ids: list[int]) -> pl.DataFrame:
@@ -311,44 +258,3 @@ def _row_groups(frame: pl.DataFrame, size: int) -> Iterator[list[Any]]:
             flat[index::width] = values.to_list()
         for offset in range(0, len(flat), step):
             yield flat[offset : offset + step]
-
-
-def versions_of(connection: Connection, table: Table, record_id: str) -> list[dict[str, Any]]:
-    """Every version of one record, oldest first: the whole history of a figure.
-
-    Live and retracted versions are read through their own partial indexes (see store/schema.py).
-    """
-    rows: list[dict[str, Any]] = []
-    for state in (table.c.retracted_at.is_(None), table.c.retracted_at.is_not(None)):
-        rows.extend(
-            dict(r)
-            for r in connection.execute(select(table).where(table.c.id == record_id, state)).mappings()
-        )
-    return sorted(rows, key=lambda r: (r["recorded_at"], r["row_id"]))
-
-
-def version_at(
-    connection: Connection, table: Table, record_id: str, moment: datetime | None
-) -> dict[str, Any] | None:
-    """The version of one record that was current knowledge at ``moment`` (or now), by index."""
-    states = [table.c.retracted_at.is_(None)]
-    if moment is not None:
-        states.append(table.c.retracted_at.is_not(None))
-    for state in states:
-        statement = select(table).where(table.c.id == record_id, state, live_at(table, moment))
-        row = connection.execute(statement).mappings().first()
-        if row is not None:
-            return dict(row)
-    return None
-
-
-def ids_starting_with(connection: Connection, table: Table, prefix: str) -> Iterable[str]:
-    """Ids are long hashes; people type a prefix, as with git (an index range, not a scan)."""
-    start = prefix.strip().lower()
-    found: set[str] = set()
-    for state in (table.c.retracted_at.is_(None), table.c.retracted_at.is_not(None)):
-        statement = (
-            select(table.c.id).where(state, table.c.id >= start, table.c.id < start + "~").distinct().limit(5)
-        )
-        found.update(r[0] for r in connection.execute(statement))
-    return sorted(found)[:5]

@@ -15,27 +15,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection
 
 from ltsplan.store.schema import metadata
+from ltsplan.store.time import stamp_statement
 
 T = TypeVar("T")
 COVERED_ELSEWHERE = {"ledger_entry": "ledger_total_delta"}
-
-
-def stamp_statement(tables: list[Table]) -> Any:
-    parts = []
-    for table in tables:
-        if "row_id" in table.c:
-            parts.append(select(func.max(table.c.row_id)).scalar_subquery())
-        if "retracted_at" in table.c and table.name not in COVERED_ELSEWHERE:
-            parts.append(
-                select(func.count())
-                .select_from(table)
-                .where(table.c.retracted_at.is_not(None))
-                .scalar_subquery()
-            )
-    return select(*parts)
 
 
 class AnswerCache:
@@ -51,7 +37,7 @@ class AnswerCache:
     def stamp(self, connection: Connection) -> tuple[Any, ...]:
         tables = sorted(metadata.tables.values(), key=lambda t: t.name)
         if self._statement is None or len(tables) != self._table_count:
-            self._statement = stamp_statement(tables)
+            self._statement = stamp_statement(tables, COVERED_ELSEWHERE)
             self._table_count = len(tables)
         row = connection.execute(self._statement).one()
         return tuple(row)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from ltsplan.config import Settings
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.store.db import Database
-from ltsplan.store.history import as_of
+from ltsplan.store.time import as_of
 
 AS_OF_HELP = "Answer with what was known on this date (YYYY-MM-DD, or an ISO date-time in UTC)."
 

@@ -10,7 +10,7 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.objectives import reports as objectives
-from ltsplan.pathway.state import load_state
+from ltsplan.objectives.state import load_objectives
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
@@ -31,7 +31,7 @@ def assessment_sources(
     connection: Connection, report: Report, moment: datetime | None, code: str | None
 ) -> Report:
     """Each assessment row linked to its first source (``source_id``)."""
-    state = load_state(connection, moment)
+    state = load_objectives(connection, moment)
     keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
     records = [
         (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
@@ -62,7 +62,7 @@ def statements(
 ) -> Report:
     """Quotes attributed to actors, newest first."""
     report = objectives.statements(connection, moment, search=search, actor_code=actor)
-    said = [((s.actor, s.said, s.quote), s.id) for s in load_state(connection, moment).statements]
+    said = [((s.actor, s.said, s.quote), s.id) for s in load_objectives(connection, moment).statements]
     return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)
 
 

@@ -13,7 +13,8 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.pathway import reports as pathway
-from ltsplan.pathway.state import evidence_map, load_state
+from ltsplan.pathway.state import load_state
+from ltsplan.provenance.reports import evidence_map
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ltsplan.listing import ListQuery, Page
-from ltsplan.store.history import live_at
+from ltsplan.provenance.model import source
 from ltsplan.store.pages import page_from_table
-from ltsplan.store.tables import source
+from ltsplan.store.time import live_at
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews
 

@@ -11,11 +11,10 @@ from sqlalchemy import Connection, select
 
 from ltsplan.report import Report
 from ltsplan.standards import reports as standards_reports
-from ltsplan.standards.model import standard_id
+from ltsplan.standards.model import requirement, standard_id
+from ltsplan.standards.model import standard as standard_table
 from ltsplan.store.db import Database
-from ltsplan.store.history import live_at
-from ltsplan.store.standards_tables import requirement
-from ltsplan.store.standards_tables import standard as standard_table
+from ltsplan.store.time import live_at
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 

@@ -25,7 +25,7 @@ from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.entries import source_with_citations
 from ltsplan.ledger.reports import LedgerFilter
 from ltsplan.listing import Page
-from ltsplan.provenance.records import actor_names
+from ltsplan.provenance.reports import actor_names
 from ltsplan.render import format_cell
 from ltsplan.report import Report
 from ltsplan.views import overview as dashboard

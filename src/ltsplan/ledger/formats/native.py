@@ -18,12 +18,11 @@ import polars as pl
 
 from ltsplan.errors import Problem
 from ltsplan.formats.cells import neutralise_formula, starts_like_formula
-from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
+from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform, ledger_entry
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems
 from ltsplan.provenance.model import SOURCE_KINDS, Source, parse_grade
-from ltsplan.store.history import utcnow
 from ltsplan.store.ids import IdSet, has_repeats, id_hashes, record_id_expr
-from ltsplan.store.tables import ledger_entry
+from ltsplan.store.time import utcnow
 
 # A source described in a sources list (JSON) or sheet (XLSX), and the same fields on an entry row,
 # prefixed ``source_``. ``id`` is a label the file chooses; stored ids are always derived.

@@ -8,7 +8,7 @@ on. JSON is for exchanging ledgers of moderate size (it is read whole); CSV is t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -215,64 +215,75 @@ def _entries(
     records: list[str] = []
     for number, (line, element) in enumerate(scan.elements()):
         record = f"entries[{number}]"
-        if not isinstance(element, dict):
-            problems.append(Problem("each entry is an object {…}", file=file, line=line, record=record))
-            continue
         problems.extend(
             Problem("this key appears more than once", file=file, line=line, record=record, field=k)
             for k in scan.repeated
         )
-        for key, value in element.items():
-            if key not in columns:
-                problems.append(
-                    Problem(
-                        "unknown key (see docs/formats.md)", file=file, line=line, record=record, field=key
-                    )
-                )
-            elif (
-                key in NUMBER_COLUMNS
-                and value is not None
-                and (isinstance(value, bool) or not isinstance(value, int | float))
-            ):
-                problems.append(
-                    Problem(
-                        f"{value!r} must be a JSON number (without quotes)",
-                        file=file,
-                        line=line,
-                        record=record,
-                        field=key,
-                    )
-                )
-            elif key not in NUMBER_COLUMNS and value is not None and not isinstance(value, str):
-                problems.append(
-                    Problem(
-                        f"{value!r} must be text (in quotes)", file=file, line=line, record=record, field=key
-                    )
-                )
+        texts, wrong = entry_texts(element, file=file, line=line, record=record, columns=INPUT_COLUMNS)
+        problems.extend(wrong)
+        if texts is None:
+            continue
         for name, values in columns.items():
-            value = element.get(name)
-            values.append(
-                None
-                if value is None or isinstance(value, bool)
-                else str(value)
-                if not isinstance(value, float)
-                else repr(value)
-            )
+            values.append(texts.get(name))
         lines.append(line)
         records.append(record)
         if len(lines) >= BATCH_ROWS:
-            yield from rows.batches(_frame(columns, lines, records), problems)
+            yield from rows.batches(frame_of(columns, lines, records), problems)
             problems.clear()
             columns = {c: [] for c in INPUT_COLUMNS}
             lines, records = [], []
             if progress is not None:
                 progress(scan.position)
     if lines or problems:
-        yield from rows.batches(_frame(columns, lines, records), list(problems))
+        yield from rows.batches(frame_of(columns, lines, records), list(problems))
         problems.clear()
 
 
-def _frame(columns: dict[str, list[str | None]], lines: list[int], records: list[str]) -> pl.DataFrame:
+def entry_texts(
+    element: Any, *, file: str, line: int | None, record: str, columns: Sequence[str]
+) -> tuple[dict[str, str | None] | None, list[Problem]]:
+    """One entry given as a JSON object (an element of a file's ``entries``, a request body) as the
+    text of each column, the way a CSV row gives it, and what is wrong with its JSON: unknown keys,
+    numbers in quotes, text that is not a string. (The columns' own rules come after, the same for
+    every format: ``native.NativeRows``.)"""
+    if not isinstance(element, dict):
+        return None, [Problem("each entry is an object {…}", file=file, line=line, record=record)]
+    problems = []
+    for key, value in element.items():
+        if key not in columns:
+            problems.append(
+                Problem("unknown key (see docs/formats.md)", file=file, line=line, record=record, field=key)
+            )
+        elif (
+            key in NUMBER_COLUMNS
+            and value is not None
+            and (isinstance(value, bool) or not isinstance(value, int | float))
+        ):
+            problems.append(
+                Problem(
+                    f"{value!r} must be a JSON number (without quotes)",
+                    file=file,
+                    line=line,
+                    record=record,
+                    field=key,
+                )
+            )
+        elif key not in NUMBER_COLUMNS and value is not None and not isinstance(value, str):
+            problems.append(
+                Problem(f"{value!r} must be text (in quotes)", file=file, line=line, record=record, field=key)
+            )
+    texts = {
+        name: None
+        if (value := element.get(name)) is None or isinstance(value, bool)
+        else repr(value)
+        if isinstance(value, float)
+        else str(value)
+        for name in columns
+    }
+    return texts, problems
+
+
+def frame_of(columns: dict[str, list[str | None]], lines: list[int], records: list[str]) -> pl.DataFrame:
     frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8))
     return frame.with_columns(
         pl.Series(LINE, lines, dtype=pl.Int64), pl.Series(RECORD, records, dtype=pl.Utf8)

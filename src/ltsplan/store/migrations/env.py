@@ -2,10 +2,10 @@
 
 from alembic import context
 
-from ltsplan.store.db import load_all_tables
+from ltsplan import domains
 from ltsplan.store.schema import metadata
 
-load_all_tables()
+domains.tables()  # every table on the metadata, for autogenerate and the schema test
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only when alembic is run by hand
     from sqlalchemy import create_engine

@@ -1,13 +1,13 @@
 """readiness
 
-Revision ID: 0004
+Revision ID: 0003 (0004 in releases before the chain was renumbered; store.db maps it)
 Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

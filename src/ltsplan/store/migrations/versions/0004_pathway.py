@@ -1,14 +1,14 @@
 """pathway and objectives
 
-Revision ID: 0003
-Revises: 0004 (0003 was written beside 0002 and 0004; it follows 0004 so that there is one head)
+Revision ID: 0004 (0003 in releases before the chain was renumbered; store.db maps it)
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

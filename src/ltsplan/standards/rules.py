@@ -1,4 +1,5 @@
-"""National adoption of standards, and adoption coverage (pure: no I/O).
+"""The standards' rules (pure: no I/O): what makes one requirement or adoption record consistent,
+what a file's records may refer to, and adoption coverage.
 
 A **NationalAdoption** says, for one country and one standard, whether the standard applies to it,
 whether it ratified it (``ratified``, ``ratified with reservations`` with the reservation's text, or
@@ -23,115 +24,76 @@ implemented on a day is valid time (the dates they carry). The two are independe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from ltsplan.standards.model import normalise_designator, standard_id
-from ltsplan.store.ids import record_id, version_hash
+from ltsplan.standards.model import (
+    RATIFICATION_STATES,
+    RATIFIED,
+    measure_from_file,
+)
 
-RATIFICATION_STATES = ("ratified", "ratified with reservations", "not ratified")
-IMPLEMENTATION_STATES = ("not started", "planned", "in progress", "implemented")
-RATIFIED = ("ratified", "ratified with reservations")
+Problems = list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class NationalAdoption:
-    country: str
-    designator: str
-    applicable: bool
-    ratification: str = "not ratified"
-    reservation: str | None = None
-    ratified_on: date | None = None
-    implementation: str = "not started"
-    implemented_on: date | None = None
-    evidence: str | None = None
-    fictional: bool = False
-    source_id: str | None = None
-    note: str | None = None
-
-    @property
-    def id(self) -> str:
-        return adoption_id(self.country, self.designator)
-
-    @property
-    def standard_id(self) -> str:
-        return standard_id(self.designator)
-
-    def problems(self) -> list[tuple[str, str]]:
-        """(field, message) for each thing wrong; empty when the record is consistent."""
-        found = []
-        if not self.country.strip():
-            found.append(("country", "an adoption record names its country (an actor code such as UKR)"))
-        elif len(self.country.strip()) > 64:
-            found.append(("country", "a country code has at most 64 characters"))
-        if not self.designator.strip():
-            found.append(("designator", "an adoption record names its standard's designator"))
-        if self.ratification not in RATIFICATION_STATES:
-            found.append(
-                (
-                    "ratification",
-                    f"'{self.ratification}' is not a ratification state; use one of "
-                    + ", ".join(RATIFICATION_STATES),
-                )
-            )
-        elif self.ratification == "ratified with reservations":
-            if not (self.reservation and self.reservation.strip()):
-                found.append(("reservation", "ratified with reservations: give the reservation's text"))
-        elif self.reservation:
-            found.append(
-                (
-                    "reservation",
-                    f"a reservation needs ratification 'ratified with reservations', not '{self.ratification}'",
-                )
-            )
-        if self.ratification in RATIFIED and self.ratified_on is None:
-            found.append(("ratified_on", "a ratified standard needs the date of ratification (YYYY-MM-DD)"))
-        if self.ratification == "not ratified" and self.ratified_on is not None:
-            found.append(("ratified_on", "a standard that is not ratified has no ratification date"))
-        if self.implementation not in IMPLEMENTATION_STATES:
-            found.append(
-                (
-                    "implementation",
-                    f"'{self.implementation}' is not an implementation state; use one of "
-                    + ", ".join(IMPLEMENTATION_STATES),
-                )
-            )
-        elif self.implementation == "implemented" and self.implemented_on is None:
-            found.append(
-                ("implemented_on", "an implemented standard needs the date it was implemented (YYYY-MM-DD)")
-            )
-        elif self.implementation != "implemented" and self.implemented_on is not None:
-            found.append(
-                (
-                    "implemented_on",
-                    f"implementation is '{self.implementation}', so there is no implementation date",
-                )
-            )
+def requirement_problems(given: Mapping[str, Any]) -> Problems:
+    """(field, message) for each thing wrong with a requirement's measure and weight."""
+    found: Problems = []
+    kind = given.get("measure")
+    threshold = given.get("threshold")
+    if kind == "percentage" and threshold is not None:
+        try:
+            float(str(threshold).strip().rstrip("%"))
+        except ValueError:
+            found.append(("threshold", f"'{threshold}' is not a number"))
+            return found
+    if (
+        kind == "binary"
+        and threshold is not None
+        and str(threshold).lower().replace("_", " ") not in ("met", "yes", "true", "1")
+    ):
+        found.append(("threshold", f"'{threshold}' is not a binary threshold; leave it empty or write met"))
         return found
-
-    def record(self) -> dict[str, Any]:
-        values = {
-            "country": self.country.strip(),
-            "standard_id": self.standard_id,
-            "applicable": self.applicable,
-            "ratification": self.ratification,
-            "reservation": self.reservation,
-            "ratified_on": self.ratified_on,
-            "implementation": self.implementation,
-            "implemented_on": self.implemented_on,
-            "evidence": self.evidence,
-            "fictional": self.fictional,
-            "source_id": self.source_id,
-            "note": self.note,
-        }
-        return {"id": self.id, "version": version_hash(values.values()), **values}
+    weight = given.get("weight")
+    if weight is not None and (math.isnan(weight) or weight < 0):
+        found.append(("weight", f"'{weight}' is not a weight of 0 or more"))
+    found.extend(measure_from_file(dict(given)).problems())
+    return found
 
 
-def adoption_id(country: str, designator: str) -> str:
-    return record_id("national_adoption", country.strip().upper(), normalise_designator(designator))
+def adoption_problems(given: Mapping[str, Any]) -> Problems:
+    """(field, message) for each inconsistency between an adoption record's states and dates."""
+    found: Problems = []
+    ratification, implementation = given.get("ratification"), given.get("implementation")
+    reservation = given.get("reservation")
+    if ratification == "ratified with reservations":
+        if not (reservation and str(reservation).strip()):
+            found.append(("reservation", "ratified with reservations: give the reservation's text"))
+    elif reservation:
+        found.append(
+            (
+                "reservation",
+                f"a reservation needs ratification 'ratified with reservations', not '{ratification}'",
+            )
+        )
+    if ratification in RATIFIED and given.get("ratified_on") is None:
+        found.append(("ratified_on", "a ratified standard needs the date of ratification (YYYY-MM-DD)"))
+    if ratification == "not ratified" and given.get("ratified_on") is not None:
+        found.append(("ratified_on", "a standard that is not ratified has no ratification date"))
+    if implementation == "implemented" and given.get("implemented_on") is None:
+        found.append(
+            ("implemented_on", "an implemented standard needs the date it was implemented (YYYY-MM-DD)")
+        )
+    elif implementation != "implemented" and given.get("implemented_on") is not None:
+        found.append(
+            ("implemented_on", f"implementation is '{implementation}', so there is no implementation date")
+        )
+    assert ratification is None or ratification in RATIFICATION_STATES
+    return found
 
 
 def _implemented_by(day: date | None) -> pl.Expr:

@@ -1,0 +1,295 @@
+"""Fields of records: what a value may be, how it is read from a file cell, a YAML value or a JSON
+body, and what a person is told when it cannot be (pure).
+
+Every rule a single value must obey lives here once: types (text, date, number, whole number, yes/no),
+finite numbers, lengths, enumerations, ISO codes and web addresses. A field reads one value at a time
+(``Field.read``: the sections formats, the scenario document, the API) and, for the ledger's bulk
+formats, a whole column at a time (``Field.column_problems``); both give the same message for the same
+bad value (tests/records/test_fields.py holds them together).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+import pycountry
+from sqlalchemy import Boolean as SqlBoolean
+from sqlalchemy import Date as SqlDate
+from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy.types import TypeEngine
+
+PolarsType = pl.DataType | type[pl.DataType]
+
+# The messages, each a template with one {} for the value as given (shared by both readers).
+NOT_A_DATE = "'{}' is not a date; write YYYY-MM-DD"
+NOT_A_NUMBER = "'{}' is not a number (write it like 1250000 or -3.5)"
+NOT_FINITE = "'{}' is not a finite number"
+NOT_WHOLE = "'{}' is not a whole number"
+NOT_YES_OR_NO = "'{}' is not true or false (yes/no, 1/0)"
+NOT_A_CURRENCY = "'{}' is not an ISO 4217 currency code"
+NOT_A_COUNTRY = "'{}' is not an ISO 3166 alpha-3 country code"
+NOT_A_WEB_ADDRESS = "'{}' is not a web address; give one that starts with http:// or https://"
+NOT_ONE_VALUE = "expected a single value, not a list or mapping"
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+WEB_SCHEMES = ("http://", "https://")
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+class FieldError(ValueError):
+    """A value a field cannot take; the message says what would be accepted."""
+
+
+def not_allowed(value: object, choices: tuple[str, ...]) -> str:
+    return f"'{value}' is not allowed; use one of {', '.join(choices)}"
+
+
+def too_long(value: str, size: int) -> str:
+    return f"'{value[:40]}…' is longer than {size} characters"
+
+
+def required(name: str) -> str:
+    return f"'{name}' is required"
+
+
+def cell_text(value: Any) -> str:
+    """A value as text, the way a person wrote it: a spreadsheet's 2.0 is "2", a date is ISO."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What values a field holds: how one is read from a file or a body, stored and typed in Polars."""
+
+    name: str
+    polars: PolarsType
+    read_value: Callable[[Any], Any]
+    many: bool = False  # takes a list (YAML, JSON) as well as one value
+
+    def sql(self, size: int | None) -> TypeEngine[Any]:
+        types: dict[str, TypeEngine[Any]] = {
+            "date": SqlDate(),
+            "number": Float(),
+            "integer": Integer(),
+            "boolean": SqlBoolean(),
+        }
+        return types.get(self.name) or (String(size) if size else Text())
+
+
+def _text(value: Any) -> str:
+    return cell_text(value)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise FieldError(NOT_A_DATE.format(value)) from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, (bool, list, dict)):
+        raise FieldError(NOT_A_NUMBER.format(value))
+    try:
+        number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
+    except (ValueError, OverflowError):
+        raise FieldError(NOT_A_NUMBER.format(value)) from None
+    if math.isnan(number) or math.isinf(number):
+        raise FieldError(NOT_FINITE.format(value))
+    return number
+
+
+def _integer(value: Any) -> int:
+    try:
+        number = _number(value)
+    except FieldError:
+        raise FieldError(NOT_WHOLE.format(value)) from None
+    if not number.is_integer():
+        raise FieldError(NOT_WHOLE.format(value))
+    return int(number)
+
+
+NOT_AN_INSTANT = (
+    "'{}' is not a date or a date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC, or with an offset "
+    "such as +02:00)"
+)
+
+
+def _instant(value: Any) -> datetime:
+    """A record time: a date (midnight UTC) or a date-time, with an offset or in UTC, as naive UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, datetime.min.time())
+    else:
+        text = str(value).strip().replace(" ", "T")
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise FieldError(NOT_AN_INSTANT.format(value)) from None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise FieldError(NOT_YES_OR_NO.format(value))
+
+
+TEXT = Kind("text", pl.Utf8, _text)
+DATE = Kind("date", pl.Date, _date)
+NUMBER = Kind("number", pl.Float64, _number)
+INTEGER = Kind("integer", pl.Int64, _integer)
+BOOLEAN = Kind("boolean", pl.Boolean, _boolean)
+INSTANT = Kind("instant", pl.Datetime("us"), _instant)
+ID = Kind("id", pl.Utf8, _text)  # a record id (32 hex digits), stored as String(32)
+
+
+def is_currency(code: str) -> bool:
+    return code in CURRENCIES
+
+
+def is_web_address(text: str) -> bool:
+    return text.strip().lower().startswith(WEB_SCHEMES)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its column, how it is read and checked, and its name in files.
+
+    ``required``: the column is NOT NULL, and a file must give a value unless ``default`` supplies
+    one. ``size``: the column is String(size) and longer text is refused (None: unlimited Text).
+    ``file``: the field's name in files and request bodies when it is not the column's (None: the
+    same; "" : not in files at all, such as a reference resolved from other fields). ``free``: text
+    keeps its leading and trailing spaces. ``versioned``: part of the content digest (values the
+    system derives, such as normalised money, are not). ``normalise`` tidies a text before it is
+    checked (``lower``: enumerations are matched without regard to case and underscores).
+    """
+
+    name: str
+    kind: Kind = TEXT
+    required: bool = False
+    size: int | None = None
+    file: str | None = None
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    free: bool = False
+    versioned: bool = True
+    normalise: Callable[[str], str] | None = None
+    check: Callable[[Any], str | None] | None = None
+    doc: str = ""
+    filled: bool = False  # NOT NULL, but a file may leave it out: the record's from_file fills it
+
+    @property
+    def nullable(self) -> bool:
+        return not (self.required or self.filled)
+
+    @property
+    def file_name(self) -> str:
+        return self.name if self.file is None else self.file
+
+    @property
+    def in_files(self) -> bool:
+        return self.file != ""
+
+    @property
+    def polars(self) -> PolarsType:
+        return self.kind.polars
+
+    def sql_type(self) -> TypeEngine[Any]:
+        return self.kind.sql(self.size)
+
+    def read(self, value: Any) -> Any:
+        """The typed value of one given value (None when blank: the caller decides whether a value
+        was required); raises FieldError with what would be accepted."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, dict) or (isinstance(value, (list, tuple)) and not self.kind.many):
+            raise FieldError(NOT_ONE_VALUE)
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not self.free:
+                value = value.strip()
+        parsed = self.kind.read_value(value)
+        if isinstance(parsed, str):
+            if self.normalise is not None:
+                parsed = self.normalise(parsed)
+            if self.size is not None and len(parsed) > self.size:
+                raise FieldError(too_long(parsed, self.size))
+            if self.choices and parsed not in self.choices:
+                raise FieldError(not_allowed(parsed, self.choices))
+        if self.check is not None:
+            message = self.check(parsed)
+            if message is not None:
+                raise FieldError(message)
+        return parsed
+
+    def column_problems(self, text: pl.Expr, typed: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
+        """Column-wise, the same rules as ``read``: (failing, message) for a column of text as given
+        and the same column parsed (null where unreadable). Only what the ledger's bulk formats need:
+        dates, numbers, lengths and enumerations."""
+        found: list[tuple[pl.Expr, pl.Expr]] = []
+        if self.kind is DATE:
+            found.append(
+                (text.is_not_null() & typed.is_null(), pl.format(NOT_A_DATE.replace("{}", "{}"), text))
+            )
+        elif self.kind is NUMBER:
+            found.append((text.is_not_null() & typed.is_null(), pl.format(NOT_A_NUMBER, text)))
+            found.append((typed.is_not_null() & typed.is_finite().not_(), pl.format(NOT_FINITE, text)))
+        if self.kind is TEXT and self.size is not None:
+            # Bytes first (free to count); characters only where the bytes exceed the limit.
+            over = text.str.len_bytes() > self.size
+            found.append(
+                (
+                    over & (pl.when(over).then(text).str.len_chars() > self.size),
+                    pl.format("'{}…' is longer than {} characters", text.str.slice(0, 40), pl.lit(self.size)),
+                )
+            )
+        if self.choices:
+            found.append(
+                (
+                    typed.is_not_null() & typed.is_in(list(self.choices)).not_(),
+                    pl.format("'{}' is not allowed; use one of " + ", ".join(self.choices), typed),
+                )
+            )
+        return found
+
+
+def web_address(value: Any) -> str | None:
+    """A source's address must be one a browser opens as a page (not javascript: or data:)."""
+    return None if is_web_address(str(value)) else NOT_A_WEB_ADDRESS.format(value)
+
+
+def currency(value: Any) -> str | None:
+    return None if is_currency(str(value)) else NOT_A_CURRENCY.format(value)
+
+
+def lower(text: str) -> str:
+    """Enumerations are matched as people write them: any case, underscores for spaces."""
+    return " ".join(text.lower().replace("_", " ").split())
