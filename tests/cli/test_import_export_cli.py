@@ -76,7 +76,7 @@ def test_skip_invalid_writes_a_report_naming_each_skipped_record(database_url: s
     with (tmp_path / "partly.skipped.csv").open(newline="", encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
     assert (row["file"], row["line"], row["field"]) == (str(bad), "2", "stage")
-    assert "'promised' is not a stage" in row["message"]
+    assert "'promised' is not allowed; use one of announced" in row["message"]
     assert entries_in(database_url) == 6
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from ltsplan.api.bodies import BODY, JsonBody
 from ltsplan.api.sources import read_source
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger import entries as ledger_queries
@@ -23,6 +24,7 @@ from ltsplan.ledger.imports import write_batches
 from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS
 from ltsplan.ledger.writes import prepare
 from ltsplan.provenance.model import SOURCE
+from ltsplan.records.fields import DATE, FieldError
 from ltsplan.records.schemas import record_schema
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
@@ -30,7 +32,6 @@ from ltsplan.store.time import utcnow
 from ltsplan.views.deps import AsOf, DatabaseDep, ReadingConnection
 
 router = APIRouter(prefix="/api", tags=["ledger"])
-BODY = "request body"
 # An entry's fields as the JSON format gives them; the id comes from dataset and reference.
 COLUMNS = [c for c in NATIVE_COLUMNS if c != "id"]
 _schema = record_schema(ENTRY, {"source": record_schema(SOURCE)})
@@ -54,12 +55,21 @@ class EntryWritten(BaseModel):
     recorded_at: datetime
 
 
+def _a_date(value: Any) -> bool:
+    """Whether an event date can stand for the value date (a bad one is reported once, as itself)."""
+    try:
+        return isinstance(value, str) and DATE.read_value(value) is not None
+    except FieldError:
+        return False
+
+
 def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
     if not isinstance(body, dict):
         raise InvalidInput([], f"the {BODY} must be an object of an entry's fields")
     given = {k: v for k, v in body.items() if k != "source"}
     given.setdefault("dataset", "api")
-    given.setdefault("value_date", given.get("event_date"))
+    if given.get("value_date") is None and _a_date(given.get("event_date")):
+        given["value_date"] = given["event_date"]
     sources = []
     if body.get("source") is not None:
         made = read_source(body["source"], f"{BODY}: source")
@@ -95,7 +105,7 @@ def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
     summary="Record a ledger entry (and its source)",
     openapi_extra=ENTRY_BODY,
 )
-def create_entry(database: DatabaseDep, body: Annotated[dict[str, Any], Body()]) -> EntryWritten:
+def create_entry(database: DatabaseDep, body: JsonBody) -> EntryWritten:
     """The entry's id comes from its dataset (default `api`) and reference, so posting the same
     entry twice records it once; `value_date` defaults to `event_date`; every problem is listed
     (422) and nothing is written."""
@@ -107,7 +117,7 @@ def revise_entry(
     database: DatabaseDep,
     connection: ReadingConnection,
     entry_id: Annotated[str, Path()],
-    body: Annotated[dict[str, Any], Body()],
+    body: JsonBody,
 ) -> EntryWritten:
     """A new version replaces the live one (the old stays in the entry's history)."""
     ledger_queries.entry(connection, entry_id, None)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from pydantic import BaseModel
 
+from ltsplan.api.bodies import BODY, JsonBody
 from ltsplan.pathway.formats import PARTS
 from ltsplan.pathway.imports import write_body
 from ltsplan.provenance.model import ACTOR, SOURCE
@@ -33,8 +34,6 @@ from ltsplan.standards.formats import SECTIONS as STANDARDS
 from ltsplan.store.db import Database
 from ltsplan.store.time import utcnow
 from ltsplan.views.deps import DatabaseDep
-
-BODY = "request body"
 
 
 class Counts(BaseModel):
@@ -95,11 +94,11 @@ def _routes(
     body = {"requestBody": {"content": {"application/json": {"schema": schema}}, "required": True}}
 
     @router.post(path, status_code=201, summary=f"Record {noun}", openapi_extra=body)
-    def create(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    def create(database: DatabaseDep, document: JsonBody) -> RecordsWritten:
         return write(database, document, revise=False)
 
     @router.put(path, summary=f"Revise {noun}", openapi_extra=body)
-    def revise(database: DatabaseDep, document: Annotated[dict[str, Any], Body()]) -> RecordsWritten:
+    def revise(database: DatabaseDep, document: JsonBody) -> RecordsWritten:
         return write(database, document, revise=True)
 
     create.__doc__ = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from ltsplan.api.bodies import BODY, JsonBody
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger.entries import source_with_citations
 from ltsplan.provenance.imports import store_sources
@@ -19,7 +20,6 @@ from ltsplan.store.time import utcnow
 from ltsplan.views.deps import AsOf, DatabaseDep, ReadingConnection
 
 router = APIRouter(prefix="/api", tags=["sources"])
-BODY = "request body"
 SOURCE_BODY = {
     "requestBody": {"content": {"application/json": {"schema": record_schema(SOURCE)}}, "required": True}
 }
@@ -51,7 +51,7 @@ class SourceWritten(BaseModel):
 
 
 @router.post("/sources", status_code=201, summary="Record a source", openapi_extra=SOURCE_BODY)
-def create_source(database: DatabaseDep, body: Annotated[dict[str, Any], Body()]) -> SourceWritten:
+def create_source(database: DatabaseDep, body: JsonBody) -> SourceWritten:
     """A source as a file gives it: kind, title, publisher, url (http or https), published, attribution,
     and its Admiralty grade (`grade: B2`, or `reliability` and `credibility`). Every problem with it is
     listed (422) and nothing is written; recording the same source twice changes nothing."""

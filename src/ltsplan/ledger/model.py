@@ -13,7 +13,7 @@ from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table
 
 from ltsplan.errors import Problem
 from ltsplan.provenance.model import Source
-from ltsplan.records.fields import DATE, INTEGER, NUMBER, Field, currency
+from ltsplan.records.fields import DATE, ID, INTEGER, NUMBER, Field, currency
 from ltsplan.records.types import RecordType, id_field
 from ltsplan.store.ids import record_id, version_expr
 from ltsplan.store.schema import metadata
@@ -49,11 +49,16 @@ ENTRY = RecordType(
         Field("dataset", required=True, size=80),
         Field("kind", required=True, size=16, choices=KINDS),
         Field("stage", required=True, size=16, choices=STAGES),
-        Field("donor", required=True, size=64),
+        Field(
+            "donor",
+            required=True,
+            size=64,
+            missing="a donor is required (an ISO 3166 alpha-3 code such as DEU, or an actor code)",
+        ),
         Field("recipient", size=64),
         Field("category", required=True, size=16, choices=tuple(CATEGORIES)),
         Field("subtype", size=32),
-        Field("event_date", DATE, required=True),
+        Field("event_date", DATE, required=True, missing="a date is required (YYYY-MM-DD)"),
         Field("period_start", DATE),
         Field("period_end", DATE),
         Field("amount", NUMBER),
@@ -66,7 +71,13 @@ ENTRY = RecordType(
         Field("description", free=True),
         id_field("commitment_id"),
         Field("reference", free=True),
-        id_field("source_id", required=True),
+        Field(
+            "source_id",
+            ID,
+            required=True,
+            size=32,
+            missing="every ledger record needs a source: give source_id (or the source columns)",
+        ),
         Field("note", free=True),
     ),
     key=("dataset", "reference"),

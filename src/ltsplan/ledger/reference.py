@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
-from ltsplan.ledger.model import gdp
+from ltsplan.ledger.model import GDP, gdp
 from ltsplan.provenance.imports import store_sources
 from ltsplan.provenance.model import Source, is_state
 from ltsplan.shipped import shipped
@@ -131,8 +131,8 @@ def store_gdp(
     moment = recorded_at or utcnow()
     frame = table.frame.with_columns(pl.lit(source.id).alias("source_id"))
     frame = frame.with_columns(
-        record_id_expr("gdp", pl.col("country"), pl.col("year")).alias("id"),
-        version_expr(["country", "year", "usd", "source_id"]).alias("version"),
+        record_id_expr(GDP.name, *(pl.col(k) for k in GDP.key)).alias("id"),
+        version_expr([f.name for f in GDP.fields if f.versioned]).alias("version"),
     )
     if published_after_year:
         frame = frame.with_columns(

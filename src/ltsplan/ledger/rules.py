@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import polars as pl
-import pycountry
 
 from ltsplan.errors import Problem
-from ltsplan.ledger.model import CATEGORIES, KINDS, STAGES
+from ltsplan.ledger.model import CATEGORIES, ENTRY
 from ltsplan.provenance.model import is_state
 
 LINE = "_line"  # the row's line (text) or row (sheet) number in its file, carried by every reader
 RECORD = "_record"  # an optional human label for the row (an IATI activity id, say)
-
-_KNOWN_CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
 
 
 def _problems(
@@ -43,45 +40,25 @@ def entry_problems(
     subtype_ok = pl.lit(False)
     for category, subtypes in CATEGORIES.items():
         subtype_ok = subtype_ok | ((pl.col("category") == category) & pl.col("subtype").is_in(subtypes))
+    # Each field's own rules, as its declaration states them (required, enumerations, finite
+    # numbers, ISO currencies), then the rules across an entry's fields.
     checks: list[tuple[pl.Expr, str, str | pl.Expr]] = [
-        (
-            pl.col("kind").is_null() | pl.col("kind").is_in(KINDS).not_(),
-            "kind",
-            pl.format("'{}' is not a kind; use commitment or delivery", pl.col("kind").fill_null("")),
-        ),
-        (
-            pl.col("stage").is_null() | pl.col("stage").is_in(STAGES).not_(),
-            "stage",
-            pl.format(
-                "'{}' is not a stage; use one of {}",
-                pl.col("stage").fill_null(""),
-                pl.lit(", ".join(STAGES)),
-            ),
-        ),
+        (failing, spec.name, message)
+        for spec in ENTRY.fields
+        if spec.name in frame.columns and spec.name not in ("dataset", "id")
+        for failing, message in spec.typed_problems(pl.col(spec.name))
+    ]
+    checks += [
         (
             (pl.col("kind") == "delivery") & (pl.col("stage") != "delivered"),
             "stage",
             "a delivery's stage is 'delivered'",
         ),
         (
-            pl.col("donor").is_null() | (pl.col("donor").str.strip_chars() == ""),
-            "donor",
-            "a donor is required (an ISO 3166 alpha-3 code such as DEU, or an actor code)",
-        ),
-        (
-            pl.col("category").is_null() | pl.col("category").is_in(list(CATEGORIES)).not_(),
-            "category",
-            pl.format(
-                "'{}' is not a category; use " + ", ".join(CATEGORIES),
-                pl.col("category").fill_null(""),
-            ),
-        ),
-        (
             pl.col("subtype").is_not_null() & pl.col("category").is_in(list(CATEGORIES)) & subtype_ok.not_(),
             "subtype",
             pl.format("'{}' is not a sub-type of {}", pl.col("subtype"), pl.col("category")),
         ),
-        (pl.col("event_date").is_null(), "event_date", "a date is required (YYYY-MM-DD)"),
         (
             pl.col("amount").is_null() & pl.col("quantity").is_null(),
             "amount",
@@ -91,11 +68,6 @@ def entry_problems(
             pl.col("amount").is_not_null() & pl.col("currency").is_null(),
             "currency",
             "an amount needs its currency (ISO 4217, such as EUR)",
-        ),
-        (
-            pl.col("currency").is_not_null() & pl.col("currency").is_in(list(_KNOWN_CURRENCIES)).not_(),
-            "currency",
-            pl.format("'{}' is not an ISO 4217 currency code", pl.col("currency")),
         ),
         (
             pl.col("period_start").is_not_null()
@@ -108,11 +80,6 @@ def entry_problems(
             pl.col("quantity").is_not_null() & (pl.col("quantity") < 0) & (pl.col("kind") == "commitment"),
             "quantity",
             "a committed quantity cannot be negative",
-        ),
-        (
-            pl.col("source_id").is_null(),
-            "source_id",
-            "every ledger record needs a source: give source_id (or the source columns)",
         ),
     ]
     if known_sources is not None:

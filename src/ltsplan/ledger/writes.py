@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger.model import (
+    PLAN,
     LedgerBatch,
     conform,
     ledger_entry,
@@ -36,6 +37,7 @@ from ltsplan.provenance.reports import known_actor_codes, known_source_ids
 from ltsplan.store.bulk import settle
 from ltsplan.store.db import deferred
 from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
+from ltsplan.store.ids import version_expr
 from ltsplan.store.time import known, recorded_by, retracted_when
 
 DELTA_DIMENSIONS = [
@@ -284,41 +286,22 @@ def _deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
     )
 
 
-PLAN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "id": pl.Utf8,
-    "dataset": pl.Utf8,
-    "kind": pl.Utf8,
-    "status": pl.Utf8,
-    "donor": pl.Utf8,
-    "recipient": pl.Utf8,
-    "activity": pl.Utf8,
-    "period_start": pl.Date,
-    "period_end": pl.Date,
-    "amount": pl.Float64,
-    "currency": pl.Utf8,
-    "value_date": pl.Date,
-    "source_id": pl.Utf8,
-    "note": pl.Utf8,
-}
-
-
 def stored_plans(plans: pl.DataFrame | None) -> pl.DataFrame | None:
     """Budgets and planned disbursements as stored (None when there are none). Their ids are keyed
     by activity, kind and period, so a revised budget for a period replaces the original instead of
     adding to it."""
-    from ltsplan.store.ids import version_expr
-
     if plans is None or plans.is_empty():
         return None
-
+    given = {"id": pl.Utf8, **{f.name: f.polars for f in PLAN.fields if f.in_files}}
     frame = plans.select(
         [
             pl.col(n).cast(t) if n in plans.columns else pl.lit(None, dtype=t).alias(n)
-            for n, t in PLAN_SCHEMA.items()
+            for n, t in given.items()
         ]
     )
     frame = rates().normalise(frame)
-    return frame.with_columns(version_expr([c for c in PLAN_SCHEMA if c != "id"]).alias("version"))
+    versioned = [f.name for f in PLAN.fields if f.versioned]
+    return frame.with_columns(version_expr(versioned).alias("version"))
 
 
 __all__ = [

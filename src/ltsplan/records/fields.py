@@ -204,6 +204,10 @@ class Field:
     check: Callable[[Any], str | None] | None = None
     doc: str = ""
     filled: bool = False  # NOT NULL, but a file may leave it out: the record's from_file fills it
+    missing: str | None = None  # what to say when a required value is not given (else "'x' is required")
+
+    def missing_message(self) -> str:
+        return self.missing or required(self.file_name)
 
     @property
     def nullable(self) -> bool:
@@ -250,10 +254,39 @@ class Field:
                 raise FieldError(message)
         return parsed
 
+    def typed_problems(self, typed: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
+        """Column-wise, the rules ``read`` applies to a value already typed (a frame a reader made:
+        the ledger's IATI and Kiel readers, a request body): a required value missing, a number that
+        is not finite, a value outside its enumeration, an ISO code that is not one. (failing,
+        message) pairs."""
+        found: list[tuple[pl.Expr, pl.Expr]] = []
+        if self.required and self.default is None:
+            blank = typed.is_null()
+            if self.kind.polars == pl.Utf8:
+                blank = blank | (typed.str.strip_chars() == "")
+            found.append((blank, pl.lit(self.missing_message())))
+        if self.kind is NUMBER:
+            found.append((typed.is_not_null() & typed.is_finite().not_(), pl.format(NOT_FINITE, typed)))
+        if self.choices:
+            found.append(
+                (
+                    typed.is_not_null() & typed.is_in(list(self.choices)).not_(),
+                    pl.format("'{}' is not allowed; use one of " + ", ".join(self.choices), typed),
+                )
+            )
+        if self.check is currency:
+            found.append(
+                (
+                    typed.is_not_null() & typed.is_in(sorted(CURRENCIES)).not_(),
+                    pl.format(NOT_A_CURRENCY, typed),
+                )
+            )
+        return found
+
     def column_problems(self, text: pl.Expr, typed: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
-        """Column-wise, the same rules as ``read``: (failing, message) for a column of text as given
-        and the same column parsed (null where unreadable). Only what the ledger's bulk formats need:
-        dates, numbers, lengths and enumerations."""
+        """Column-wise, the rules of ``read`` that need the text as given: (failing, message) for a
+        column of text and the same column parsed (null where unreadable): dates and numbers that
+        cannot be read, text that is too long. (The rules of typed values: ``typed_problems``.)"""
         found: list[tuple[pl.Expr, pl.Expr]] = []
         if self.kind is DATE:
             found.append(
@@ -269,13 +302,6 @@ class Field:
                 (
                     over & (pl.when(over).then(text).str.len_chars() > self.size),
                     pl.format("'{}…' is longer than {} characters", text.str.slice(0, 40), pl.lit(self.size)),
-                )
-            )
-        if self.choices:
-            found.append(
-                (
-                    typed.is_not_null() & typed.is_in(list(self.choices)).not_(),
-                    pl.format("'{}' is not allowed; use one of " + ", ".join(self.choices), typed),
                 )
             )
         return found

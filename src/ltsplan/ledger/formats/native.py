@@ -9,18 +9,18 @@ checks only what a parser must: dates, numbers, lengths, ids, sources and duplic
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import polars as pl
 
 from ltsplan.errors import Problem
 from ltsplan.formats.cells import neutralise_formula, starts_like_formula
-from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform, ledger_entry
+from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems
-from ltsplan.provenance.model import SOURCE_KINDS, Source, parse_grade
+from ltsplan.provenance.model import SOURCE, Source, source_problems_of
+from ltsplan.records.fields import DATE, ID, NUMBER
+from ltsplan.records.reading import read_record
 from ltsplan.store.ids import IdSet, has_repeats, id_hashes, record_id_expr
 from ltsplan.store.time import utcnow
 
@@ -34,15 +34,13 @@ CSV_EXPORT_COLUMNS = [*NATIVE_COLUMNS, *SOURCE_COLUMNS]
 REQUIRED_COLUMNS = ["dataset", "kind", "stage", "donor", "category", "event_date"]
 ONE_OF_COLUMNS = [("amount", "quantity"), ("id", "reference"), ("source_id", "source_title")]
 
-DATE_COLUMNS = ["event_date", "period_start", "period_end", "value_date"]
+DATE_COLUMNS = [f.name for f in ENTRY.fields if f.kind is DATE]
 ROW_COLUMNS = [*NATIVE_COLUMNS, "recorded_at"]
-NUMBER_COLUMNS = ["amount", "quantity"]
+NUMBER_COLUMNS = [f.name for f in ENTRY.fields if f.kind is NUMBER and f.in_files]
 # Free text keeps its spaces; every other field is trimmed.
-FREE_TEXT = {"description", "item", "note", "reference", "source_title", "source_publisher", "source_note"}
-MAX_LENGTH = {
-    c.name: c.type.length  # type: ignore[attr-defined]
-    for c in ledger_entry.columns
-    if c.name in NATIVE_COLUMNS and getattr(c.type, "length", None)
+FREE_TEXT = {
+    *(f.name for f in ENTRY.fields if f.free),
+    *(f"source_{f.name}" for f in SOURCE.fields if f.free),
 }
 HEX_ID = r"^[0-9a-f]{32}$"
 DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
@@ -125,54 +123,16 @@ class SourceLabel:
 def source_from(
     values: dict[str, object], *, prefix: str = ""
 ) -> tuple[Source | None, list[tuple[str, str]]]:
-    """A Source from its text fields (named ``kind``… or ``source_kind``… with ``prefix``), or the
-    (field, message) problems that stop it being one."""
-    found: list[tuple[str, str]] = []
-
-    def text(name: str) -> str | None:
-        value = values.get(prefix + name)
-        if value is None:
-            return None
-        cleaned = str(value) if name in ("title", "publisher", "note") else str(value).strip()
-        return cleaned or None
-
-    kind, title = text("kind"), text("title")
-    if title is None:
-        found.append((prefix + "title", "a source needs a title"))
-    if kind is None:
-        found.append((prefix + "kind", f"a source needs its kind: one of {', '.join(SOURCE_KINDS)}"))
-    published = values.get(prefix + "date")
-    if isinstance(published, str):
-        try:
-            cleaned = published.strip()
-            if cleaned and not re.fullmatch(DATE_TEXT[1:-1], cleaned):
-                raise ValueError(cleaned)
-            published = date.fromisoformat(cleaned) if cleaned else None
-        except ValueError:
-            found.append((prefix + "date", f"'{published}' is not a date; write YYYY-MM-DD"))
-            published = None
-    reliability, credibility = "F", 6
-    grade = text("grade")
-    if grade is not None:
-        try:
-            reliability, credibility = parse_grade(grade)
-        except ValueError as bad:
-            found.append((prefix + "grade", str(bad)))
+    """A Source from its text fields (named ``kind``… or ``source_kind``… with ``prefix``), read
+    by its declaration (``provenance.model.SOURCE``), or the (field, message) problems that stop
+    it being one. The native formats call the publication date ``date``."""
+    raw = {name: values.get(prefix + name) for name in SOURCE_FIELDS if name != "id"}
+    raw["published"] = raw.pop("date")
+    located, problems = read_record(SOURCE, raw, file=None, check=source_problems_of)
+    found = [(prefix + ("date" if p.field == "published" else p.field or ""), p.message) for p in problems]
     if found:
         return None, found
-    source = Source(
-        kind=kind or "",
-        title=title or "",
-        publisher=text("publisher"),
-        url=text("url"),
-        published=published if isinstance(published, date) else None,
-        attribution=text("attribution") or "on the record",
-        reliability=reliability,
-        credibility=credibility,
-        note=text("note"),
-    )
-    found.extend((prefix + name, message) for name, message in source.problems())
-    return (None, found) if found else (source, [])
+    return Source(**{f.name: located.values[f.name] for f in SOURCE.fields}), []
 
 
 def _checks(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr | str]]) -> pl.DataFrame:
@@ -322,24 +282,16 @@ class NativeRows:
             "recorded_at": _parse_instant(pl.col("recorded_at")),
         }
         frame = frame.with_columns(e.alias(f"~{n}") for n, e in parsed.items())
-        checks: list[tuple[pl.Expr, str, pl.Expr | str]] = []
-        for name in DATE_COLUMNS:
-            checks.append(
-                (
-                    pl.col(name).is_not_null() & pl.col(f"~{name}").is_null(),
-                    name,
-                    pl.format("'{}' is not a date; write YYYY-MM-DD", pl.col(name)),
-                )
+        # Each field's rules on the text as given (dates, numbers, lengths), as the entry declares
+        # them; ids are checked apart (labels and references become ids).
+        checks: list[tuple[pl.Expr, str, pl.Expr | str]] = [
+            (failing, spec.name, message)
+            for spec in ENTRY.fields
+            if spec.in_files and spec.kind is not ID
+            for failing, message in spec.column_problems(
+                pl.col(spec.name), pl.col(f"~{spec.name}") if spec.name in parsed else pl.col(spec.name)
             )
-        for name in NUMBER_COLUMNS:
-            number = pl.col(f"~{name}")
-            checks.append(
-                (
-                    pl.col(name).is_not_null() & (number.is_null() | number.is_finite().not_()),
-                    name,
-                    pl.format("'{}' is not a number (write it like 1250000 or -3.5)", pl.col(name)),
-                )
-            )
+        ]
         instant = pl.col("~recorded_at")
         checks += [
             (
@@ -363,20 +315,6 @@ class NativeRows:
                 "give a reference (unique within the dataset) or an id",
             ),
         ]
-        for name, limit in MAX_LENGTH.items():
-            if name in ("source_id", "commitment_id"):
-                continue  # labels and references become ids; ids are checked by length below
-            # Bytes first (free to count); characters only where the bytes exceed the limit.
-            too_long = pl.col(name).str.len_bytes() > limit
-            checks.append(
-                (
-                    too_long & (pl.when(too_long).then(pl.col(name)).str.len_chars() > limit),
-                    name,
-                    pl.format(
-                        "'{}…' is longer than {} characters", pl.col(name).str.slice(0, 40), pl.lit(limit)
-                    ),
-                )
-            )
         problems = _checks(frame, checks)
         finite = [pl.when(pl.col(f"~{n}").is_finite()).then(pl.col(f"~{n}")).alias(n) for n in NUMBER_COLUMNS]
         others = [pl.col(f"~{n}").alias(n) for n in parsed if n not in NUMBER_COLUMNS]

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.formats.jsons import decoder, number_text
 from ltsplan.ledger.formats.native import (
     INPUT_COLUMNS,
     NUMBER_COLUMNS,
@@ -43,7 +44,7 @@ class _Scanner:
         self.line = 1
         self.counted = 0
         self.repeated: list[str] = []
-        self.decoder = json.JSONDecoder(object_pairs_hook=self._pairs)
+        self.decoder = decoder(object_pairs_hook=self._pairs)
 
     def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [k for k, _ in pairs]
@@ -79,6 +80,11 @@ class _Scanner:
                         line=error.lineno,
                     )
                 ],
+                f"{self.file}: not valid JSON; nothing was written",
+            ) from None
+        except ValueError as error:  # a constant JSON does not have (NaN, Infinity)
+            raise InvalidInput(
+                [Problem(f"not valid JSON: {error}", file=self.file, line=self.line_at(self.position))],
                 f"{self.file}: not valid JSON; nothing was written",
             ) from None
         return value
@@ -275,8 +281,8 @@ def entry_texts(
     texts = {
         name: None
         if (value := element.get(name)) is None or isinstance(value, bool)
-        else repr(value)
-        if isinstance(value, float)
+        else number_text(value)
+        if isinstance(value, int | float)
         else str(value)
         for name in columns
     }
