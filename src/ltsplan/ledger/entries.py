@@ -12,7 +12,7 @@ from sqlalchemy import Connection, String, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, NotFound, Problem
-from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES, ledger_entry
+from ltsplan.ledger.model import ALLOCATED_STAGES, ENTRY, PLEDGED_STAGES, ledger_entry
 from ltsplan.listing import ListQuery, Page
 from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
 from ltsplan.provenance.reports import evidence_for, get_source
@@ -20,26 +20,10 @@ from ltsplan.report import Report
 from ltsplan.store.pages import page_from_table
 from ltsplan.store.time import live_at, version_at
 
+# The entries' list: every field but the period, the value date and the note, and when it was known.
 ENTRY_COLUMNS = [
     "id",
-    "dataset",
-    "kind",
-    "stage",
-    "donor",
-    "recipient",
-    "category",
-    "subtype",
-    "event_date",
-    "amount",
-    "currency",
-    "eur",
-    "usd",
-    "item",
-    "quantity",
-    "description",
-    "commitment_id",
-    "reference",
-    "source_id",
+    *(c for c in ENTRY.columns if c not in ("period_start", "period_end", "value_date", "note")),
     "recorded_at",
 ]
 MEASURES = ("announced", "pledged", "allocated", "delivered")
@@ -97,14 +81,14 @@ def measure_condition(measure: str | None) -> ColumnElement[bool] | None:
 def figure_conditions(
     moment: datetime | None,
     *,
-    measure: str | None,
-    donor: str | None,
-    recipient: str | None,
-    category: str | None,
-    subtype: str | None,
-    dataset: str | None,
-    year: int | None,
-    month: int | None,
+    measure: str | None = None,
+    donor: str | None = None,
+    recipient: str | None = None,
+    category: str | None = None,
+    subtype: str | None = None,
+    dataset: str | None = None,
+    year: int | None = None,
+    month: int | None = None,
 ) -> list[ColumnElement[bool]]:
     t = ledger_entry
     conditions: list[ColumnElement[bool]] = [live_at(t, moment)]

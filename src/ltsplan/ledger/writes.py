@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger.model import (
+    ENTRY,
     PLAN,
     LedgerBatch,
     conform,
@@ -40,14 +41,9 @@ from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versi
 from ltsplan.store.ids import version_expr
 from ltsplan.store.time import known, recorded_by, retracted_when
 
+# What the maintained totals are summed by: the entry's own dimensions, then its date's year and month.
 DELTA_DIMENSIONS = [
-    "dataset",
-    "kind",
-    "stage",
-    "donor",
-    "recipient",
-    "category",
-    "subtype",
+    *(c.name for c in ledger_total_delta.columns if c.name in ENTRY.columns and c.name not in ("eur", "usd")),
     "year",
     "month",
 ]

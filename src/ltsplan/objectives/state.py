@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -17,8 +16,7 @@ from ltsplan.objectives.model import (
     ObjectiveAssessment,
     Statement,
 )
-from ltsplan.records.types import RecordType, made
-from ltsplan.store.time import live_rows
+from ltsplan.records.types import live_made
 
 
 @dataclass
@@ -31,13 +29,10 @@ class ObjectivesState:
 
 def load_objectives(connection: Connection, moment: datetime | None) -> ObjectivesState:
     state = ObjectivesState()
-
-    def rows(record: RecordType) -> list[dict[str, Any]]:
-        found = live_rows(connection, record.table, moment)
-        state.recorded.update((r["id"], r["recorded_at"]) for r in found)
-        return found
-
-    state.objectives = {r["code"]: made(Objective, OBJECTIVE, r) for r in rows(OBJECTIVE)}
-    state.assessments = [made(ObjectiveAssessment, ASSESSMENT, r) for r in rows(ASSESSMENT)]
-    state.statements = [made(Statement, STATEMENT, r) for r in rows(STATEMENT)]
+    objectives = live_made(connection, Objective, OBJECTIVE, moment, state.recorded)
+    state.objectives = {o.code: o for _, o in objectives}
+    state.assessments = [
+        a for _, a in live_made(connection, ObjectiveAssessment, ASSESSMENT, moment, state.recorded)
+    ]
+    state.statements = [s for _, s in live_made(connection, Statement, STATEMENT, moment, state.recorded)]
     return state

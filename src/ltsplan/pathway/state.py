@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -26,8 +26,10 @@ from ltsplan.pathway.model import (
     Position,
     body_from_row,
 )
-from ltsplan.records.types import RecordType, made
+from ltsplan.records.types import RecordType, live_made
 from ltsplan.store.time import live_rows
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,16 +51,16 @@ class State:
 def load_state(connection: Connection, moment: datetime | None) -> State:
     state = State()
 
-    def rows(record: RecordType) -> list[dict[str, Any]]:
-        found = live_rows(connection, record.table, moment)
-        state.recorded.update((r["id"], r["recorded_at"]) for r in found)
-        return found
+    def objects(kind: type[T], record: RecordType) -> list[T]:
+        return [made for _, made in live_made(connection, kind, record, moment, state.recorded)]
 
-    state.bodies = {r["code"]: body_from_row(r) for r in rows(BODY)}
-    state.memberships = [made(Membership, MEMBERSHIP, r) for r in rows(MEMBERSHIP)]
-    state.decisions = {r["code"]: made(Decision, DECISION, r) for r in rows(DECISION)}
-    state.outcomes = [made(Outcome, OUTCOME, r) for r in rows(OUTCOME)]
-    state.positions = [made(Position, POSITION, r) for r in rows(POSITION)]
-    state.conditions = [made(Condition, CONDITION, r) for r in rows(CONDITION)]
-    state.condition_statuses = [made(ConditionStatus, CONDITION_STATUS, r) for r in rows(CONDITION_STATUS)]
+    bodies = live_rows(connection, BODY.table, moment)
+    state.bodies = {r["code"]: body_from_row(r) for r in bodies}
+    state.recorded.update((r["id"], r["recorded_at"]) for r in bodies)
+    state.memberships = objects(Membership, MEMBERSHIP)
+    state.decisions = {d.code: d for d in objects(Decision, DECISION)}
+    state.outcomes = objects(Outcome, OUTCOME)
+    state.positions = objects(Position, POSITION)
+    state.conditions = objects(Condition, CONDITION)
+    state.condition_statuses = objects(ConditionStatus, CONDITION_STATUS)
     return state

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ltsplan.errors import Problem
-from ltsplan.readiness import formats
 from ltsplan.readiness.data import programmes, requirements
 from ltsplan.readiness.formats import SECTIONS
 from ltsplan.readiness.model import (
@@ -28,8 +27,9 @@ from ltsplan.readiness.model import (
 )
 from ltsplan.readiness.rules import Known
 from ltsplan.readiness.rules import cross_check as check_against
-from ltsplan.records.sections import SectionsFile, records_of
-from ltsplan.records.writing import RecordTime, Written, write_found
+from ltsplan.records import writing
+from ltsplan.records.sections import SectionsFile
+from ltsplan.records.writing import Written
 from ltsplan.store.db import Database
 from ltsplan.store.time import live_frame, live_values, utcnow
 
@@ -63,18 +63,16 @@ def import_path(
     report_dir: Path | None = None,
 ) -> Written:
     """Read, check and write one file (or a directory of CSV files): everything or nothing."""
-    found = formats.read(path, fmt)
-    with database.transaction() as connection:
-        return write_found(
-            connection,
-            found,
-            recorded_at=recorded_at or utcnow(),
-            origin=str(path),
-            fmt=fmt or formats.guess_format(path),
-            cross_check=cross_check,
-            skip_invalid=skip_invalid,
-            report_dir=report_dir,
-        )
+    return writing.import_files(
+        database,
+        SECTIONS,
+        [path],
+        fmt=fmt,
+        cross_check=cross_check,
+        skip_invalid=skip_invalid,
+        recorded_at=recorded_at,
+        report_dir=report_dir,
+    )
 
 
 def write_records(
@@ -84,20 +82,10 @@ def write_records(
     recorded_at: datetime,
     origin: str,
     fmt: str = "records",
-    revise: bool = False,
-    record_time: RecordTime | None = None,
 ) -> Written:
-    """Records in file form, by section (a request body, the demo, a command), through the same
-    reading, checks and write as a file, in the caller's transaction."""
-    return write_found(
-        connection,
-        records_of(SECTIONS, data, origin),
-        recorded_at=recorded_at,
-        origin=origin,
-        fmt=fmt,
-        cross_check=cross_check,
-        revise=revise,
-        record_time=record_time,
+    """Records in file form, by section (the demo, a command), in the caller's transaction."""
+    return writing.write_records(
+        connection, SECTIONS, data, recorded_at=recorded_at, origin=origin, fmt=fmt, cross_check=cross_check
     )
 
 

@@ -48,7 +48,8 @@ def _codes(items: list[Located], name: str = "code") -> set[str]:
 
 def cross_check(found: SectionsFile, store: Known) -> list[Problem]:
     """Every reference in the records must resolve in them or in the store; levels must be on
-    their requirement's scale; each record may appear once; the element tree may have no cycle."""
+    their requirement's scale; the element tree may have no cycle. (A record given twice is every
+    write's problem: ``records.writing.given_twice``.)"""
     s = found.found
     problems: list[Problem] = []
     elements = dict(store.elements)
@@ -132,7 +133,6 @@ def cross_check(found: SectionsFile, store: Known) -> list[Problem]:
             problems.append(
                 item.problem(f"{given['element']} has no target for this requirement", "requirement")
             )
-    problems.extend(_duplicates(found))
     return problems
 
 
@@ -154,17 +154,3 @@ def _requirement_problems(item: Located, section: str, store: Known) -> list[Pro
     except MeasureError as error:
         return [item.problem(str(error), name)]
     return []
-
-
-def _duplicates(found: SectionsFile) -> list[Problem]:
-    problems = []
-    for section, items in found.found.items():
-        first: dict[str, Located] = {}
-        for item in items:
-            if not item.ok:
-                continue
-            earlier = first.setdefault(item.id, item)
-            if earlier is not item:
-                where = f"line {earlier.line}" if earlier.line else earlier.label or "earlier"
-                problems.append(item.problem(f"the same {found.sections.record(section).title} as {where}"))
-    return problems

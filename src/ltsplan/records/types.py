@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import Column, Index, Table
+from sqlalchemy import Column, Connection, Index, Table
 
 from ltsplan.records.fields import ID, Field, PolarsType
 from ltsplan.store.ids import record_id, version_hash
 from ltsplan.store.schema import versioned_table
+from ltsplan.store.time import live_rows
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -156,6 +158,21 @@ class RecordType:
 def id_field(name: str, *, required: bool = False, file: str | None = None, doc: str = "") -> Field:
     """A field holding another record's id (32 hex digits)."""
     return Field(name, ID, required=required, size=32, file=file, doc=doc)
+
+
+def live_made(
+    connection: Connection,
+    kind: type[T],
+    record: RecordType,
+    moment: datetime | None,
+    recorded: dict[str, datetime] | None = None,
+) -> list[tuple[Mapping[str, Any], T]]:
+    """The records current at ``moment`` as the rules' objects (with their stored rows), noting in
+    ``recorded`` when each became known."""
+    rows = live_rows(connection, record.table, moment)
+    if recorded is not None:
+        recorded.update((r["id"], r["recorded_at"]) for r in rows)
+    return [(r, made(kind, record, r)) for r in rows]
 
 
 def made(kind: type[T], record: RecordType, row: Mapping[str, Any]) -> T:

@@ -11,7 +11,7 @@ them), each problem is written to a report beside the file, and the rest is writ
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, Text, insert
 
-from ltsplan.errors import InvalidInput, Problem
+from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.records.reading import Located
-from ltsplan.records.sections import SectionsFile
+from ltsplan.records.sections import Sections, SectionsFile, guess_format, read, records_of
+from ltsplan.store.db import Database
 from ltsplan.store.history import WriteResult, write_versions
 from ltsplan.store.schema import metadata
-from ltsplan.store.time import live_ids
+from ltsplan.store.time import live_ids, utcnow
 
 # Every write, by whatever way it came: when, from where, in what format, and what it did.
 import_run = Table(
@@ -90,7 +91,7 @@ def write_found(
 ) -> Written:
     """``summary``: the message of a refusal, with ``{origin}`` and ``{n}`` (the problems) in it."""
     """Check and write what ``found`` holds, in the caller's transaction (see the module's doc)."""
-    problems = list(found.problems)
+    problems = list(found.problems) + given_twice(found)
     if cross_check is not None:
         problems += cross_check(connection, found)
     if revise:
@@ -101,7 +102,7 @@ def write_found(
     skipped = list(problems)
     while problems:  # leave out the records with problems, then find those that named them
         _drop(found, problems)
-        problems = cross_check(connection, found) if cross_check is not None else []
+        problems = given_twice(found) + (cross_check(connection, found) if cross_check is not None else [])
         skipped += problems
     written = Written(recorded_at)
     for section in found.sections.names:
@@ -121,6 +122,78 @@ def own_record_time(item: Located) -> datetime | None:
     """The time a record says it became known (``recorded_at``), if it says so."""
     moment = item.extra.get("recorded_at")
     return moment if isinstance(moment, datetime) else None
+
+
+def given_twice(found: SectionsFile) -> list[Problem]:
+    """A record given twice in what is written at once (the same id): a problem at the second."""
+    problems = []
+    for section, items in found.found.items():
+        first: dict[str, Located] = {}
+        for item in items:
+            if not item.ok:
+                continue
+            earlier = first.setdefault(item.id, item)
+            if earlier is not item:
+                where = f"line {earlier.line}" if earlier.line else earlier.label or "earlier"
+                if earlier.file != item.file:
+                    where = f"{earlier.file}, {where}"
+                problems.append(item.problem(f"the same {found.sections.record(section).title} as {where}"))
+    return problems
+
+
+def import_files(
+    database: Database,
+    sections: Sections,
+    paths: Sequence[Path],
+    *,
+    fmt: str | None = None,
+    cross_check: CrossCheck | None = None,
+    skip_invalid: bool = False,
+    recorded_at: datetime | None = None,
+    report_dir: Path | None = None,
+) -> Written:
+    """Read one or more files (or directories of CSV files) of ``sections`` and write them in one
+    transaction: everything or nothing, unless ``skip_invalid``."""
+    if not paths:
+        raise LtsplanError("give at least one file to import")
+    found = SectionsFile(sections)
+    for path in paths:
+        found.extend(read(path, sections, fmt))
+    with database.transaction() as connection:
+        return write_found(
+            connection,
+            found,
+            recorded_at=recorded_at or utcnow(),
+            origin=", ".join(str(p) for p in paths),
+            fmt=fmt or guess_format(paths[0]),
+            cross_check=cross_check,
+            skip_invalid=skip_invalid,
+            report_dir=report_dir,
+        )
+
+
+def write_records(
+    connection: Connection,
+    sections: Sections,
+    data: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    recorded_at: datetime,
+    origin: str,
+    fmt: str = "records",
+    cross_check: CrossCheck | None = None,
+    revise: bool = False,
+) -> Written:
+    """Records in file form, by section (the demo, a command), through the same reading, checks
+    and write as a file, in the caller's transaction."""
+    return write_found(
+        connection,
+        records_of(sections, data, origin),
+        recorded_at=recorded_at,
+        origin=origin,
+        fmt=fmt,
+        cross_check=cross_check,
+        revise=revise,
+    )
 
 
 def write_located(

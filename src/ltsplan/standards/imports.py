@@ -17,34 +17,24 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ltsplan.errors import LtsplanError, Problem
+from ltsplan.errors import Problem
 from ltsplan.provenance.imports import store_evidence, store_sources
 from ltsplan.provenance.model import Source
 from ltsplan.provenance.reports import known_source_ids
-from ltsplan.records.reading import Located
-from ltsplan.records.sections import SectionsFile, records_of
-from ltsplan.records.writing import Written, write_found
-from ltsplan.standards import formats
+from ltsplan.records import writing
+from ltsplan.records.sections import SectionsFile
+from ltsplan.records.writing import Written
 from ltsplan.standards.formats import SECTIONS
 from ltsplan.standards.model import STATEMENT_KIND, standard
 from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
-from ltsplan.store.time import live_ids, utcnow
+from ltsplan.store.time import live_ids
 
 
 def cross_check(connection: Connection, found: SectionsFile) -> list[Problem]:
-    """Problems the records alone cannot show: records given twice, and standards that exist
-    neither in the files nor in the catalogue."""
+    """Problems the records alone cannot show: standards that exist neither in the files nor in
+    the catalogue, sources that are not recorded."""
     problems: list[Problem] = []
-    for items in found.found.values():
-        seen: dict[str, Located] = {}
-        for located in items:
-            if not located.ok:
-                continue
-            first = seen.setdefault(located.id, located)
-            if first is not located:
-                where = f"also at {first.file}, line {first.line}" if first.line else "also earlier"
-                problems.append(located.problem(f"given twice: {where}"))
     in_files = {x.id for x in found.found["standards"] if x.ok}
     citing = [x for section in ("requirements", "adoption") for x in found.found[section] if x.ok]
     cited = {x.values["standard_id"] for x in citing} - in_files
@@ -79,23 +69,16 @@ def import_files(
     report_dir: Path | None = None,
 ) -> Written:
     """Import catalogue, requirements and adoption from one or more files, all or nothing."""
-    if not paths:
-        raise LtsplanError("give at least one file to import")
-    found = SectionsFile(SECTIONS)
-    for path in paths:
-        found.extend(formats.read(path, fmt))
-    names = ", ".join(str(p) for p in paths)
-    with database.transaction() as connection:
-        return write_found(
-            connection,
-            found,
-            recorded_at=recorded_at or utcnow(),
-            origin=names,
-            fmt=fmt or formats.guess_format(paths[0]),
-            cross_check=cross_check,
-            skip_invalid=skip_invalid,
-            report_dir=report_dir,
-        )
+    return writing.import_files(
+        database,
+        SECTIONS,
+        paths,
+        fmt=fmt,
+        cross_check=cross_check,
+        skip_invalid=skip_invalid,
+        recorded_at=recorded_at,
+        report_dir=report_dir,
+    )
 
 
 def write_records(
@@ -105,18 +88,10 @@ def write_records(
     recorded_at: datetime,
     origin: str,
     fmt: str = "records",
-    revise: bool = False,
 ) -> Written:
-    """Records in file form, by section (the demo, a request body, a command), through the same
-    reading, checks and write as a file, in the caller's transaction."""
-    return write_found(
-        connection,
-        records_of(SECTIONS, data, origin),
-        recorded_at=recorded_at,
-        origin=origin,
-        fmt=fmt,
-        cross_check=cross_check,
-        revise=revise,
+    """Records in file form, by section (the demo, a command), in the caller's transaction."""
+    return writing.write_records(
+        connection, SECTIONS, data, recorded_at=recorded_at, origin=origin, fmt=fmt, cross_check=cross_check
     )
 
 

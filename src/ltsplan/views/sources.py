@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ltsplan.listing import ListQuery, Page
-from ltsplan.provenance.model import source
+from ltsplan.provenance.model import SOURCE, source
 from ltsplan.store.pages import page_from_table
 from ltsplan.store.time import live_at
 from ltsplan.views.deps import AsOf
@@ -15,19 +15,7 @@ from ltsplan.views.lists import LinkContext, ListViews
 
 views = ListViews("sources")
 
-SOURCE_COLUMNS = [
-    "id",
-    "kind",
-    "title",
-    "publisher",
-    "url",
-    "published",
-    "attribution",
-    "reliability",
-    "credibility",
-    "note",
-    "recorded_at",
-]
+SOURCE_COLUMNS = ["id", *SOURCE.columns, "recorded_at"]
 
 
 def source_links(row: dict[str, Any], context: LinkContext) -> dict[str, str]:

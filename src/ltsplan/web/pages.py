@@ -182,17 +182,7 @@ def donor_data(request: Request, code: str, moment: datetime | None) -> dict[str
         by_year = ledger_reports.totals(connection, by=["year", "category"], moment=moment, filters=only)
         series = ledger_reports.series(connection, moment=moment, filters=only)
         lags = ledger_reports.lags(connection, by=["category"], moment=moment, filters=only)
-        conditions = ledger_queries.figure_conditions(
-            moment,
-            measure=None,
-            donor=code,
-            recipient=None,
-            category=None,
-            subtype=None,
-            dataset=None,
-            year=None,
-            month=None,
-        )
+        conditions = ledger_queries.figure_conditions(moment, donor=code)
         sources = ledger_queries.provenance(connection, conditions, moment)
         name = actor_names(connection, moment).get(code, code)
     return {
