@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from ltsplan.errors import InvalidInput, LtsplanError
+from ltsplan.formats import xml
 from ltsplan.ledger.formats import iati
 from ltsplan.ledger.formats.iati import read_iati
 from ltsplan.ledger.model import LedgerBatch
@@ -88,7 +89,7 @@ def test_an_external_entity_is_refused_and_the_file_it_names_is_never_read() -> 
 
 def test_a_doctype_behind_a_long_prolog_is_still_refused(tmp_path: Path) -> None:
     """The prolog scan reads 64 KB; beyond it the parser's own view of the document decides."""
-    padding = "<!-- " + "x" * (iati.PROLOG_BYTES + 10) + " -->\n"
+    padding = "<!-- " + "x" * (xml.PROLOG_BYTES + 10) + " -->\n"
     path = tmp_path / "padded.xml"
     path.write_text(
         '<?xml version="1.0"?>\n' + padding + '<!DOCTYPE iati-activities [<!ENTITY e "boo">]>\n'

@@ -115,8 +115,9 @@ def test_export_as_of_a_date_leaves_out_later_knowledge(db: Database, tmp_path: 
 
 
 def test_every_column_and_json_key_is_documented() -> None:
-    from ltsplan.ledger.formats.native import INPUT_COLUMNS, SOURCE_FIELDS
+    from ltsplan.ledger.formats.native import INPUT_COLUMNS
     from ltsplan.ledger.formats.native_json import TOP_LEVEL
+    from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS
 
     text = (EXAMPLES.parent / "formats.md").read_text(encoding="utf-8")
     missing = [name for name in [*INPUT_COLUMNS, *SOURCE_FIELDS, *TOP_LEVEL] if f"`{name}`" not in text]

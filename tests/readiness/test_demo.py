@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from ltsplan.readiness import demo as demo_readiness
+from ltsplan.readiness import evaluations
 from ltsplan.readiness import reports as service
 from ltsplan.readiness.data import load
 from ltsplan.standards import demo as demo_standards
@@ -51,7 +52,7 @@ def test_the_demo_catalogue_has_forty_standards_and_three_hundred_requirements(d
 
 def test_the_demo_has_an_out_of_order_nato_evaluation_and_an_expired_result(demo):
     with demo.reading() as connection:
-        frame = service.evaluations_report(connection, on=date(2026, 6, 30)).frame
+        frame = evaluations.evaluations_report(connection, on=date(2026, 6, 30)).frame
     statuses = frame.get_column("status").to_list()
     assert any(s.startswith("does not count: SEL1") for s in statuses)
     assert any(s.startswith("expired on") for s in statuses)

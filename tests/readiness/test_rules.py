@@ -11,8 +11,9 @@ import pytest
 
 from ltsplan.readiness.gates import achieved, checklist_outcome, gate_results
 from ltsplan.readiness.milestones import slopes, statuses, trend_dates, worst_first
-from ltsplan.readiness.model import EvaluationProgramme, nato_occ_gates
-from ltsplan.readiness.rollup import prepare, rollup
+from ltsplan.readiness.programmes import EvaluationProgramme, nato_occ_gates
+from ltsplan.readiness.rollup import prepare
+from ltsplan.readiness.scores import rollup
 
 PROGRAMME = EvaluationProgramme(
     "OCC",

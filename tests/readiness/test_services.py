@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
-from ltsplan.readiness import imports
+from ltsplan.readiness import evaluations, imports, roadmap
 from ltsplan.readiness import reports as service
 from ltsplan.readiness.exports import export_path
 from ltsplan.readiness.imports import import_path
@@ -128,8 +128,8 @@ def test_an_override_from_the_command_line_meets_the_rules_of_a_file(programme):
 
 def test_three_years_later_the_evaluation_has_expired_and_the_view_says_so(programme):
     with programme.reading() as connection:
-        then = service.evaluations_report(connection, on=date(2025, 12, 31))
-        later = service.evaluations_report(connection, on=date(2026, 4, 10))
+        then = evaluations.evaluations_report(connection, on=date(2025, 12, 31))
+        later = evaluations.evaluations_report(connection, on=date(2026, 4, 10))
         rollup = _rows(service.rollup_report(connection, on=date(2026, 4, 10)))
     sel1_then = then.frame.filter(pl.col("gate") == "SEL1").row(0, named=True)
     assert sel1_then["counts"] and sel1_then["outcome"] == "combat ready"
@@ -142,7 +142,7 @@ def test_three_years_later_the_evaluation_has_expired_and_the_view_says_so(progr
 
 def test_the_nato_evaluation_checklist_outcome_and_gate(programme):
     with programme.reading() as connection:
-        frame = service.evaluations_report(connection, on=date(2024, 1, 1)).frame
+        frame = evaluations.evaluations_report(connection, on=date(2024, 1, 1)).frame
     nel1 = frame.filter(pl.col("gate") == "NEL1").row(0, named=True)
     # R3 observed 70 against target 80 is an unmet mandatory criterion
     assert nel1["outcome"] == "not combat ready" and "R3" in nel1["unmet_mandatory"]
@@ -159,8 +159,8 @@ def test_as_of_a_past_date_shows_what_was_known_then(programme):
 
 def test_milestone_status_and_gaps_worst_first(programme):
     with programme.reading() as connection:
-        ms = _rows(service.milestones_report(connection, on=date(2025, 1, 15)))
-        gaps = service.gaps_report(connection, milestone="M2", on=date(2025, 1, 15)).frame
+        ms = _rows(roadmap.milestones_report(connection, on=date(2025, 1, 15)))
+        gaps = roadmap.gaps_report(connection, milestone="M2", on=date(2025, 1, 15)).frame
     assert ms["M1"]["status"] == "late"  # due 2024-12-31, not every target met
     assert ms["M2"]["targets"] == 3
     assert gaps.get_column("gap").to_list() == sorted(gaps.get_column("gap").to_list(), reverse=True)

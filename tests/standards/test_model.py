@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ltsplan.records.reading import read_record
-from ltsplan.standards.model import (
-    REQUIREMENT,
-    STANAG_6001_LEVELS,
-    Measure,
-    MeasureError,
-    level_index,
-    meets,
-    requirement_id,
-    standard_id,
-)
+from ltsplan.standards.measures import STANAG_6001_LEVELS, Measure, MeasureError, level_index, meets
+from ltsplan.standards.model import REQUIREMENT, requirement_id, standard_id
 
 SLP = Measure.ordinal(STANAG_6001_LEVELS, threshold="2")
 

@@ -21,8 +21,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ltsplan.api.bodies import BODY, JsonBody
-from ltsplan.pathway.formats import PARTS
 from ltsplan.pathway.imports import write_body
+from ltsplan.pathway.scenario import PARTS
 from ltsplan.provenance.model import ACTOR, SOURCE
 from ltsplan.readiness import imports as readiness
 from ltsplan.readiness.formats import SECTIONS as READINESS

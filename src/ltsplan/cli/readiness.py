@@ -25,7 +25,8 @@ from ltsplan.cli.common import (
     print_result,
     print_written,
 )
-from ltsplan.readiness import exports, imports
+from ltsplan.readiness import evaluations as evaluation_reports
+from ltsplan.readiness import exports, imports, roadmap
 from ltsplan.readiness import reports as service
 from ltsplan.readiness.formats import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
@@ -131,7 +132,7 @@ def evaluations(
     answer(
         db,
         fmt,
-        lambda connection: service.evaluations_report(
+        lambda connection: evaluation_reports.evaluations_report(
             connection, element=element, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
         ),
     )
@@ -148,7 +149,7 @@ def milestones(
     answer(
         db,
         fmt,
-        lambda connection: service.milestones_report(
+        lambda connection: roadmap.milestones_report(
             connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
         ),
     )
@@ -171,7 +172,7 @@ def gaps(
     answer(
         db,
         fmt,
-        lambda connection: service.gaps_report(
+        lambda connection: roadmap.gaps_report(
             connection, milestone=milestone, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
         ),
     )
@@ -193,7 +194,7 @@ def findings(
     answer(
         db,
         fmt,
-        lambda connection: service.findings_report(
+        lambda connection: evaluation_reports.findings_report(
             connection,
             element=element,
             open_only=open_only,
@@ -239,7 +240,7 @@ def burnup(
     from ltsplan.readiness.charts import burnup as draw
 
     with database(db).reading() as connection:
-        report = service.burnup_report(connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of))
+        report = roadmap.burnup_report(connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of))
     print_written(draw(report, output))
 
 

@@ -12,7 +12,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from ltsplan.ledger.formats import format_for, write_ledger
-from ltsplan.ledger.formats.native import SOURCE_FIELDS
+from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS
 from ltsplan.ledger.model import ENTRY_SCHEMA, NATIVE_COLUMNS, ledger_entry
 from ltsplan.provenance.model import source
 from ltsplan.store.db import Database

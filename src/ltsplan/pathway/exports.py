@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 
 from ltsplan.errors import LtsplanError
 from ltsplan.formats.document import plain
-from ltsplan.pathway.formats import FORMAT, PARTS
+from ltsplan.pathway.formats import FORMAT
+from ltsplan.pathway.scenario import PARTS
 from ltsplan.provenance.model import ACTOR, SOURCE, actor
 from ltsplan.provenance.reports import evidence_map
 from ltsplan.store.time import live_rows, live_where

@@ -13,8 +13,6 @@ document record stand for several: a membership's ``members: [A, B]``, and a pos
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from ltsplan.errors import Problem
@@ -22,7 +20,9 @@ from ltsplan.formats.document import load_document, record_list
 from ltsplan.formats.yaml_lines import LineMapping
 from ltsplan.objectives import model as objectives
 from ltsplan.pathway.model import BODY, MEMBERSHIP, POSITION, RECORDS, Membership, Rule
-from ltsplan.provenance.model import ACTOR, SOURCE, Source, is_state
+from ltsplan.pathway.rules import check_references
+from ltsplan.pathway.scenario import PARTS, Known, Scenario
+from ltsplan.provenance.model import ACTOR, SOURCE, Source
 from ltsplan.records.fields import DATE, FieldError
 from ltsplan.records.reading import Located, RecordCheck, read_record
 from ltsplan.records.types import RecordType
@@ -30,44 +30,8 @@ from ltsplan.records.types import RecordType
 FORMAT = "ltsplan-scenario/1"
 PATHWAY_PARTS = tuple(r.section or r.name for r in RECORDS)
 OBJECTIVE_PARTS = tuple(r.section or r.name for r in objectives.RECORDS)
-PARTS: dict[str, RecordType] = {r.section or r.name: r for r in (*RECORDS, *objectives.RECORDS)}
 SECTIONS = ("format", "title", "sources", "actors", *PATHWAY_PARTS, *OBJECTIVE_PARTS)
 EXTRA = ("sources", "recorded")  # what every pathway or objectives record may give beside its fields
-
-
-@dataclass
-class Known:
-    """What the database already holds, so that a document may refer to it."""
-
-    sources: set[str] = field(default_factory=set)  # source ids
-    actors: set[str] = field(default_factory=set)
-    bodies: set[str] = field(default_factory=set)
-    decisions: set[str] = field(default_factory=set)
-    conditions: set[str] = field(default_factory=set)
-    objectives: set[str] = field(default_factory=set)
-    memberships: list[Membership] = field(default_factory=list)
-
-
-@dataclass
-class Scenario:
-    title: str | None = None
-    sources: dict[str, Source] = field(default_factory=dict)  # key in the document → source
-    actors: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code → (kind, name)
-    records: dict[str, list[Located]] = field(default_factory=lambda: {p: [] for p in PARTS})
-    # (record kind, record id, source key, quote): each record's sources
-    evidence: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    recorded: dict[str, date] = field(default_factory=dict)  # record id → when it became known
-    problems: list[Problem] = field(default_factory=list)
-    # record id → (file line, label), to place reference problems
-    where: dict[str, tuple[int | None, str]] = field(default_factory=dict)
-
-    def values(self, part: str) -> list[dict[str, Any]]:
-        """The stored values of a part's records that have no problems of their own."""
-        return [x.values for x in self.records[part] if x.ok]
-
-    def located(self) -> Iterator[Located]:
-        for items in self.records.values():
-            yield from (x for x in items if x.ok)
 
 
 def body_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -336,71 +300,6 @@ def source_refs(reading: _Reading, item: LineMapping, label: str) -> list[tuple[
     if not found and not wrong:
         reading.problem(needed, item, label, "sources")
     return found
-
-
-def check_references(scenario: Scenario, known: Known, file: str | None) -> None:
-    """Every code a record names must be defined in the document, known to the database, or (for
-    an actor) an ISO 3166 alpha-3 state code."""
-    s = scenario
-    sources = set(s.sources) | known.sources
-    actors = set(s.actors) | known.actors
-    defined = {
-        "body": {v["code"] for v in s.values("bodies")} | known.bodies,
-        "decision": {v["code"] for v in s.values("decisions")} | known.decisions,
-        "condition": {v["code"] for v in s.values("conditions")} | known.conditions,
-        "objective": {v["code"] for v in s.values("objectives")} | known.objectives,
-    }
-
-    def problem(record_id: str, field_: str, message: str) -> None:
-        line, label = s.where.get(record_id, (None, None))
-        s.problems.append(Problem(message, file=file, line=line, field=field_, record=label))
-
-    def actor(record_id: str, field_: str, code: str | None) -> None:
-        if code is None or code in actors:
-            return
-        if is_state(code):
-            s.actors[code] = ("state", None)
-            actors.add(code)
-            return
-        problem(
-            record_id,
-            field_,
-            f"unknown actor '{code}'; declare it under 'actors' (or use an ISO alpha-3 state code)",
-        )
-
-    for _kind, rid, key, _quote in s.evidence:
-        if key not in sources:
-            problem(rid, "sources", f"unknown source '{key}'; define it under 'sources'")
-    for b in s.values("bodies"):
-        if b["code"] not in actors:  # a body is an actor too (it issues communiqués)
-            s.actors[b["code"]] = ("body", b["name"])
-            actors.add(b["code"])
-    # Which fields of which records name what: (part, field, the kind of thing it names).
-    references = (
-        ("memberships", "body", "body"),
-        ("memberships", "member", "actor"),
-        ("decisions", "body", "body"),
-        ("outcomes", "decision", "decision"),
-        ("positions", "decision", "decision"),
-        ("positions", "actor", "actor"),
-        ("conditions", "decision", "decision"),
-        ("condition_statuses", "condition", "condition"),
-        ("objectives", "party", "actor"),
-        ("objectives", "stated_by", "actor"),
-        ("assessments", "objective", "objective"),
-        ("assessments", "assessor", "actor"),
-        ("statements", "actor", "actor"),
-    )
-    for part, name, kind in references:
-        for located in s.records[part]:
-            if not located.ok:
-                continue
-            value = located.values.get(name)
-            if kind == "actor":
-                actor(located.id, name, value)
-            elif value is not None and value not in defined[kind]:
-                problem(located.id, name, f"unknown {kind} '{value}'")
-    s.problems[:] = sorted(dict.fromkeys(s.problems), key=lambda p: (p.line is None, p.line or 0))
 
 
 __all__ = [

@@ -23,7 +23,9 @@ from sqlalchemy import Connection
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.objectives.state import load_objectives
-from ltsplan.pathway.formats import Known, Scenario, check_references, read_scenario
+from ltsplan.pathway.formats import read_scenario
+from ltsplan.pathway.rules import check_references
+from ltsplan.pathway.scenario import Known, Scenario
 from ltsplan.pathway.state import load_state
 from ltsplan.provenance.imports import actor_record, store_actors, store_evidence, store_sources
 from ltsplan.provenance.model import Source, actor, source

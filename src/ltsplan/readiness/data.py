@@ -14,7 +14,6 @@ from sqlalchemy import Connection
 
 from ltsplan.readiness import gates as gate_rules
 from ltsplan.readiness.model import (
-    EvaluationProgramme,
     assessment,
     corrective_action,
     evaluation,
@@ -24,13 +23,13 @@ from ltsplan.readiness.model import (
     milestone,
     milestone_target,
     mission_capability,
-    parse_gates,
-    position,
     readiness_override,
     target,
 )
-from ltsplan.readiness.rollup import Prepared, attainment_expr, prepare
-from ltsplan.standards.model import MeasureError, measure_from_row, requirement, standard
+from ltsplan.readiness.programmes import EvaluationProgramme, parse_gates
+from ltsplan.readiness.rollup import Prepared, attainment_expr, position, prepare
+from ltsplan.standards.measures import MeasureError, measure_from_row
+from ltsplan.standards.model import requirement, standard
 from ltsplan.store.time import live_frame
 
 

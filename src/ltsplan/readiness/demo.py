@@ -26,13 +26,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ltsplan.readiness import reports
+from ltsplan.readiness import reports, roadmap
 from ltsplan.readiness.charts import burnup, heatmap
 from ltsplan.readiness.data import requirements
 from ltsplan.readiness.demo_programme import ASPECTS, KNOWN, SEED, TIERS, build
 from ltsplan.readiness.imports import write_records as write_readiness
 from ltsplan.standards.imports import write_records
-from ltsplan.standards.model import Measure, standard
+from ltsplan.standards.measures import Measure
+from ltsplan.standards.model import standard
 from ltsplan.store.db import Database
 from ltsplan.store.time import known
 
@@ -135,7 +136,7 @@ def load(database: Database) -> list[str]:
             reports.heatmap_report(connection, on=date(2025, 12, 31)), out / "readiness-heatmap.png"
         )
         charts += burnup(
-            reports.burnup_report(connection, on=date(2025, 12, 31)), out / "readiness-burnup.png"
+            roadmap.burnup_report(connection, on=date(2025, 12, 31)), out / "readiness-burnup.png"
         )
     counts = {k: len(v) for k, v in sections.items()}
     return [

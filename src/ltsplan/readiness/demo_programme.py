@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ltsplan.readiness.data import requirements
-from ltsplan.readiness.model import format_gates, nato_occ_gates, position
-from ltsplan.standards.model import Measure, measure_from_row
+from ltsplan.readiness.programmes import format_gates, nato_occ_gates
+from ltsplan.readiness.rollup import position
+from ltsplan.standards.measures import Measure, measure_from_row
 
 SEED = 20230711  # the Vilnius summit's opening day
 KNOWN = datetime(2023, 1, 2)

@@ -24,7 +24,7 @@ from datetime import date
 
 import polars as pl
 
-from ltsplan.readiness.model import ChecklistOutcome, EvaluationProgramme, add_months
+from ltsplan.readiness.programmes import ChecklistOutcome, EvaluationProgramme, add_months
 
 
 def checklist_outcome(

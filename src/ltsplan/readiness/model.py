@@ -9,40 +9,25 @@ standard's designator and its code; the store keeps the requirement's id.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import polars as pl
 
-from ltsplan.records.fields import BOOLEAN, DATE, INTEGER, NUMBER, Field, FieldError, Kind, cell_text
+from ltsplan.readiness.programmes import gates_text
+from ltsplan.records.fields import BOOLEAN, DATE, INTEGER, NUMBER, Field, Kind, cell_text
 from ltsplan.records.types import Lookup, RecordType, id_field
-from ltsplan.standards.model import Measure, Observation, requirement_id
+from ltsplan.standards.model import requirement_id
 
+# Ministries and formations, then units, schools and institutions.
 ELEMENT_KINDS = (
-    "ministry",
-    "general staff",
-    "command",
-    "corps",
-    "division",
-    "brigade",
-    "regiment",
-    "battalion",
-    "company",
-    "squadron",
-    "wing",
-    "flotilla",
-    "ship",
-    "unit",
-    "school",
-    "institution",
+    *("ministry", "general staff", "command", "corps", "division", "brigade", "regiment"),
+    *("battalion", "company", "squadron", "wing", "flotilla", "ship", "unit", "school", "institution"),
 )
 DOMAINS = ("land", "air", "maritime", "cyber", "logistics", "command and control", "joint")
 METHODS = ("self-evaluation", "external evaluation")
 RULES = ("lowest", "weighted", "all-mandatory")
 CAPABILITIES = ("yes", "qualified", "no")
 ACTION_STATUSES = ("open", "in progress", "done", "cancelled")
-MILESTONE_STATUSES = ("met", "on track", "at risk", "late")
 LEVELS = ("element", "domain", "standard")
 
 # Bands of the 0–1 readiness score for the lowest-of and weighted rules (docs/readiness.md).
@@ -51,120 +36,13 @@ VERDICTS = ("ready", "not ready")  # the all-mandatory rule's two outcomes
 OVERRIDE_LEVELS = (*(b for b, _ in BANDS), *VERDICTS)
 
 
-def band(score: float | None) -> str | None:
-    """The band a score falls in: R1 at 1.0 (every target met), R2 ≥ 0.75, R3 ≥ 0.5, R4 below."""
-    if score is None or score != score:
-        return None
-    for name, floor in BANDS:
-        if score >= floor:
-            return name
-    return BANDS[-1][0]
-
-
-def band_expr(score: pl.Expr) -> pl.Expr:
-    """``band`` column-wise."""
-    expr: pl.Expr = pl.lit(BANDS[-1][0])
-    for name, floor in reversed(BANDS[:-1]):
-        expr = pl.when(score >= floor).then(pl.lit(name)).otherwise(expr)
-    return pl.when(score.is_null() | score.is_nan()).then(pl.lit(None, dtype=pl.Utf8)).otherwise(expr)
-
-
-@dataclass(frozen=True)
-class Gate:
-    """One step of a gated programme: e.g. ('SEL1', 'self-evaluation', 1)."""
-
-    code: str
-    method: str
-    level: int
-
-
-@dataclass(frozen=True)
-class EvaluationProgramme:
-    """Gates in the order they must be passed, how long a result counts, and what a checklist's
-    outcome is called. ``rule`` is the aggregation the programme declares for its readiness view;
-    ``pass_score`` only applies when it declares the weighted rule."""
-
-    code: str
-    name: str
-    gates: tuple[Gate, ...]
-    validity_months: int | None = 36
-    rule: str = "all-mandatory"
-    pass_outcome: str = "passed"
-    fail_outcome: str = "not passed"
-    pass_score: float | None = None
-
-    def gate(self, code: str) -> Gate | None:
-        return next((g for g in self.gates if g.code == code), None)
-
-    def previous(self, code: str) -> Gate | None:
-        codes = [g.code for g in self.gates]
-        index = codes.index(code)
-        return self.gates[index - 1] if index > 0 else None
-
-
-def nato_occ_gates() -> tuple[Gate, ...]:
-    """The OCC E&F sequence: self-evaluation 1 → NATO evaluation 1 → self-evaluation 2 → NATO
-    evaluation 2."""
-    return (
-        Gate("SEL1", "self-evaluation", 1),
-        Gate("NEL1", "external evaluation", 1),
-        Gate("SEL2", "self-evaluation", 2),
-        Gate("NEL2", "external evaluation", 2),
-    )
-
-
-def parse_gates(text: str) -> tuple[Gate, ...]:
-    """'SEL1:self-evaluation:1, NEL1:external evaluation:1' → gates (the stored form)."""
-    gates = []
-    for part in text.split(","):
-        code, method, level = (p.strip() for p in part.split(":"))
-        gates.append(Gate(code, method, int(level)))
-    return tuple(gates)
-
-
-def format_gates(gates: tuple[Gate, ...]) -> str:
-    return ", ".join(f"{g.code}:{g.method}:{g.level}" for g in gates)
-
-
-@dataclass(frozen=True)
-class ChecklistOutcome:
-    """What a checklist of yes/no criteria yields: the stated outcome and what stopped it."""
-
-    outcome: str
-    passed: bool
-    criteria: int
-    mandatory: int
-    mandatory_met: int
-    unmet_mandatory: tuple[str, ...] = ()
-    score: float | None = None
-
-
-def _gates(value: Any) -> str:
-    """A programme's gates in the stored form: ``CODE:method:level``, comma-separated."""
-    text = cell_text(value)
-    try:
-        gates = parse_gates(text)
-    except ValueError:
-        gates = ()
-    if (
-        not gates
-        or any(g.method not in METHODS or g.level < 1 for g in gates)
-        or (len({g.code for g in gates}) != len(gates))
-    ):
-        raise FieldError(
-            f"'{value}' is not gates written CODE:method:level, comma-separated "
-            "(e.g. SEL1:self-evaluation:1, NEL1:external evaluation:1)"
-        )
-    return format_gates(gates)
-
-
 def _tags(value: Any) -> str | None:
     """Tags as one text, comma-separated: a list (YAML, JSON) or one cell."""
     parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
     return ", ".join(t for t in (cell_text(p).strip() for p in parts) if t) or None
 
 
-GATES = Kind("gates", pl.Utf8, _gates)
+GATES = Kind("gates", pl.Utf8, lambda value: gates_text(value, METHODS))
 TAGS = Kind("tags", pl.Utf8, _tags, many=True)
 
 
@@ -491,44 +369,3 @@ RECORDS_BY_NAME = {r.name: r for r in RECORDS}
     milestone,
     milestone_target,
 ) = (r.table for r in RECORDS)
-
-
-def months_between(start: date, end: date) -> float:
-    """Whole and fractional months from start to end (30.4375-day months)."""
-    return (end - start).days / 30.4375
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (clamped to the month's end)."""
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    return date(year, month, 28)
-
-
-def month_ends(start: date, end: date) -> list[date]:
-    """The last day of every month from start's month to end's month, inclusive."""
-    days = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        nxt = date(year + (month == 12), month % 12 + 1, 1)
-        days.append(date.fromordinal(nxt.toordinal() - 1))
-        year, month = nxt.year, nxt.month
-    return days
-
-
-def position(measure: Measure, value: Observation) -> float:
-    """Where a level sits on its requirement's scale, as a number that compares the way
-    ``standards.model.meets`` does: binary 1 (met) or 0; ordinal the level's index, lowest 0;
-    percentage the number itself. Raises ``MeasureError`` when the value is not on the scale."""
-    read = measure.read(value)
-    if measure.kind == "binary":
-        return 1.0 if read else 0.0
-    if measure.kind == "ordinal":
-        return float(measure.level_index(read))
-    return float(read)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ltsplan.errors import Problem
-from ltsplan.readiness.model import ASSESSMENT, TARGET, EvaluationProgramme, parse_gates
+from ltsplan.readiness.model import ASSESSMENT, TARGET
+from ltsplan.readiness.programmes import EvaluationProgramme, parse_gates
 from ltsplan.records.reading import Located
 from ltsplan.records.sections import SectionsFile
-from ltsplan.standards.model import MeasureError, measure_from_row, requirement_id
+from ltsplan.standards.measures import MeasureError, measure_from_row
+from ltsplan.standards.model import requirement_id
 
 Row = dict[str, Any]
 

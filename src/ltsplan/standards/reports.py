@@ -15,9 +15,9 @@ from sqlalchemy import Connection, Integer, cast, func, select
 from ltsplan.errors import LtsplanError, NotFound
 from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
 from ltsplan.report import Report
+from ltsplan.standards.measures import measure_from_row
 from ltsplan.standards.model import (
     STATEMENT_KIND,
-    measure_from_row,
     national_adoption,
     normalise_designator,
     requirement,

@@ -31,11 +31,8 @@ from typing import Any
 
 import polars as pl
 
-from ltsplan.standards.model import (
-    RATIFICATION_STATES,
-    RATIFIED,
-    measure_from_file,
-)
+from ltsplan.standards.measures import measure_from_file
+from ltsplan.standards.model import RATIFICATION_STATES, RATIFIED
 
 Problems = list[tuple[str, str]]
 

@@ -10,6 +10,7 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.charting import vega as charts
+from ltsplan.readiness import evaluations, roadmap
 from ltsplan.readiness import reports as readiness
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
@@ -66,19 +67,19 @@ def element(connection: Connection, moment: AsOf, code: Code, rule: Rule = None,
 @views.list("/readiness/elements/{code}/evaluations", title="A force element's evaluations")
 def element_evaluations(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
     """The gated evaluations of one force element, and whether each counts."""
-    return readiness.evaluations_report(connection, element=code, on=on, moment=moment)
+    return evaluations.evaluations_report(connection, element=code, on=on, moment=moment)
 
 
 @views.list("/readiness/elements/{code}/findings", title="A force element's findings")
 def element_findings(connection: Connection, moment: AsOf, code: Code, on: On = None) -> Report:
     """The findings on one force element with their corrective actions."""
-    return readiness.findings_report(connection, element=code, on=on, moment=moment)
+    return evaluations.findings_report(connection, element=code, on=on, moment=moment)
 
 
 @views.list("/readiness/milestones", title="Milestones")
 def milestones(connection: Connection, moment: AsOf, on: On = None) -> Report:
     """Each milestone's targets met so far, the projection to its due date, and its status."""
-    return readiness.milestones_report(connection, on=on, moment=moment)
+    return roadmap.milestones_report(connection, on=on, moment=moment)
 
 
 @views.list("/readiness/gaps", title="Readiness gaps")
@@ -89,14 +90,14 @@ def gaps(
     on: On = None,
 ) -> Report:
     """The targets not met, worst first, saying what is missing where."""
-    return readiness.gaps_report(connection, milestone=milestone, on=on, moment=moment)
+    return roadmap.gaps_report(connection, milestone=milestone, on=on, moment=moment)
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
     heat = readiness.heatmap_report(connection, moment=moment)
     if heat.frame.is_empty():
         return []
-    marks = readiness.milestones_report(connection, moment=moment)
+    marks = roadmap.milestones_report(connection, moment=moment)
     return [
         panel(
             "Readiness heatmap",

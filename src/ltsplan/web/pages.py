@@ -26,6 +26,8 @@ from ltsplan.ledger.entries import source_with_citations
 from ltsplan.ledger.reports import LedgerFilter
 from ltsplan.listing import Page
 from ltsplan.provenance.reports import actor_names
+from ltsplan.readiness import evaluations
+from ltsplan.readiness.reports import element_detail
 from ltsplan.render import format_cell
 from ltsplan.report import Report
 from ltsplan.views import overview as dashboard
@@ -241,21 +243,16 @@ async def entry_page(request: Request, entry_id: Annotated[str, Path()], moment:
 def _element(
     request: Request, code: str, rule: str | None, on: date | None, moment: datetime | None
 ) -> dict[str, Any]:
-    from ltsplan.readiness import reports as readiness
-    from ltsplan.views import readiness as readiness_api
-
     with request.app.state.database.reading() as connection:
-        targets, summary = readiness_api.element_detail(connection, code, rule, on, moment)
+        targets, summary = element_detail(connection, code, rule, on, moment)
         day = summary["on"]
-        evaluations = readiness.evaluations_report(connection, element=code, on=day, moment=moment)
-        findings = readiness.findings_report(connection, element=code, on=day, moment=moment)
-    return {
-        "code": code,
-        "summary": summary,
-        "targets": targets,
-        "evaluations": evaluations,
-        "findings": findings,
-    }
+        return {
+            "code": code,
+            "summary": summary,
+            "targets": targets,
+            "evaluations": evaluations.evaluations_report(connection, element=code, on=day, moment=moment),
+            "findings": evaluations.findings_report(connection, element=code, on=day, moment=moment),
+        }
 
 
 @router.get("/readiness/elements/{code}", response_class=HTMLResponse)

@@ -16,7 +16,6 @@ counted. Both are summed up in the import's notes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -25,10 +24,13 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.xml import doctype_error, refuse_doctype
 from ltsplan.ledger.formats.iati_activity import Activity, read_activity
-from ltsplan.ledger.formats.iati_codes import FLOWS, SUPPORTED_VERSIONS, codelist, transaction_type_name
-from ltsplan.ledger.formats.iati_frames import Placed, Tally, activity_rows, plans, transactions
-from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.formats.iati_codes import FLOWS, SUPPORTED_VERSIONS, codelist
+from ltsplan.ledger.formats.iati_frames import Placed, activity_rows, transactions
+from ltsplan.ledger.formats.iati_plans import plans
+from ltsplan.ledger.formats.iati_tally import Tally, tally_notes
+from ltsplan.ledger.model import ENTRY, LedgerBatch
 from ltsplan.prefetch import prefetched
 from ltsplan.provenance.model import Source
 
@@ -36,54 +38,19 @@ from ltsplan.provenance.model import Source
 # 286-290 MB peak on the 1 GiB benchmark file against 294-304 MB, 5% slower (23-24 MB/s).
 BATCH_ACTIVITIES = 1_000
 BATCH_ROWS = 10_000
-PROLOG_BYTES = 1 << 16
-DONOR_LIMIT = 64  # ledger_entry.donor / recipient
-DATASET_LIMIT = 80  # ledger_entry.dataset
+DONOR_LIMIT = ENTRY.field("donor").size or 64
+DATASET_LIMIT = ENTRY.field("dataset").size or 80
 # Bits of an activity's "what it reports" mask: transaction types 1–13, budgets, planned disbursements.
 PLAN_BITS = {"budget": 14, "planned-disbursement": 15}
 MASK_BITS = 16
 MASK = (1 << MASK_BITS) - 1
 
-_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
-
 
 def read_iati(path: Path, *, progress: Callable[[int], None] | None = None) -> Iterator[LedgerBatch]:
     """Stream an IATI activity file as ledger batches of a few thousand activities each."""
-    refuse_doctype(path)
+    refuse_doctype(path, "an IATI file")
     with path.open("rb") as handle:
         yield from prefetched(_Reading(path, handle, progress).batches(), name="ltsplan-iati-reader")
-
-
-def refuse_doctype(path: Path) -> None:
-    """Refuse a document type declaration in the prolog, naming its line."""
-    with path.open("rb") as handle:
-        head = handle.read(PROLOG_BYTES)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="ignore").encode("utf-8")
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    position = 0
-    while match := _PROLOG_ITEM.match(head, position):
-        position = match.end()
-    rest = head[position:].lstrip()
-    if rest[:9].upper() == b"<!DOCTYPE":
-        line = head[: len(head) - len(rest)].count(b"\n") + 1
-        raise _doctype_error(str(path), line)
-
-
-def _doctype_error(file: str, line: int | None) -> InvalidInput:
-    return InvalidInput(
-        [
-            Problem(
-                "a DOCTYPE is not accepted in an IATI file (it could declare entities or load "
-                "external files); remove the <!DOCTYPE …> declaration",
-                file=file,
-                line=line,
-                field="DOCTYPE",
-            )
-        ],
-        f"{file}: refused: the document has a DOCTYPE; nothing was read",
-    )
 
 
 class _Counting:
@@ -169,13 +136,13 @@ class _Reading:
                 raise LtsplanError(f"{self.file}: not an IATI activity file (no iati-activities element)")
         pending.extend(self._held_parents())
         final = self._batch(pending, problems)
-        final.notes = self._notes()
+        final.notes = tally_notes(self.tally, len(self.late_parents))
         yield final
 
     def _check_root(self, element: Any) -> list[Problem]:
         root = element if element.tag == "iati-activities" else element.getparent()
         if root is not None and root.getroottree().docinfo.doctype:
-            raise _doctype_error(self.file, None)
+            raise doctype_error(self.file, None, "an IATI file")
         if root is None or root.tag != "iati-activities":
             raise LtsplanError(
                 f"{self.file}, line {element.sourceline}: not an IATI activity file "
@@ -374,63 +341,6 @@ class _Reading:
             plans=budget_rows if budget_rows.height else None,
             problems=[*problems, *tx_problems, *plan_problems],
         )
-
-    def _notes(self) -> list[str]:
-        t = self.tally
-        notes = []
-        incoming = sum(t.not_counted[c] for c in ("1", "11", "13"))
-        if incoming:
-            kinds = ", ".join(
-                f"{t.not_counted[c]} {transaction_type_name(c).lower()}"
-                for c in ("1", "11", "13")
-                if t.not_counted[c]
-            )
-            notes.append(
-                f"{incoming} incoming transactions ({kinds}) not counted: the same money counts where "
-                f"its provider reports it as outgoing ({t.traced_incoming} name the provider's activity)"
-            )
-        if t.not_counted["5"]:
-            notes.append(
-                f"{t.not_counted['5']} interest payments not counted (income of the lender, not support)"
-            )
-        if t.reflows:
-            notes.append(
-                f"{t.reflows} loan repayments or equity sales recorded as negative deliveries (reflows)"
-            )
-        if t.negative:
-            notes.append(f"{t.negative} negative values kept as reported (reversals or corrections)")
-        if t.default_currency:
-            notes.append(
-                f"{t.default_currency} transactions without a currency took their activity's default-currency"
-            )
-        if t.value_date_assumed:
-            notes.append(
-                f"{t.value_date_assumed} transactions without a value-date were valued at their transaction date"
-            )
-        if t.date_from_value_date:
-            notes.append(
-                f"{t.date_from_value_date} transactions without a transaction-date were dated by their value-date"
-            )
-        if t.parent_transactions or t.parent_plans:
-            notes.append(
-                f"{t.parent_transactions} transactions and {t.parent_plans} budgets or planned disbursements of "
-                "parent activities not counted: their child activities in the file report the same flows"
-            )
-        if self.late_parents:
-            notes.append(
-                f"{len(self.late_parents)} parent activities came before their children without naming them "
-                "(related-activity type 2), so their own transactions were counted as well: check for "
-                "double counting (see docs/iati.md)"
-            )
-        if t.revised_replaced:
-            notes.append(
-                f"{t.revised_replaced} original budgets or planned disbursements replaced by a revised one for the same period"
-            )
-        if t.plans_single_date:
-            notes.append(
-                f"{t.plans_single_date} planned disbursements without a period-end cover their start date only"
-            )
-        return notes
 
 
 def _bit(code: str) -> int:

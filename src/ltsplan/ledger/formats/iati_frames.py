@@ -6,18 +6,15 @@ frame, and every decision (flow, donor, recipient, category, defaults, ids) is a
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import polars as pl
 
 from ltsplan.errors import Problem
-from ltsplan.ledger.formats.iati_activity import PLAN_FIELDS, TRANSACTION_FIELDS, Activity
+from ltsplan.ledger.formats.iati_activity import TRANSACTION_FIELDS, Activity
 from ltsplan.ledger.formats.iati_codes import (
-    BUDGET_STATUSES,
-    BUDGET_TYPES,
     FLOWS,
     HUMANITARIAN_SECTORS,
     REFLOWS,
@@ -26,6 +23,7 @@ from ltsplan.ledger.formats.iati_codes import (
     codelist,
     country_alpha3,
 )
+from ltsplan.ledger.formats.iati_tally import Tally
 from ltsplan.ledger.model import ENTRY_SCHEMA
 from ltsplan.store.ids import record_id_expr
 
@@ -45,25 +43,7 @@ class Placed:
     invalid: bool = False  # the activity as a whole is invalid: checked, never written
 
 
-@dataclass
-class Tally:
-    """File-wide counts behind the import's notes."""
-
-    not_counted: Counter[str] = field(default_factory=Counter)
-    traced_incoming: int = 0
-    default_currency: int = 0
-    value_date_assumed: int = 0
-    date_from_value_date: int = 0
-    negative: int = 0
-    reflows: int = 0
-    parent_transactions: int = 0
-    parent_plans: int = 0
-    revised_replaced: int = 0
-    plans_single_date: int = 0
-
-
 _TX_SCHEMA = {name: pl.Int64 if name == "_line" else pl.Utf8 for name in TRANSACTION_FIELDS}
-_PLAN_SCHEMA = {name: pl.Int64 if name == "_line" else pl.Utf8 for name in PLAN_FIELDS}
 _ACT_SCHEMA: dict[str, Any] = {
     "_act": pl.Int64,
     "_record": pl.Utf8,
@@ -81,7 +61,7 @@ _ACT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _columns(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+def columns_of(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
     """A frame of row tuples, built column by column (a third of the time of ``orient="row"``)."""
     if not rows:
         return pl.DataFrame(schema=schema)
@@ -115,18 +95,18 @@ def activity_rows(placed: list[Placed]) -> pl.DataFrame:
                 end,
             )
         )
-    return _columns(rows, _ACT_SCHEMA)
+    return columns_of(rows, _ACT_SCHEMA)
 
 
-def _date(column: str) -> pl.Expr:
+def date_of(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
 
-def _number(column: str) -> pl.Expr:
+def number_of(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
 
 
-def _alpha3(column: str) -> pl.Expr:
+def alpha3_of(column: str) -> pl.Expr:
     old, new = _alpha3_mapping()
     return pl.col(column).replace_strict(old, new, default=None, return_dtype=pl.Utf8)
 
@@ -160,7 +140,7 @@ def _problems(
     return [Problem(m, file=file, line=line, field=field, record=r) for line, r, m in bad.iter_rows()]
 
 
-def _notes(*parts: tuple[pl.Expr, str]) -> pl.Expr:
+def notes_of(*parts: tuple[pl.Expr, str]) -> pl.Expr:
     texts = [pl.when(condition).then(pl.lit(text)) for condition, text in parts]
     return pl.concat_list(texts).list.drop_nulls().list.join("; ").replace("", None)
 
@@ -179,17 +159,17 @@ def transactions(
                 continue
             rows.append(row)
             owners.append(p.seq)
-    raw = _columns(rows, _TX_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
+    raw = columns_of(rows, _TX_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
     if raw.is_empty():
         return pl.DataFrame(schema={**ENTRY_SCHEMA, "_line": pl.Int64, "_record": pl.Utf8}), []
     frame = raw.join(activities, on="_act", how="left")
     frame = frame.join(_flows(), on="type", how="left").with_columns(
-        _date("date").alias("tx_date"),
-        _date("value_date").alias("given_value_date"),
-        _number("value").alias("number"),
+        date_of("date").alias("tx_date"),
+        date_of("value_date").alias("given_value_date"),
+        number_of("value").alias("number"),
         pl.coalesce("currency", "default_currency").alias("money"),
-        _alpha3("country").alias("tx_country3"),
-        _alpha3("act_country").alias("act_country3"),
+        alpha3_of("country").alias("tx_country3"),
+        alpha3_of("act_country").alias("act_country3"),
     )
     problems = _transaction_problems(frame, file)
     bad_lines = list({p.line for p in problems})
@@ -265,12 +245,12 @@ def _transaction_problems(frame: pl.DataFrame, file: str) -> list[Problem]:
             pl.format("'{}' is not an IATI Country code (ISO 3166-1 alpha-2)", pl.col("country")),
         ),
     ]
-    found = _check(frame, checks, file)
+    found = checked(frame, checks, file)
     found.sort(key=lambda p: (p.line or 0, p.field or ""))
     return found
 
 
-def _check(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr]], file: str) -> list[Problem]:
+def checked(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, pl.Expr]], file: str) -> list[Problem]:
     """Every check's problems; the rows failing any check are picked out first, in one pass."""
     failing_any = pl.any_horizontal([failing.fill_null(False) for failing, _, _ in checks])
     suspects = frame.filter(failing_any)
@@ -328,8 +308,8 @@ def _entries(frame: pl.DataFrame, tally: Tally) -> pl.DataFrame:
         ).alias("recipient"),
     ).with_columns(
         pl.coalesce("given_value_date", "event_date").alias("value_date"),
-        pl.when(pl.col("kind") == "commitment").then(_date("act_start")).alias("period_start"),
-        pl.when(pl.col("kind") == "commitment").then(_date("act_end")).alias("period_end"),
+        pl.when(pl.col("kind") == "commitment").then(date_of("act_start")).alias("period_start"),
+        pl.when(pl.col("kind") == "commitment").then(date_of("act_end")).alias("period_end"),
         pl.coalesce("description", "title").str.slice(0, DESCRIPTION_LIMIT).alias("description"),
         pl.when(pl.col("ref").is_not_null())
         .then(pl.concat_str([pl.col("_record"), pl.col("ref")], separator="/"))
@@ -349,7 +329,7 @@ def _entries(frame: pl.DataFrame, tally: Tally) -> pl.DataFrame:
             pl.col("_key"),
             pl.col("_occurrence"),
         ).alias("id"),
-        _notes(
+        notes_of(
             (pl.col("currency").is_null(), "currency not given: the activity's default-currency"),
             (
                 pl.col("given_value_date").is_null() & pl.col("tx_date").is_not_null(),
@@ -389,121 +369,3 @@ def _entries(frame: pl.DataFrame, tally: Tally) -> pl.DataFrame:
         ]
         + [pl.col("money").alias("currency"), pl.col("_line"), pl.col("_record")]
     ).select([*ENTRY_SCHEMA, "_line", "_record"])
-
-
-def plans(
-    placed: list[Placed], activities: pl.DataFrame, file: str, tally: Tally
-) -> tuple[pl.DataFrame, list[Problem]]:
-    """Budgets and planned disbursements as ledger plans; a revised one replaces the original of
-    the same activity and period (same id), and is the only one kept when both are in the file."""
-    rows: list[tuple[Any, ...]] = []
-    owners: list[int] = []
-    for p in placed:
-        for row in p.activity.plans:
-            if row[1] in p.dropped:
-                tally.parent_plans += 1
-                continue
-            rows.append(row)
-            owners.append(p.seq)
-    raw = _columns(rows, _PLAN_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
-    if raw.is_empty():
-        return raw, []
-    frame = raw.join(activities, on="_act", how="left").with_columns(
-        _date("period_start").alias("start"),
-        _date("period_end").alias("end"),
-        _date("value_date").alias("given_value_date"),
-        _number("value").alias("amount"),
-        pl.coalesce("currency", "default_currency").alias("money"),
-    )
-    currencies = list(codelist("Currency"))
-    checks = [
-        (
-            pl.col("type").is_in(list(BUDGET_TYPES)).not_(),
-            "type",
-            pl.format("'{}' is not a BudgetType code (1 original, 2 revised)", pl.col("type")),
-        ),
-        (
-            pl.col("status").is_not_null() & pl.col("status").is_in(list(BUDGET_STATUSES)).not_(),
-            "status",
-            pl.format("'{}' is not a BudgetStatus code (1 indicative, 2 committed)", pl.col("status")),
-        ),
-        (pl.col("start").is_null(), "period-start", pl.lit("a period-start date (YYYY-MM-DD) is required")),
-        (
-            pl.col("end").is_null()
-            & ((pl.col("plan_kind") == "budget") | pl.col("period_end").is_not_null()),
-            "period-end",
-            pl.lit("a period-end date (YYYY-MM-DD) is required"),
-        ),
-        (pl.col("end") < pl.col("start"), "period-end", pl.lit("the period ends before it starts")),
-        (pl.col("amount").is_null(), "value", pl.lit("a number is required in value")),
-        (
-            pl.col("money").is_null() & pl.col("amount").is_not_null(),
-            "currency",
-            pl.lit("no currency: give value/@currency or the activity's default-currency"),
-        ),
-        (
-            pl.col("money").is_not_null() & pl.col("money").is_in(currencies).not_(),
-            "currency",
-            pl.format("'{}' is not an IATI Currency code (ISO 4217)", pl.col("money")),
-        ),
-    ]
-    problems = _check(frame, checks, file)
-    bad = {p.line for p in problems}
-    invalid = [p.seq for p in placed if p.invalid]
-    frame = frame.filter(pl.col("_line").is_in(list(bad)).not_() & pl.col("_act").is_in(invalid).not_())
-    pd = pl.col("plan_kind") == "planned-disbursement"
-    frame = frame.with_columns(
-        record_id_expr(
-            "iati-plan",
-            pl.col("dataset"),
-            pl.col("_record"),
-            pl.col("plan_kind"),
-            pl.col("start").cast(pl.Utf8),
-            pl.col("end").cast(pl.Utf8),
-            pl.when(pd).then(pl.col("provider")),
-            pl.when(pd).then(pl.col("receiver")),
-        ).alias("id"),
-        pl.coalesce("end", "start").alias("period_end"),
-        pl.coalesce("given_value_date", "start").alias("value_date"),
-    )
-    before = frame.height
-    frame = frame.sort(["id", "type", "_line"]).group_by("id", maintain_order=True).last()
-    tally.revised_replaced += before - frame.height
-    tally.plans_single_date += frame.filter(pl.col("end").is_null()).height
-    statuses = {code: name for code, name in BUDGET_STATUSES.items()}
-    out = frame.with_columns(
-        pl.col("plan_kind").alias("kind"),
-        pl.when(pd)
-        .then(None)
-        .otherwise(pl.col("status").fill_null("1").replace_strict(statuses, default=None))
-        .alias("status"),
-        pl.when(pd).then(pl.coalesce("provider", "reporting")).otherwise(pl.col("reporting")).alias("donor"),
-        pl.coalesce(_alpha3("act_country"), pl.when(pd).then(pl.col("receiver"))).alias("recipient"),
-        pl.col("_record").alias("activity"),
-        pl.col("start").alias("period_start"),
-        pl.col("money").alias("currency"),
-        _notes(
-            (pl.col("type") == "2", "revised"),
-            (pl.col("type") == "1", "original"),
-            (pl.col("currency").is_null(), "currency not given: the activity's default-currency"),
-            (pl.col("given_value_date").is_null(), "value-date not given: the period start"),
-            (pl.col("end").is_null(), "single date: period-end not given"),
-        ).alias("note"),
-    )
-    return out.select(
-        "id",
-        "dataset",
-        "kind",
-        "status",
-        "donor",
-        "recipient",
-        "activity",
-        "period_start",
-        "period_end",
-        "amount",
-        "currency",
-        "value_date",
-        "source_id",
-        "note",
-        "_line",
-    ), problems

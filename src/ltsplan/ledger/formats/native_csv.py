@@ -16,13 +16,8 @@ from typing import BinaryIO
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.ledger.formats.native import (
-    CSV_EXPORT_COLUMNS,
-    INPUT_COLUMNS,
-    NativeRows,
-    header_problems,
-    protect_expr,
-)
+from ltsplan.formats.cells import protect_expr
+from ltsplan.ledger.formats.native import CSV_EXPORT_COLUMNS, INPUT_COLUMNS, NativeRows, header_problems
 from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
 from ltsplan.prefetch import prefetched

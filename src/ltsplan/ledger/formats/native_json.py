@@ -17,14 +17,8 @@ import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.formats.jsons import decoder, number_text
-from ltsplan.ledger.formats.native import (
-    INPUT_COLUMNS,
-    NUMBER_COLUMNS,
-    SOURCE_FIELDS,
-    NativeRows,
-    SourceLabel,
-    source_from,
-)
+from ltsplan.ledger.formats.native import INPUT_COLUMNS, NUMBER_COLUMNS, NativeRows
+from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS, SourceLabel, source_from
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE, RECORD
 

@@ -16,16 +16,10 @@ from typing import Any
 import polars as pl
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.cells import protect, unprotect_text
 from ltsplan.formats.xlsx import open_workbook
-from ltsplan.ledger.formats.native import (
-    SOURCE_FIELDS,
-    NativeRows,
-    SourceLabel,
-    header_problems,
-    protect,
-    source_from,
-    unprotect_text,
-)
+from ltsplan.ledger.formats.native import NativeRows, header_problems
+from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS, SourceLabel, source_from
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
 
