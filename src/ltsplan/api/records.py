@@ -27,8 +27,7 @@ from ltsplan.provenance.model import ACTOR, SOURCE
 from ltsplan.readiness import imports as readiness
 from ltsplan.readiness.formats import SECTIONS as READINESS
 from ltsplan.records.schemas import document_schema
-from ltsplan.records.sections import Sections, SectionsFile, read_document
-from ltsplan.records.writing import CrossCheck, Written, write_found
+from ltsplan.records.writing import SectionsWriter, Written
 from ltsplan.standards import imports as standards
 from ltsplan.standards.formats import SECTIONS as STANDARDS
 from ltsplan.store.db import Database
@@ -60,20 +59,11 @@ def _answer(written: Written) -> RecordsWritten:
 
 
 def write_sections(
-    database: Database, sections: Sections, cross_check: CrossCheck, document: Any, *, revise: bool
+    writer: SectionsWriter, document: Any, database: Database, *, revise: bool
 ) -> RecordsWritten:
-    found = SectionsFile(sections)
-    read_document(found, document, BODY)
     with database.transaction() as connection:
-        written = write_found(
-            connection,
-            found,
-            recorded_at=utcnow(),
-            origin=BODY,
-            fmt="api",
-            cross_check=cross_check,
-            revise=revise,
-            summary=f"the {BODY} has {{n}} problem(s); nothing was written",
+        written = writer.write_records(
+            connection, document, recorded_at=utcnow(), origin=BODY, fmt="api", revise=revise
         )
     return _answer(written)
 
@@ -122,9 +112,7 @@ _routes(
     "standards, requirements and adoption records",
     "The JSON standards format: `standards`, `requirements`, `adoption`, each a list of records (docs/standards.md).",
     document_schema(STANDARDS.records),
-    lambda database, document, revise: write_sections(
-        database, STANDARDS, standards.cross_check, document, revise=revise
-    ),
+    lambda database, document, revise: write_sections(standards.WRITER, document, database, revise=revise),
 )
 _routes(
     readiness_router,
@@ -132,9 +120,7 @@ _routes(
     "readiness records",
     "The JSON readiness format: `elements`, `targets`, `assessments`, `findings`, … each a list of records (docs/readiness.md).",
     document_schema(READINESS.records),
-    lambda database, document, revise: write_sections(
-        database, READINESS, readiness.cross_check, document, revise=revise
-    ),
+    lambda database, document, revise: write_sections(readiness.WRITER, document, database, revise=revise),
 )
 _routes(
     pathway_router,

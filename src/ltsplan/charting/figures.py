@@ -61,26 +61,3 @@ def save_figure(figure: Any, output: Path) -> list[Path]:
     figure.savefig(svg)
     plt.close(figure)
     return [png, svg]
-
-
-def pledged_vs_delivered(report: Report, output: Path) -> list[Path]:
-    """Cumulative pledged, allocated and delivered over time; writes PNG and SVG."""
-    frame = report.frame
-    currency = report.params.get("currency", "EUR")
-    figure, axis = new_figure()
-    if frame.height:
-        periods = frame.get_column("period").to_list()
-        for column, label, color in (
-            ("pledged_cumulative", "pledged", "#1f4e79"),
-            ("allocated_cumulative", "allocated", "#2e8b57"),
-            ("delivered_cumulative", "delivered", "#d2691e"),
-        ):
-            values = [v / 1e9 for v in frame.get_column(column).to_list()]
-            axis.plot(periods, values, label=label, color=color, linewidth=2)
-        axis.legend(loc="upper left", frameon=False)
-    else:
-        no_data(axis, "no ledger entries")
-    axis.set_ylabel(f"{currency} billion, cumulative")
-    set_titles(axis, report, as_known_on(report))
-    style_axis(axis)
-    return save_figure(figure, output)

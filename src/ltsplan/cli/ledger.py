@@ -228,7 +228,7 @@ def chart(
 
     Example: ltsplan ledger chart -o out/pledged.png
     """
-    from ltsplan.charting.figures import pledged_vs_delivered
+    from ltsplan.ledger.charts import pledged_vs_delivered
 
     query = _series_query(currency, as_of, donor, category, dataset)
     with database(db).reading() as connection:

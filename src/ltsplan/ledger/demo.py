@@ -168,7 +168,7 @@ def _headline(database: Database) -> list[str]:
 
 
 def _chart(database: Database) -> Path:
-    from ltsplan.charting.figures import pledged_vs_delivered
+    from ltsplan.ledger.charts import pledged_vs_delivered
 
     with database.reading() as connection:
         series = ledger_reports.series(connection)

@@ -1,7 +1,7 @@
-"""Readiness charts drawn with matplotlib (headless) from the same Reports the tables show: the
-heatmap of elements × standards and the milestone burn-up. Both reports are in long form (one row
-per cell or per milestone × month), which is also what a Vega-Lite spec takes as its data values;
-``vega_lite`` gives those specs for the browser.
+"""Readiness charts from the same Reports the tables show: the heatmap of elements × standards and
+the milestone burn-up, drawn with matplotlib (headless) for the command line, and the heatmap as a
+Vega-Lite spec for the pages. Both reports are in long form (one row per cell or per milestone ×
+month), which is also what a Vega-Lite spec takes as its data values.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib import colormaps
 
+from ltsplan.charting import vega
 from ltsplan.charting.figures import as_known_on, new_figure, no_data, save_figure, set_titles, style_axis
 from ltsplan.report import Report
 
@@ -70,36 +71,6 @@ def burnup(report: Report, output: Path) -> list[Path]:
     return save_figure(figure, output)
 
 
-def vega_lite(report: Report, kind: str) -> dict[str, Any]:
-    """A Vega-Lite spec of the heatmap or the burn-up with the report's rows as its data."""
-    values = report.as_dict()["rows"]
-    if kind == "heatmap":
-        return {
-            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "title": report.title,
-            "data": {"values": values},
-            "mark": "rect",
-            "encoding": {
-                "x": {"field": "standard", "type": "nominal"},
-                "y": {"field": "element", "type": "nominal"},
-                "color": {
-                    "field": "score",
-                    "type": "quantitative",
-                    "scale": {"domain": [0, 1], "scheme": "redyellowgreen"},
-                },
-                "tooltip": [
-                    {"field": f} for f in ("element", "standard", "targets", "met", "score", "level")
-                ],
-            },
-        }
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": report.title,
-        "data": {"values": values},
-        "mark": "line",
-        "encoding": {
-            "x": {"field": "date", "type": "temporal"},
-            "y": {"field": "met", "type": "quantitative", "title": "targets met"},
-            "color": {"field": "milestone", "type": "nominal"},
-        },
-    }
+def heatmap_spec(report: Report) -> dict[str, Any] | None:
+    """The element × standard heatmap for the pages."""
+    return vega.heatmap(report, x="standard", y="element", value="score")

@@ -6,8 +6,7 @@ the versioned write and its ``import_run`` row — everything or nothing, unless
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,8 @@ from ltsplan.readiness.model import (
 )
 from ltsplan.readiness.rules import Known
 from ltsplan.readiness.rules import cross_check as check_against
-from ltsplan.records import writing
 from ltsplan.records.sections import SectionsFile
-from ltsplan.records.writing import Written
+from ltsplan.records.writing import SectionsWriter, Written
 from ltsplan.store.db import Database
 from ltsplan.store.time import live_frame, live_values, utcnow
 
@@ -53,40 +51,14 @@ def cross_check(connection: Connection, found: SectionsFile) -> list[Problem]:
     return check_against(found, known(connection))
 
 
-def import_path(
-    database: Database,
-    path: Path,
-    *,
-    fmt: str | None = None,
-    recorded_at: datetime | None = None,
-    skip_invalid: bool = False,
-    report_dir: Path | None = None,
-) -> Written:
-    """Read, check and write one file (or a directory of CSV files): everything or nothing."""
-    return writing.import_files(
-        database,
-        SECTIONS,
-        [path],
-        fmt=fmt,
-        cross_check=cross_check,
-        skip_invalid=skip_invalid,
-        recorded_at=recorded_at,
-        report_dir=report_dir,
-    )
+WRITER = SectionsWriter(SECTIONS, cross_check)
+write_records = WRITER.write_records
 
 
-def write_records(
-    connection: Connection,
-    data: Mapping[str, Sequence[Mapping[str, Any]]],
-    *,
-    recorded_at: datetime,
-    origin: str,
-    fmt: str = "records",
-) -> Written:
-    """Records in file form, by section (the demo, a command), in the caller's transaction."""
-    return writing.write_records(
-        connection, SECTIONS, data, recorded_at=recorded_at, origin=origin, fmt=fmt, cross_check=cross_check
-    )
+def import_path(database: Database, path: Path, **options: Any) -> Written:
+    """Read, check and write one file (or a directory of CSV files): everything or nothing, unless
+    ``skip_invalid``."""
+    return WRITER.import_files(database, [path], **options)
 
 
 def record_override(

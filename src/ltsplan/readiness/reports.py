@@ -18,7 +18,7 @@ from ltsplan.readiness.data import ReadinessData, load
 from ltsplan.readiness.gates import GateResult, achieved
 from ltsplan.readiness.model import LEVELS, RULES
 from ltsplan.readiness.programmes import month_ends
-from ltsplan.readiness.scores import Grouping, group_stats, level_expr, pair_states, rollup, scores
+from ltsplan.readiness.scores import ADDITIVE, Grouping, group_stats, level_expr, pair_states, rollup, scores
 from ltsplan.report import Report
 from ltsplan.store.time import utcnow
 
@@ -162,13 +162,7 @@ def _element_view(data: ReadinessData, frame: pl.DataFrame, day: date) -> pl.Dat
             "kind",
             "domain",
             "parent",
-            "targets",
-            "met",
-            "mandatory",
-            "mandatory_met",
-            "assessed",
-            "expired",
-            "unassessed",
+            *ADDITIVE,
             "score",
             "computed_level",
             "override_level",

@@ -283,20 +283,3 @@ def _cell(value: Any) -> Any:
 def _text_cell(value: Any) -> Any:
     cell = _cell(value)
     return cell.isoformat() if isinstance(cell, date) else cell
-
-
-def records_of(
-    sections: Sections, data: Mapping[str, Sequence[Mapping[str, Any]]], origin: str
-) -> SectionsFile:
-    """Records given in file form by code (the demo, a command), read like those of a file: each
-    is named by its section and position (``requirements[3]``)."""
-    found = SectionsFile(sections)
-    for section, rows in data.items():
-        if section not in sections.names:
-            found.problems.append(
-                Problem(f"unknown section '{section}'; use {', '.join(sections.names)}", file=origin)
-            )
-            continue
-        for index, raw in enumerate(rows, start=1):
-            found.add(section, raw, origin, None, f"{section}[{index}]")
-    return found

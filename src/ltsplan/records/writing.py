@@ -21,7 +21,7 @@ from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, Tex
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.records.reading import Located
-from ltsplan.records.sections import Sections, SectionsFile, guess_format, read, records_of
+from ltsplan.records.sections import Sections, SectionsFile, guess_format, read, read_document
 from ltsplan.store.db import Database
 from ltsplan.store.history import WriteResult, write_versions
 from ltsplan.store.schema import metadata
@@ -141,59 +141,67 @@ def given_twice(found: SectionsFile) -> list[Problem]:
     return problems
 
 
-def import_files(
-    database: Database,
-    sections: Sections,
-    paths: Sequence[Path],
-    *,
-    fmt: str | None = None,
-    cross_check: CrossCheck | None = None,
-    skip_invalid: bool = False,
-    recorded_at: datetime | None = None,
-    report_dir: Path | None = None,
-) -> Written:
-    """Read one or more files (or directories of CSV files) of ``sections`` and write them in one
-    transaction: everything or nothing, unless ``skip_invalid``."""
-    if not paths:
-        raise LtsplanError("give at least one file to import")
-    found = SectionsFile(sections)
-    for path in paths:
-        found.extend(read(path, sections, fmt))
-    with database.transaction() as connection:
+@dataclass(frozen=True)
+class SectionsWriter:
+    """How one domain's records, given in files of sections, are written: its sections and its
+    rules across records. Files, request bodies, the demo and commands all write through it."""
+
+    sections: Sections
+    cross_check: CrossCheck | None = None
+
+    def import_files(
+        self,
+        database: Database,
+        paths: Sequence[Path],
+        *,
+        fmt: str | None = None,
+        skip_invalid: bool = False,
+        recorded_at: datetime | None = None,
+        report_dir: Path | None = None,
+    ) -> Written:
+        """Read files (or directories of CSV files) and write them in one transaction: everything
+        or nothing, unless ``skip_invalid``."""
+        if not paths:
+            raise LtsplanError("give at least one file to import")
+        found = SectionsFile(self.sections)
+        for path in paths:
+            found.extend(read(path, self.sections, fmt))
+        with database.transaction() as connection:
+            return write_found(
+                connection,
+                found,
+                recorded_at=recorded_at or utcnow(),
+                origin=", ".join(str(p) for p in paths),
+                fmt=fmt or guess_format(paths[0]),
+                cross_check=self.cross_check,
+                skip_invalid=skip_invalid,
+                report_dir=report_dir,
+            )
+
+    def write_records(
+        self,
+        connection: Connection,
+        data: Mapping[str, Sequence[Mapping[str, Any]]],
+        *,
+        recorded_at: datetime,
+        origin: str,
+        fmt: str = "records",
+        revise: bool = False,
+    ) -> Written:
+        """Records in file form, by section (a request body, the demo, a command), in the
+        caller's transaction."""
+        found = SectionsFile(self.sections)
+        read_document(found, data, origin)
         return write_found(
             connection,
             found,
-            recorded_at=recorded_at or utcnow(),
-            origin=", ".join(str(p) for p in paths),
-            fmt=fmt or guess_format(paths[0]),
-            cross_check=cross_check,
-            skip_invalid=skip_invalid,
-            report_dir=report_dir,
+            recorded_at=recorded_at,
+            origin=origin,
+            fmt=fmt,
+            cross_check=self.cross_check,
+            revise=revise,
+            summary="{origin}: {n} problem(s); nothing was written",
         )
-
-
-def write_records(
-    connection: Connection,
-    sections: Sections,
-    data: Mapping[str, Sequence[Mapping[str, Any]]],
-    *,
-    recorded_at: datetime,
-    origin: str,
-    fmt: str = "records",
-    cross_check: CrossCheck | None = None,
-    revise: bool = False,
-) -> Written:
-    """Records in file form, by section (the demo, a command), through the same reading, checks
-    and write as a file, in the caller's transaction."""
-    return write_found(
-        connection,
-        records_of(sections, data, origin),
-        recorded_at=recorded_at,
-        origin=origin,
-        fmt=fmt,
-        cross_check=cross_check,
-        revise=revise,
-    )
 
 
 def write_located(

@@ -150,20 +150,8 @@ def load(database: Database) -> list[str]:
         # writing the first set again would make it look like a newer correction.
         first = Written(FIRST_SET)
         if not _any_adoption_recorded(connection):
-            first = write_records(
-                connection,
-                {"adoption": fictional_adoption(designators, revised=False)},
-                recorded_at=FIRST_SET,
-                origin="demo: fictional adoption, first set",
-                fmt="demo",
-            )
-        second = write_records(
-            connection,
-            {"adoption": fictional_adoption(designators, revised=True)},
-            recorded_at=REVISION,
-            origin="demo: fictional adoption, revised",
-            fmt="demo",
-        )
+            first = _write_adoption(connection, designators, revised=False)
+        second = _write_adoption(connection, designators, revised=True)
         for key, claim, _ in STATEMENTS:
             store_statement(connection, key, claim, MINISTER, recorded_at=STATEMENTS_KNOWN)
     now = coverage_report(database, country=PARTNER)
@@ -200,6 +188,16 @@ def load(database: Database) -> list[str]:
         "  ltsplan standards coverage-chart -o ltsplan-out/coverage.png",
         "",
     ]
+
+
+def _write_adoption(connection: Connection, designators: list[str], *, revised: bool) -> Written:
+    return write_records(
+        connection,
+        {"adoption": fictional_adoption(designators, revised=revised)},
+        recorded_at=REVISION if revised else FIRST_SET,
+        origin=f"demo: fictional adoption, {'revised' if revised else 'first set'}",
+        fmt="demo",
+    )
 
 
 def _count(written: Written, section: str, what: str) -> int:

@@ -10,10 +10,7 @@ content versions).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -21,12 +18,10 @@ from ltsplan.errors import Problem
 from ltsplan.provenance.imports import store_evidence, store_sources
 from ltsplan.provenance.model import Source
 from ltsplan.provenance.reports import known_source_ids
-from ltsplan.records import writing
 from ltsplan.records.sections import SectionsFile
-from ltsplan.records.writing import Written
+from ltsplan.records.writing import SectionsWriter
 from ltsplan.standards.formats import SECTIONS
 from ltsplan.standards.model import STATEMENT_KIND, standard
-from ltsplan.store.db import Database
 from ltsplan.store.ids import record_id
 from ltsplan.store.time import live_ids
 
@@ -59,40 +54,9 @@ def cross_check(connection: Connection, found: SectionsFile) -> list[Problem]:
     return problems
 
 
-def import_files(
-    database: Database,
-    paths: Sequence[Path],
-    *,
-    fmt: str | None = None,
-    skip_invalid: bool = False,
-    recorded_at: datetime | None = None,
-    report_dir: Path | None = None,
-) -> Written:
-    """Import catalogue, requirements and adoption from one or more files, all or nothing."""
-    return writing.import_files(
-        database,
-        SECTIONS,
-        paths,
-        fmt=fmt,
-        cross_check=cross_check,
-        skip_invalid=skip_invalid,
-        recorded_at=recorded_at,
-        report_dir=report_dir,
-    )
-
-
-def write_records(
-    connection: Connection,
-    data: Mapping[str, Sequence[Mapping[str, Any]]],
-    *,
-    recorded_at: datetime,
-    origin: str,
-    fmt: str = "records",
-) -> Written:
-    """Records in file form, by section (the demo, a command), in the caller's transaction."""
-    return writing.write_records(
-        connection, SECTIONS, data, recorded_at=recorded_at, origin=origin, fmt=fmt, cross_check=cross_check
-    )
+WRITER = SectionsWriter(SECTIONS, cross_check)
+import_files = WRITER.import_files
+write_records = WRITER.write_records
 
 
 def store_statement(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from sqlalchemy import Connection
 
-from ltsplan.charting import vega as charts
+from ltsplan.ledger import charts
 from ltsplan.ledger import entries as ledger_queries
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.analytics import MEASURES

@@ -181,30 +181,38 @@ def _endpoint(view: ListView, signature: inspect.Signature, *, html: bool) -> Ca
     return endpoint
 
 
-def compute_page(
-    database: Any,
-    connection: Connection,
-    cache: Any,
-    stamp: tuple[Any, ...],
-    view: ListView,
-    kwargs: dict[str, Any],
-    query: ListQuery,
-    *,
-    everything: bool,
-    takes_query: bool,
-) -> Page:
-    key: tuple[Any, ...] = (view.path, tuple(sorted((k, repr(v)) for k, v in kwargs.items())), stamp)
-    extra: dict[str, Any] = {}
-    wanted = inspect.signature(view.function).parameters
-    if "database" in wanted:
-        extra["database"] = database
-    if takes_query:
-        key += (query, everything)
-        extra.update(query=query, everything=everything)
-    result = cache.get_or_compute(key, lambda: view.function(connection, **extra, **kwargs))
-    if isinstance(result, Page):
-        return replace(result, links={})
-    return page_of(result, query, everything=everything)
+@dataclass
+class Asked:
+    """One request for a list: the view, its own arguments and the list's query, and the database
+    it is answered from (with the cache and the database's stamp the answer is kept under)."""
+
+    view: ListView
+    kwargs: dict[str, Any]
+    query: ListQuery
+    takes_query: bool
+    database: Any
+    connection: Connection
+    cache: Any
+    stamp: tuple[Any, ...]
+
+    def page(self, *, everything: bool) -> Page:
+        view, kwargs = self.view, self.kwargs
+        key: tuple[Any, ...] = (view.path, tuple(sorted((k, repr(v)) for k, v in kwargs.items())), self.stamp)
+        extra: dict[str, Any] = {}
+        if "database" in inspect.signature(view.function).parameters:
+            extra["database"] = self.database
+        if self.takes_query:
+            key += (self.query, everything)
+            extra.update(query=self.query, everything=everything)
+        result = self.cache.get_or_compute(key, lambda: view.function(self.connection, **extra, **kwargs))
+        if isinstance(result, Page):
+            return replace(result, links={})
+        return page_of(result, self.query, everything=everything)
+
+    def json(self, request: Request) -> bytes:
+        page = self.page(everything=False)
+        page.links = page_links(request.url.path, request.query_params, page)
+        return json.dumps(page.as_dict(), ensure_ascii=False, default=str, allow_nan=False).encode()
 
 
 def _answer(
@@ -218,26 +226,11 @@ def _answer(
     state = request.app.state
     with state.database.reading() as connection:
         stamp = state.cache.stamp(connection)
+        asked = Asked(view, kwargs, query, takes_query, state.database, connection, state.cache, stamp)
         if fmt == "json":
-            rendered = ("json", str(request.url), stamp)
-            body = state.cache.get_or_compute(
-                rendered,
-                lambda: _json_body(
-                    state.database, connection, state.cache, stamp, view, kwargs, query, request, takes_query
-                ),
-            )
+            body = state.cache.get_or_compute(("json", str(request.url), stamp), lambda: asked.json(request))
             return Response(body, media_type="application/json")
-        page = compute_page(
-            state.database,
-            connection,
-            state.cache,
-            stamp,
-            view,
-            kwargs,
-            query,
-            everything=fmt == "csv",
-            takes_query=takes_query,
-        )
+        page = asked.page(everything=fmt == "csv")
     if fmt == "csv":
         name = view.path.strip("/").replace("/", "-") + ".csv"
         return Response(
@@ -248,24 +241,6 @@ def _answer(
     page.links = page_links(request.url.path, request.query_params, page)
     response: Response = state.render_list(request, view, page, kwargs)
     return response
-
-
-def _json_body(
-    database: Any,
-    connection: Connection,
-    cache: Any,
-    stamp: tuple[Any, ...],
-    view: ListView,
-    kwargs: dict[str, Any],
-    query: ListQuery,
-    request: Request,
-    takes_query: bool,
-) -> bytes:
-    page = compute_page(
-        database, connection, cache, stamp, view, kwargs, query, everything=False, takes_query=takes_query
-    )
-    page.links = page_links(request.url.path, request.query_params, page)
-    return json.dumps(page.as_dict(), ensure_ascii=False, default=str, allow_nan=False).encode()
 
 
 __all__ = ["LinkContext", "ListView", "ListViews", "href"]

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import Connection
 
-from ltsplan.charting import vega as charts
+from ltsplan.ledger import charts
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.listing import Page
 from ltsplan.report import Report

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from sqlalchemy import Connection
 
-from ltsplan.charting import vega as charts
 from ltsplan.readiness import evaluations, roadmap
 from ltsplan.readiness import reports as readiness
+from ltsplan.readiness.charts import heatmap_spec
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
@@ -26,10 +26,6 @@ Rule = Annotated[
 On = Annotated[
     date | None, Query(description="Valid date: readiness on this day (default: the as-of date, or today).")
 ]
-
-
-def heatmap_chart(report: Report) -> dict[str, Any] | None:
-    return charts.heatmap(report, x="standard", y="element", value="score")
 
 
 element_links = link_column("element", "/readiness/elements/{}")
@@ -47,7 +43,7 @@ def elements(
     return readiness.rollup_report(connection, rule=rule, by=by, on=on, moment=moment)
 
 
-@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_chart, row_links=element_links)
+@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_spec, row_links=element_links)
 def heatmap(connection: Connection, moment: AsOf, rule: Rule = None, on: On = None) -> Report:
     """Score per force element × standard (long form: one row per cell)."""
     return readiness.heatmap_report(connection, rule=rule, on=on, moment=moment)
@@ -105,7 +101,7 @@ def dashboard_panel(connection: Connection, moment: datetime | None, database: A
             csv="/api/readiness/heatmap.csv",
             more="/readiness/heatmap",
             description=heat.title,
-            chart=heatmap_chart(heat),
+            chart=heatmap_spec(heat),
             table_hidden=True,
         ),
         panel("Milestones", marks, csv="/api/readiness/milestones.csv", more="/readiness/milestones"),

@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from ltsplan.charting import vega as charts
 from ltsplan.errors import NotFound
+from ltsplan.ledger import charts
 from ltsplan.ledger import entries as ledger_queries
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.entries import source_with_citations
