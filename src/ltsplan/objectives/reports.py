@@ -14,7 +14,15 @@ from ltsplan.objectives.model import statement
 from ltsplan.objectives.scoreboard import latest_verdicts
 from ltsplan.objectives.state import load_objectives
 from ltsplan.provenance.model import actor, evidence, source
-from ltsplan.provenance.reports import actor_names, cite, evidence_map, grades, like_pattern, lower
+from ltsplan.provenance.reports import (
+    actor_names,
+    cite,
+    evidence_map,
+    grades,
+    like_pattern,
+    lower,
+    with_source_ids,
+)
 from ltsplan.report import Report
 from ltsplan.store.time import known, live_at, valid_day
 
@@ -210,3 +218,23 @@ def statements(
     )
     title = f"Statements matching '{search}'" if search else "Statements"
     return Report(title, frame, params={"search": search, "actor": actor_code, "as_of": moment})
+
+
+def with_assessment_sources(
+    connection: Connection, report: Report, moment: datetime | None, code: str | None
+) -> Report:
+    """Each assessment row linked to its first source (``source_id``)."""
+    state = load_objectives(connection, moment)
+    keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
+    records = [
+        (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
+        for a in state.assessments
+        if code is None or a.objective == code
+    ]
+    return with_source_ids(connection, report, "objective_assessment", keys, records, moment)
+
+
+def with_statement_sources(connection: Connection, report: Report, moment: datetime | None) -> Report:
+    """Each statement row with its first source's id (``source_id``)."""
+    said = [((s.actor, s.said, s.quote), s.id) for s in load_objectives(connection, moment).statements]
+    return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)

@@ -17,7 +17,7 @@ from ltsplan.pathway.conditions import pathway_status
 from ltsplan.pathway.consensus import Consensus, change_days, consensus, judgement_day
 from ltsplan.pathway.model import FINAL_OUTCOMES, Decision, Rule
 from ltsplan.pathway.state import State, load_state
-from ltsplan.provenance.reports import actor_names, cite, evidence_map
+from ltsplan.provenance.reports import actor_names, cite, evidence_map, with_source_ids
 from ltsplan.report import Report
 from ltsplan.store.time import valid_day
 
@@ -306,3 +306,12 @@ def position_list(connection: Connection, moment: datetime | None) -> Report:
         "sources": pl.Utf8,
     }
     return Report("Positions", pl.DataFrame(rows, schema=schema), params={"as_of": moment})
+
+
+def with_position_sources(
+    connection: Connection, report: Report, code: str, moment: datetime | None
+) -> Report:
+    """The positions on one decision, each row with its first source's id (``source_id``)."""
+    state = load_state(connection, moment)
+    mine = [((p.actor, p.stated), p.id) for p in state.positions if p.decision == code]
+    return with_source_ids(connection, report, "position", ("actor", "stated"), mine, moment)

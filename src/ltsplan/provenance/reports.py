@@ -4,13 +4,16 @@ record (with the grade and the quote of the same moment), actors' names."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, func, select
 
 from ltsplan.errors import NotFound
 from ltsplan.provenance.model import actor, evidence, source
+from ltsplan.report import Report
 from ltsplan.store.time import IN_CHUNK, known, live_at, live_where
 
 
@@ -88,3 +91,30 @@ def like_pattern(text: str) -> str:
 
 def lower(column: Any) -> Any:
     return func.lower(column)
+
+
+def with_source_ids(
+    connection: Connection,
+    report: Report,
+    kind: str,
+    keys: tuple[str, ...],
+    records: Iterable[tuple[tuple[Any, ...], str]],
+    moment: datetime | None,
+) -> Report:
+    """The report with a ``source_id`` column: the first source of each row's record, the record
+    found by the row's natural key (``keys``, matched against ``records``: key values → record id)."""
+    listed = list(records)
+    links = evidence_map(connection, kind, [rid for _, rid in listed], moment)
+    schema: dict[str, Any] = {k: report.frame.schema[k] for k in keys}
+    found = pl.DataFrame(
+        [(*key, (links.get(rid) or [{}])[0].get("id")) for key, rid in listed],
+        schema={**schema, "source_id": pl.Utf8},
+        orient="row",
+    ).unique(list(keys), keep="first")
+    frame = (
+        report.frame.with_row_index("_row")
+        .join(found, on=list(keys), how="left", nulls_equal=False)
+        .sort("_row")
+        .drop("_row")
+    )
+    return replace(report, frame=frame)

@@ -10,11 +10,10 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.objectives import reports as objectives
-from ltsplan.objectives.state import load_objectives
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
-from ltsplan.views.pathway import source_links, with_source_ids
+from ltsplan.views.pathway import source_links
 
 views = ListViews("objectives")
 
@@ -27,30 +26,20 @@ def scoreboard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str
     return {**cited(row, context), **objective_links(row, context)}
 
 
-def assessment_sources(
-    connection: Connection, report: Report, moment: datetime | None, code: str | None
-) -> Report:
-    """Each assessment row linked to its first source (``source_id``)."""
-    state = load_objectives(connection, moment)
-    keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
-    records = [
-        (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
-        for a in state.assessments
-        if code is None or a.objective == code
-    ]
-    return with_source_ids(connection, report, "objective_assessment", keys, records, moment)
-
-
 @views.list("/objectives", title="Objectives scoreboard", row_links=scoreboard_links)
 def scoreboard(connection: Connection, moment: AsOf) -> Report:
     """Each party's stated objectives with every assessor's latest verdict, graded by source."""
-    return assessment_sources(connection, objectives.scoreboard(connection, moment), moment, None)
+    return objectives.with_assessment_sources(
+        connection, objectives.scoreboard(connection, moment), moment, None
+    )
 
 
 @views.list("/objectives/{code}", title="An objective and its assessments", row_links=cited)
 def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
     """One objective: who stated it, and each assessment over time with its evidence."""
-    return assessment_sources(connection, objectives.show(connection, code, moment), moment, code)
+    return objectives.with_assessment_sources(
+        connection, objectives.show(connection, code, moment), moment, code
+    )
 
 
 @views.list("/objectives-statements", title="Statements", row_links=cited)
@@ -62,8 +51,7 @@ def statements(
 ) -> Report:
     """Quotes attributed to actors, newest first."""
     report = objectives.statements(connection, moment, search=search, actor_code=actor)
-    said = [((s.actor, s.said, s.quote), s.id) for s in load_objectives(connection, moment).statements]
-    return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)
+    return objectives.with_statement_sources(connection, report, moment)
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:

@@ -3,18 +3,13 @@ overview's open-decisions panel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.pathway import reports as pathway
-from ltsplan.pathway.state import load_state
-from ltsplan.provenance.reports import evidence_map
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
@@ -23,33 +18,6 @@ views = ListViews("pathway")
 
 
 decision_links = link_column("decision", "/pathway/decisions/{}/positions")
-
-
-def with_source_ids(
-    connection: Connection,
-    report: Report,
-    kind: str,
-    keys: tuple[str, ...],
-    records: Iterable[tuple[tuple[Any, ...], str]],
-    moment: datetime | None,
-) -> Report:
-    """The report with a ``source_id`` column: the first source of each row's record, the record
-    found by the row's natural key (``keys``, matched against ``records``: key values → record id)."""
-    listed = list(records)
-    links = evidence_map(connection, kind, [rid for _, rid in listed], moment)
-    schema: dict[str, Any] = {k: report.frame.schema[k] for k in keys}
-    found = pl.DataFrame(
-        [(*key, (links.get(rid) or [{}])[0].get("id")) for key, rid in listed],
-        schema={**schema, "source_id": pl.Utf8},
-        orient="row",
-    ).unique(list(keys), keep="first")
-    frame = (
-        report.frame.with_row_index("_row")
-        .join(found, on=list(keys), how="left", nulls_equal=False)
-        .sort("_row")
-        .drop("_row")
-    )
-    return replace(report, frame=frame)
 
 
 def source_links(*columns: str) -> Any:
@@ -77,10 +45,9 @@ def decisions(connection: Connection, moment: AsOf) -> Report:
 def positions(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
     """Each actor's position on one decision, with conditions, date and evidence (each row linked to
     its first source: ``source_id``)."""
-    report = pathway.positions(connection, code, moment)
-    state = load_state(connection, moment)
-    mine = [((p.actor, p.stated), p.id) for p in state.positions if p.decision == code]
-    return with_source_ids(connection, report, "position", ("actor", "stated"), mine, moment)
+    return pathway.with_position_sources(
+        connection, pathway.positions(connection, code, moment), code, moment
+    )
 
 
 @views.list("/pathway/decisions/{code}/history", title="History of a decision")
