@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import peak_rss_mb, write_result
 from benchmarks.generate_readiness import START, generate
-from ltsplan.readiness.model import month_ends
-from ltsplan.readiness.rollup import EPOCH, prepare, rollup
+from ltsplan.readiness.programmes import month_ends
+from ltsplan.readiness.rollup import EPOCH, prepare
+from ltsplan.readiness.scores import rollup
 
 
 def loop_rollup(

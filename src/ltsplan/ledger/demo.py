@@ -23,9 +23,10 @@ from sqlalchemy import Connection, select
 
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.formats.kiel import ORGANISATIONS, read_kiel
+from ltsplan.ledger.imports import write_batches
 from ltsplan.ledger.model import LedgerBatch, ledger_entry
 from ltsplan.ledger.reference import load_shipped_gdp
-from ltsplan.ledger.writes import retract_entries, write_batch
+from ltsplan.ledger.writes import prepare, retract_entries
 from ltsplan.provenance.model import Source, parse_grade
 from ltsplan.render import to_table
 from ltsplan.report import Report
@@ -56,7 +57,13 @@ def load(database: Database) -> list[str]:
     with database.transaction() as connection:
         june = june_2023_batches()
         june_written = _write_new_records(connection, june)
-        kiel = write_batch(connection, kiel_batch, recorded_at=released)
+        kiel, _ = write_batches(
+            connection,
+            [prepare(kiel_batch)],
+            origin="demo: Kiel release 29",
+            fmt="kiel",
+            recorded_at=released,
+        )
         june_ids = [i for b in june for i in b.entries.get_column("id").to_list()]
         withdrawn = retract_entries(connection, june_ids, at=released)
         if withdrawn:
@@ -129,7 +136,8 @@ def _write_new_records(connection: Connection, batches: list[LedgerBatch]) -> in
         if seen is not None:
             continue
         moment = batch.entries.get_column("recorded_at")[0]
-        write_batch(connection, batch, recorded_at=moment, file=str(shipped("demo", "ledger-june-2023.csv")))
+        origin = str(shipped("demo", "ledger-june-2023.csv"))
+        write_batches(connection, [prepare(batch, file=origin)], origin=origin, fmt="csv", recorded_at=moment)
         written += 1
     return written
 

@@ -19,6 +19,7 @@ from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.ledger.model import GDP, gdp
 from ltsplan.provenance.imports import store_sources
 from ltsplan.provenance.model import Source, is_state
+from ltsplan.records.writing import Written, log_run
 from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
 from ltsplan.store.history import WriteResult, write_versions
@@ -122,6 +123,7 @@ def store_gdp(
     source: Source = WORLD_BANK_GDP,
     recorded_at: datetime | None = None,
     published_after_year: bool = False,
+    origin: str = "GDP table",
 ) -> WriteResult:
     """Write GDP figures as versions of (country, year) in one transaction.
 
@@ -140,7 +142,9 @@ def store_gdp(
         )
     with database.transaction() as connection:
         store_sources(connection, [source], recorded_at=moment)
-        return write_versions(connection, gdp, frame, recorded_at=moment)
+        written = write_versions(connection, gdp, frame, recorded_at=moment)
+        log_run(connection, Written(moment, {"gdp": written}), origin=origin, fmt="csv", dataset="gdp")
+    return written
 
 
 def load_gdp(
@@ -149,14 +153,16 @@ def load_gdp(
     """Read and store a World Bank-shaped GDP file (the use case behind ``ltsplan ledger load-gdp``)."""
     table = read_gdp_csv(path)
     return store_gdp(
-        database, table, recorded_at=recorded_at, published_after_year=published_after_year
+        database, table, recorded_at=recorded_at, published_after_year=published_after_year, origin=str(path)
     ), table
 
 
 def load_shipped_gdp(database: Database) -> WriteResult:
     """The GDP table shipped with the package (Kiel donors, 2015–2023), as first published."""
     table = read_gdp_csv(shipped("reference", "worldbank_gdp_current_usd.csv"))
-    return store_gdp(database, table, recorded_at=utcnow(), published_after_year=True)
+    return store_gdp(
+        database, table, recorded_at=utcnow(), published_after_year=True, origin="demo: World Bank GDP"
+    )
 
 
 @lru_cache(maxsize=1)

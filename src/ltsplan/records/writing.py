@@ -86,22 +86,21 @@ def write_found(
     skip_invalid: bool = False,
     revise: bool = False,
     report_dir: Path | None = None,
-    record_time: RecordTime | None = None,
     summary: str | None = None,
 ) -> Written:
-    """``summary``: the message of a refusal, with ``{origin}`` and ``{n}`` (the problems) in it."""
-    """Check and write what ``found`` holds, in the caller's transaction (see the module's doc)."""
+    """Check and write what ``found`` holds, in the caller's transaction (see the module's doc).
+    ``summary``: the message of a refusal, with ``{origin}`` and ``{n}`` (the problems) in it."""
     problems = list(found.problems) + given_twice(found)
     if cross_check is not None:
         problems += cross_check(connection, found)
     if revise:
-        problems += _not_there(connection, found)
+        problems += not_there(connection, found.found.values())
     if problems and not skip_invalid:
         said = summary or "{origin}: {n} problem(s); nothing was written"
         raise InvalidInput(problems, said.format(origin=origin, n=len(problems)))
     skipped = list(problems)
     while problems:  # leave out the records with problems, then find those that named them
-        _drop(found, problems)
+        drop(found.found.values(), problems)
         problems = given_twice(found) + (cross_check(connection, found) if cross_check is not None else [])
         skipped += problems
     written = Written(recorded_at)
@@ -109,7 +108,7 @@ def write_found(
         items = [x for x in found.found[section] if x.ok]
         if items:
             written.results[section] = write_located(
-                connection, items, recorded_at=recorded_at, record_time=record_time or own_record_time
+                connection, items, recorded_at=recorded_at, record_time=own_record_time
             )
     if skipped:
         written.skipped = skipped
@@ -200,7 +199,6 @@ class SectionsWriter:
             fmt=fmt,
             cross_check=self.cross_check,
             revise=revise,
-            summary="{origin}: {n} problem(s); nothing was written",
         )
 
 
@@ -229,10 +227,6 @@ def write_located(
     return write_versions(connection, record.table, record.frame(rows), recorded_at=recorded_at)
 
 
-def _not_there(connection: Connection, found: SectionsFile) -> list[Problem]:
-    return not_there(connection, found.found.values())
-
-
 def not_there(connection: Connection, lists: Iterable[Sequence[Located]]) -> list[Problem]:
     """A revision (PUT) names records that exist: a problem for each that does not."""
     problems = []
@@ -242,10 +236,6 @@ def not_there(connection: Connection, lists: Iterable[Sequence[Located]]) -> lis
             there = live_ids(connection, ok[0].record.table, (x.id for x in ok))
             problems += [x.problem(NOT_THERE) for x in ok if x.id not in there]
     return problems
-
-
-def _drop(found: SectionsFile, problems: Iterable[Problem]) -> None:
-    drop(found.found.values(), problems)
 
 
 def drop(lists: Iterable[Iterable[Located]], problems: Iterable[Problem], *, by_label: bool = False) -> None:
@@ -297,10 +287,3 @@ def write_skip_report(path: Path, skipped: Sequence[Problem], report_dir: Path |
         for problem in skipped:
             writer.writerow(problem.as_dict())
     return target
-
-
-def counts(written: Written) -> dict[str, Any]:
-    return {
-        name: {"inserted": r.inserted, "revised": r.revised, "unchanged": r.unchanged}
-        for name, r in written.results.items()
-    }

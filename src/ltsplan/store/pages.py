@@ -13,20 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.listing import ListQuery, Page
 from ltsplan.report import Report
-
-POLARS_TYPES: dict[type, pl.DataType | type[pl.DataType]] = {
-    Integer: pl.Int64,
-    Float: pl.Float64,
-    Date: pl.Date,
-    DateTime: pl.Datetime("us"),
-}
-
-
-def _polars_type(column: Any) -> pl.DataType | type[pl.DataType]:
-    for sql_type, polars_type in POLARS_TYPES.items():
-        if isinstance(column.type, sql_type):
-            return polars_type
-    return pl.Utf8
+from ltsplan.store.time import polars_schema
 
 
 def _value(column: Any, text: str) -> Any:
@@ -122,7 +109,8 @@ def page_from_table(
     else:
         statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
     rows = connection.execute(statement).all()
-    schema = {c: _polars_type(table.c[c]) for c in columns}
+    types = polars_schema(table)
+    schema = {c: types[c] for c in columns}
     frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     report = Report(title, frame, notes or [], units or {}, params=params or {})
     return Page(report, total, query.page if per_page else 1, per_page)
