@@ -10,8 +10,11 @@ import polars as pl
 from sqlalchemy import Connection
 
 from ltsplan.readiness.data import ReadinessData, load
-from ltsplan.readiness.reports import _labelled, valid_date
+from ltsplan.readiness.reports import labelled, valid_date
 from ltsplan.report import Report
+
+# What an evaluation's checklist gave: who evaluated, the outcome, and the criteria behind it.
+OUTCOME_COLUMNS = ("evaluator", "outcome", "criteria", "mandatory", "mandatory_met", "unmet_mandatory")
 
 
 def open_actions(data: ReadinessData, day: date) -> pl.DataFrame:
@@ -74,7 +77,7 @@ def findings_report(
         "overdue",
     )
     notes = [f"overdue: open or in progress with a due date before {day}"]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(
         title="Findings and corrective actions", frame=frame, notes=notes, params={"on": day, "as_of": moment}
     )
@@ -92,15 +95,7 @@ def evaluations_report(
     data = load(connection, moment)
     day = valid_date(moment, on)
     results = [r for r in data.gate_results(day) if element is None or r.element == element]
-    outcomes = data.evaluations.select(
-        pl.col("code").alias("evaluation"),
-        "evaluator",
-        "outcome",
-        "criteria",
-        "mandatory",
-        "mandatory_met",
-        "unmet_mandatory",
-    )
+    outcomes = data.evaluations.select(pl.col("code").alias("evaluation"), *OUTCOME_COLUMNS)
     frame = pl.DataFrame(
         [
             (
@@ -137,12 +132,7 @@ def evaluations_report(
         "gate",
         "level",
         "held_on",
-        "evaluator",
-        "outcome",
-        "criteria",
-        "mandatory",
-        "mandatory_met",
-        "unmet_mandatory",
+        *OUTCOME_COLUMNS,
         "expires_on",
         "counts",
         "status",
@@ -153,5 +143,5 @@ def evaluations_report(
         "passed (and still valid) when it was held; a result stops counting on its expiry date",
         f"as of {day}",
     ]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(title="Gated evaluations", frame=frame, notes=notes, params={"on": day, "as_of": moment})

@@ -37,7 +37,7 @@ def valid_date(moment: datetime | None, on: date | None) -> date:
     return moment.date() if moment is not None else utcnow().date()
 
 
-def _labelled(data: ReadinessData, notes: list[str]) -> list[str]:
+def labelled(data: ReadinessData, notes: list[str]) -> list[str]:
     """A report's notes, led by the FICTIONAL label when its data is demonstration data."""
     return [FICTIONAL_NOTE, *notes] if data.fictional else notes
 
@@ -59,7 +59,7 @@ def _notes(data: ReadinessData, rule: str, on: date, expired: int) -> list[str]:
             f"{expired} target(s) have a latest result that expired by {on}: they no longer count and are "
             "treated as not met (see the 'expired' column)"
         )
-    return _labelled(data, notes)
+    return labelled(data, notes)
 
 
 def rollup_report(
@@ -198,7 +198,7 @@ def trend_report(
         frame = frame.filter(pl.col("key").is_in(keys))
     frame = frame.select("date", pl.col("key").alias(by), "targets", "met", "expired", "score", "level")
     notes = [f"rule: {RULE_TEXT[rule]}", "one row per month-end and the as-of date"]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(
         title=f"Readiness trend by {by} ({rule})",
         frame=frame,
@@ -234,7 +234,7 @@ def heatmap_report(
             pl.lit(0).alias("targets"), pl.lit(0).alias("met"), pl.lit(None, pl.Float64).alias("score")
         ).with_columns(level_expr(rule).alias("level"))
     notes = [f"rule: {RULE_TEXT[rule]}", "each cell covers the element's own targets under that standard"]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(
         title=f"Readiness heatmap: elements × standards ({rule})",
         frame=frame,

@@ -15,7 +15,7 @@ from ltsplan.readiness import milestones as milestone_rules
 from ltsplan.readiness.data import ReadinessData, load
 from ltsplan.readiness.evaluations import open_actions
 from ltsplan.readiness.programmes import month_ends
-from ltsplan.readiness.reports import _labelled, valid_date
+from ltsplan.readiness.reports import labelled, valid_date
 from ltsplan.readiness.scores import Grouping, group_stats, pair_states
 from ltsplan.report import Report
 
@@ -76,7 +76,7 @@ def milestones_report(
         "at risk: otherwise",
         f"as of {day}",
     ]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(
         title="Milestones",
         frame=frame,
@@ -139,7 +139,7 @@ def gaps_report(
         f"targets not met on {day}, worst first: largest gap (1 − attainment) first, then mandatory before "
         "optional, then weight",
     ]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(
         title="Gaps" + (f": {milestone}" if milestone else " per milestone"),
         frame=gaps,
@@ -174,5 +174,5 @@ def burnup_report(
         orient="row",
     )
     notes = [f"targets met per milestone at each month-end to {day}"]
-    notes = _labelled(data, notes)
+    notes = labelled(data, notes)
     return Report(title="Milestone burn-up", frame=frame, notes=notes, params={"on": day, "as_of": moment})

@@ -294,7 +294,7 @@ def sweep(prep: Prepared, days: np.ndarray) -> Iterator[PairState]:
 
 def position(measure: Measure, value: Observation) -> float:
     """Where a level sits on its requirement's scale, as a number that compares the way
-    ``standards.model.meets`` does: binary 1 (met) or 0; ordinal the level's index, lowest 0;
+    ``standards.measures.meets`` does: binary 1 (met) or 0; ordinal the level's index, lowest 0;
     percentage the number itself. Raises ``MeasureError`` when the value is not on the scale."""
     read = measure.read(value)
     if measure.kind == "binary":
