@@ -17,6 +17,7 @@ from ltsplan.listing import ListQuery, Page
 from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
 from ltsplan.provenance.reports import evidence_for, get_source
 from ltsplan.report import Report
+from ltsplan.store.db import query_frame
 from ltsplan.store.pages import page_from_table
 from ltsplan.store.time import live_at, version_at
 
@@ -142,10 +143,10 @@ def provenance(
     ).select_from(
         grouped.outerjoin(source, and_(source.c.id == grouped.c.source_id, live_at(source, moment)))
     )
-    rows = connection.execute(statement).all()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={
+    frame = query_frame(
+        connection,
+        statement,
+        {
             "source_id": pl.Utf8,
             "title": pl.Utf8,
             "publisher": pl.Utf8,
@@ -155,7 +156,6 @@ def provenance(
             "eur": pl.Float64,
             "usd": pl.Float64,
         },
-        orient="row",
     ).sort("eur", descending=True, nulls_last=True)
     return Report(
         "Sources behind the figure",

@@ -18,7 +18,7 @@ from ltsplan.ledger import analytics
 from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
 from ltsplan.provenance.reports import actor_names
 from ltsplan.report import Report
-from ltsplan.store.db import flush_deferred
+from ltsplan.store.db import flush_deferred, query_frame
 from ltsplan.store.time import history_at, ids_starting_with, live_at, until
 
 CURRENCIES = ("EUR", "USD")
@@ -252,10 +252,10 @@ def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFi
         .join(c, c.c.id == d.c.commitment_id)
         .where(and_(*conditions))
     )
-    rows = connection.execute(statement).all()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={
+    frame = query_frame(
+        connection,
+        statement,
+        {
             "donor": pl.Utf8,
             "category": pl.Utf8,
             "subtype": pl.Utf8,
@@ -263,7 +263,6 @@ def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFi
             "delivered_on": pl.Date,
             "committed_on": pl.Date,
         },
-        orient="row",
     )
     return frame.with_columns(
         (pl.col("delivered_on") - pl.col("committed_on")).dt.total_days().alias("lag_days")

@@ -101,10 +101,16 @@ def cross_check(found: SectionsFile, store: Known) -> list[Problem]:
                     "gate",
                 )
             )
-    for item in s["assessments"]:
-        code = item.given.get("evaluation")
-        if code is not None and code not in evaluations:
-            problems.append(item.problem(f"no evaluation with code '{code}'", "evaluation"))
+    # Which field of which section names a record by its code, and the codes there are.
+    for section, name, codes in (
+        ("assessments", "evaluation", evaluations),
+        ("actions", "finding", findings),
+        ("milestone_targets", "milestone", milestones),
+    ):
+        for item in s[section]:
+            code = item.given.get(name)
+            if code is not None and code not in codes:
+                problems.append(item.problem(f"no {name} with code '{code}'", name))
     for item in s["findings"]:
         given = item.given
         if (given.get("assessed_on") is None) != (given.get("method") is None):
@@ -123,14 +129,8 @@ def cross_check(found: SectionsFile, store: Known) -> list[Problem]:
                     f"no assessment of this requirement in {given['element']} on that date", "assessed_on"
                 )
             )
-    for item in s["actions"]:
-        code = item.given.get("finding")
-        if code is not None and code not in findings:
-            problems.append(item.problem(f"no finding with code '{code}'", "finding"))
     for item in s["milestone_targets"]:
         given = item.given
-        if given.get("milestone") is not None and given["milestone"] not in milestones:
-            problems.append(item.problem(f"no milestone with code '{given['milestone']}'", "milestone"))
         if item.ok and item.values["target_id"] not in targets:
             problems.append(
                 item.problem(f"{given['element']} has no target for this requirement", "requirement")

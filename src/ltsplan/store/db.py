@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
@@ -235,6 +236,12 @@ def _renumbered(connection: Connection) -> None:
     if stamped & {"0003", "0004"}:
         at = "0004" if inspector.has_table("body") else "0003"
         connection.execute(text("UPDATE alembic_version SET version_num = :at"), {"at": at})
+
+
+def query_frame(connection: Connection, statement: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as a frame typed by ``schema`` (its columns in the query's order)."""
+    rows = connection.execute(statement).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
