@@ -11,13 +11,13 @@ carries.
 Readers return every record they could read and every problem, located by file, line (a sheet's
 row) and field; they never stop at the first. YAML keeps dates as text, so that a bad one
 (2024-13-01) is reported at its record and field like any other bad value. Writers neutralise text a
-spreadsheet would run as a formula; readers of CSV and XLSX undo that, so export then import gives
-back the same values.
+spreadsheet would run as a formula (and, in XLSX, escape the control characters a workbook cannot
+hold: ``formats.cells``; CSV is written by ``formats.csv_out``); readers of CSV and XLSX undo that,
+so export then import gives back the same values.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +29,8 @@ import yaml
 
 from ltsplan.errors import LtsplanError, Problem
 from ltsplan.formats import xlsx
-from ltsplan.formats.cells import written_cell
+from ltsplan.formats.cells import xlsx_cell
+from ltsplan.formats.csv_out import write_rows
 from ltsplan.formats.sections import csv_records, document_records, load_document
 from ltsplan.records.fields import INSTANT, FieldError
 from ltsplan.records.reading import Located, RecordCheck, read_record
@@ -189,7 +190,8 @@ def read(path: Path, sections: Sections, fmt: str | None = None) -> SectionsFile
     name = str(path)
     if chosen in ("yaml", "json"):
         document, found.problems = load_document(path, chosen)
-        read_document(found, document, name)
+        if not found.problems:  # a document that could not be read has no records to speak of
+            read_document(found, document, name)
     elif chosen == "csv":
         files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
         if not files:
@@ -199,9 +201,18 @@ def read(path: Path, sections: Sections, fmt: str | None = None) -> SectionsFile
             for section, line, raw in records:
                 found.add(section, raw, str(file), line)
     else:
-        for section, where, line, raw in xlsx.section_rows(path, sections.names, found.problems):
+        for section, where, line, raw in xlsx.section_rows(path, _columns(sections), found.problems):
             found.add(section, raw, where, line)
     return found
+
+
+def _columns(sections: Sections) -> dict[str, int]:
+    """For each section, how many columns its sheet may name: its fields, their aliases and
+    ``recorded_at`` (a workbook's sheets are read no wider than that, and a few spare)."""
+    return {
+        name: len(sections.record(name).file_names) + len(sections.aliases.get(name, {})) + 1
+        for name in sections.names
+    }
 
 
 def read_document(found: SectionsFile, document: Any, file: str) -> None:
@@ -245,7 +256,7 @@ def write(
             names = sections.record(section).file_names
             sheet.append(names)
             for row in rows:
-                sheet.append([_cell(row.get(n)) for n in names])
+                sheet.append([xlsx_cell(_joined(row.get(n))) for n in names])
         workbook.save(path)
         return [path]
     written = []
@@ -259,10 +270,7 @@ def write(
         target.parent.mkdir(parents=True, exist_ok=True)
         names = sections.record(section).file_names
         with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(names)
-            for row in rows:
-                writer.writerow(["" if row.get(n) is None else _text_cell(row[n]) for n in names])
+            write_rows(handle, names, ([_joined(row.get(n)) for n in names] for row in rows))
         written.append(target)
     return written
 
@@ -274,12 +282,8 @@ def _plain(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in record.items() if v is not None}
 
 
-def _cell(value: Any) -> Any:
+def _joined(value: Any) -> Any:
+    """A value as one cell: a list joined with LIST_SEPARATOR, anything else as it is."""
     if isinstance(value, list):
-        return written_cell(LIST_SEPARATOR.join(str(v) for v in value))
-    return written_cell(value)
-
-
-def _text_cell(value: Any) -> Any:
-    cell = _cell(value)
-    return cell.isoformat() if isinstance(cell, date) else cell
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return value

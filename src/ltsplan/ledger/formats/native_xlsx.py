@@ -1,9 +1,13 @@
 """The native XLSX format: an ``entries`` sheet and an optional ``sources`` sheet.
 
 A workbook is a zip archive, so it is checked before it is opened — number of parts, total size
-unpacked, and how much each part expands — and a zip bomb is refused without being unpacked. It is
-then read with openpyxl in read-only mode (streaming rows) with defusedxml guarding the XML. Both are
+unpacked, how much each part expands, and a DOCTYPE in any part — and refused without being
+unpacked. It is then read with openpyxl in read-only mode (streaming rows), each sheet no wider than
+the format's columns and a few spare, and no longer than Excel's last row. All of that is
 ``ltsplan.formats.xlsx``, shared with the standards and readiness workbooks.
+
+Text is written and read through ``formats.cells``: formula protection, and the ``_xHHHH_`` escape
+for the control characters a workbook cannot hold (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from typing import Any
 import polars as pl
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
-from ltsplan.formats.cells import protect, unprotect_text
-from ltsplan.formats.xlsx import open_workbook
-from ltsplan.ledger.formats.native import NativeRows, header_problems
+from ltsplan.formats.cells import from_xlsx_text, unprotect_text, xlsx_cell
+from ltsplan.formats.xlsx import open_workbook, sheet_rows
+from ltsplan.ledger.formats.native import INPUT_COLUMNS, NativeRows, header_problems
 from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS, SourceLabel, source_from
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
@@ -48,11 +52,12 @@ def read_xlsx(path: Path, *, progress: Callable[[int], None] | None = None) -> I
 
 
 def _text(value: Any) -> str | None:
-    """A cell as the text the shared parser reads: numbers exactly, dates as YYYY-MM-DD."""
+    """A cell as the text the shared parser reads: text with its XLSX escapes undone (its formula
+    protection is undone later, column-wise), numbers exactly, dates as YYYY-MM-DD."""
     if value is None:
         return None
     if isinstance(value, str):
-        return value
+        return from_xlsx_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
@@ -64,21 +69,19 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _cells(sheet: Any) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
-    """(row number, [(value, data type)]) for every non-empty row."""
-    for cells in sheet.iter_rows():
-        numbered = next((c.row for c in cells if getattr(c, "row", None)), None)
-        if numbered is None:
-            continue
-        yield numbered, [(c.value, getattr(c, "data_type", "n")) for c in cells]
+def _cells(sheet: Any, file: str, columns: int) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+    """(row number, [(value, data type)]) for every row with cells, within the limits of
+    ``formats.xlsx.sheet_rows`` for a format of ``columns`` columns."""
+    where = f"{file} [sheet {sheet.title}]"
+    for number, cells in sheet_rows(sheet, where, columns, values_only=False):
+        yield number, [(c.value, getattr(c, "data_type", "n")) for c in cells]
 
 
 def _labels(sheet: Any, file: str) -> tuple[dict[str, SourceLabel], list[Problem]]:
-    sheet.reset_dimensions()
     labels: dict[str, SourceLabel] = {}
     problems: list[Problem] = []
     header: list[str | None] = []
-    for number, cells in _cells(sheet):
+    for number, cells in _cells(sheet, file, len(SOURCE_FIELDS)):
         values = [_text(v) for v, _ in cells]
         if not header:
             header = [(v or "").strip() or None for v in values]
@@ -126,17 +129,18 @@ def _entries(
     progress: Callable[[int], None] | None,
 ) -> Iterator[LedgerBatch]:
     file = str(path)
-    declared = sheet.max_row or 0
+    declared = sheet.max_row or 0  # for progress only; the rows are read whatever it says
     size = path.stat().st_size
-    sheet.reset_dimensions()
     header: list[str] = []
     buffer: dict[str, list[str | None]] = {}
     lines: list[int] = []
-    for number, cells in _cells(sheet):
+    for number, cells in _cells(sheet, file, len(INPUT_COLUMNS)):
         if not header:
             header = [(_text(v) or "").strip() for v, _ in cells]
             while header and not header[-1]:
                 header.pop()
+            if not header:  # cells without values (formatting) above the header
+                continue
             problems.extend(header_problems(header, file=file, line=number))
             buffer = {name: [] for name in dict.fromkeys(header) if name}
             continue
@@ -189,19 +193,6 @@ def _frame(buffer: dict[str, list[str | None]], lines: list[int]) -> pl.DataFram
     return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
 
 
-def _cell(value: Any, column: str, record: str) -> Any:
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        if ILLEGAL_CHARACTERS_RE.search(value):
-            raise LtsplanError(
-                f"record {record}: field '{column}' holds a control character that a workbook cannot "
-                "store; export as CSV or JSON instead"
-            )
-        return protect(value)
-    return value
-
-
 def write_xlsx(path: Path, entries: Iterable[pl.DataFrame], sources: pl.DataFrame) -> int:
     from openpyxl import Workbook
 
@@ -216,10 +207,10 @@ def write_xlsx(path: Path, entries: Iterable[pl.DataFrame], sources: pl.DataFram
                 raise LtsplanError(
                     f"{path}: more than {MAX_SHEET_ROWS - 1:,} entries do not fit in a sheet; export as CSV"
                 )
-            sheet.append([_cell(v, c, str(row[0])) for c, v in zip(NATIVE_COLUMNS, row, strict=True)])
+            sheet.append([xlsx_cell(v) for v in row])
     listed = workbook.create_sheet("sources")
     listed.append(SOURCE_FIELDS)
     for row in sources.select(SOURCE_FIELDS).iter_rows():
-        listed.append([_cell(v, c, str(row[0])) for c, v in zip(SOURCE_FIELDS, row, strict=True)])
+        listed.append([xlsx_cell(v) for v in row])
     workbook.save(path)
     return count
