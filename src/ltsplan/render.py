@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from ltsplan.formats.cells import neutralise_formula
+from ltsplan.formats.csv_out import csv_text
+from ltsplan.formats.text import printable
 from ltsplan.report import Report
 
 FORMATS = ("table", "csv", "json")
@@ -60,6 +61,11 @@ def _is_currency(unit: str | None) -> bool:
 def to_table(report: Report, console: Console) -> None:
     """A terminal table: money columns scaled to millions or billions (said in the header), long
     text cut with a note; CSV and JSON always carry the full, unscaled values."""
+    if report.frame.is_empty():  # a header of many columns over no rows says nothing
+        console.print(f"{report.title}: no rows")
+        for note in report.notes:
+            console.print(f"[dim]note:[/dim] {escape(printable(note))}")
+        return
     table = Table(title=report.title, title_justify="left")
     frame = report.frame
     scales: dict[str, float] = {}
@@ -84,27 +90,18 @@ def to_table(report: Report, console: Console) -> None:
             if len(text) > TABLE_CELL_LIMIT:
                 text = text[: TABLE_CELL_LIMIT - 1] + "…"
                 cut = True
-            cells.append(text)
+            cells.append(Text(printable(text)))  # data, never markup or escape sequences
         table.add_row(*cells)
     console.print(table)
     for note in report.notes:
-        console.print(f"[dim]note:[/dim] {note}")
+        console.print(f"[dim]note:[/dim] {escape(printable(note))}")
     if cut:
         console.print("[dim]note:[/dim] long cells are cut here; --format csv or json gives them whole")
 
 
 def to_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(report.frame.columns)
-    for row in report.frame.iter_rows():
-        writer.writerow(
-            [
-                "" if v is None else neutralise_formula(v.isoformat() if hasattr(v, "isoformat") else v)
-                for v in row
-            ]
-        )
-    return buffer.getvalue()
+    """The report's frame as CSV, written as every CSV export is (``formats.csv_out``)."""
+    return csv_text(report.frame.columns, report.frame.iter_rows())
 
 
 def to_json(report: Report) -> str:

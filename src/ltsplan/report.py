@@ -4,6 +4,7 @@ that qualify it (what was left out, what was assumed), and the sources it rests 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,8 @@ class Report:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -4,32 +4,26 @@ object gets a 4xx answer that says where, never a server error."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.formats.jsons import decoder
+from ltsplan.formats.jsons import NotJson, loads
+from ltsplan.formats.text import decode_utf8
 
 BODY = "request body"
 
 
 async def json_body(request: Request) -> Any:
-    raw = await request.body()
+    text = decode_utf8(await request.body(), BODY)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
+        return loads(text)
+    except NotJson as error:
         raise InvalidInput(
-            [Problem(f"not UTF-8 text (byte {error.start})", file=BODY)], f"the {BODY} is not UTF-8 text"
+            [Problem(f"not valid JSON: {error.message}", file=BODY, line=error.line)],
+            f"the {BODY} is not valid JSON; nothing was written",
         ) from None
-    try:
-        return decoder().decode(text)
-    except json.JSONDecodeError as error:
-        problem = Problem(f"not valid JSON: {error.msg} (column {error.colno})", file=BODY, line=error.lineno)
-    except ValueError as error:
-        problem = Problem(f"not valid JSON: {error}", file=BODY)
-    raise InvalidInput([problem], f"the {BODY} is not valid JSON; nothing was written")
 
 
 JsonBody = Annotated[Any, Depends(json_body)]

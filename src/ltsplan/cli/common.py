@@ -11,12 +11,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Connection
 
 from ltsplan.config import Settings
 from ltsplan.errors import LtsplanError
-from ltsplan.records.writing import Written
+from ltsplan.formats.text import printable
+from ltsplan.records.writing import Written, skip_summary
 from ltsplan.render import FORMATS, render
 from ltsplan.report import Report
 from ltsplan.store.db import Database, open_database
@@ -125,7 +127,8 @@ def error_console() -> Console:
 
 
 def fail(error: LtsplanError) -> None:
-    error_console().print(f"[bold red]error:[/bold red] {error}", markup=True, soft_wrap=True)
+    shown = escape(printable(str(error)))  # the error quotes the input: never markup or escapes
+    error_console().print(f"[bold red]error:[/bold red] {shown}", markup=True, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -173,7 +176,4 @@ def print_result(written: Written, origin: str | Path) -> None:
     if not written.results:
         console.print(f"{origin}: no records")
     if written.report is not None:
-        console.print(
-            f"[yellow]{len(written.skipped)} problem(s); those records were skipped[/yellow]; "
-            f"each is named in {written.report}"
-        )
+        console.print(f"[yellow]{escape(skip_summary(written.skipped, written.report))}[/yellow]")

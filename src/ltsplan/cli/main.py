@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from ltsplan import demo as demo_service
 from ltsplan.cli import ledger, objectives, pathway, readiness, serve, standards
 from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
 from ltsplan.errors import LtsplanError
+from ltsplan.formats.text import printable
 from ltsplan.ledger.imports import READERS, import_file
+from ltsplan.records.writing import skip_summary
+
+
+class Commands(TyperGroup):
+    """The root command: an error the user can fix (``LtsplanError``) is printed, with where it is,
+    and exits 1, from every command and whoever invokes the app (the console script, a test)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LtsplanError as error:
+            fail(error)
+
 
 app = typer.Typer(
     name="ltsplan",
+    cls=Commands,
     help="Long-term support plans as working software: the support ledger, standards and "
     "readiness, the membership pathway and stated objectives — every figure sourced, "
     "every answer available as of any past date.",
@@ -84,12 +101,9 @@ def import_command(
             f"{p.retracted} budgets or planned disbursements"
         )
     for note in summary.notes:
-        console.print(f"[dim]note:[/dim] {note}")
+        console.print(f"[dim]note:[/dim] {escape(printable(note))}")
     if outcome.report_path:
-        console.print(
-            f"[yellow]{len(summary.skipped)} invalid records skipped[/yellow]; "
-            f"each is named in {outcome.report_path}"
-        )
+        console.print(f"[yellow]{escape(skip_summary(summary.skipped, outcome.report_path))}[/yellow]")
 
 
 @app.command("export")
@@ -123,13 +137,7 @@ def demo_command(db: DbOption = None) -> None:
 
 
 def main() -> None:
-    try:
-        app(standalone_mode=True)
-    except LtsplanError as error:
-        try:
-            fail(error)
-        except typer.Exit as exit_:
-            raise SystemExit(exit_.exit_code) from None
+    app(standalone_mode=True)
 
 
 def build_app() -> typer.Typer:

@@ -4,12 +4,11 @@ problem can be reported where it is (pure: reads text it is given, writes nothin
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
 from ltsplan.errors import Problem
-from ltsplan.formats import yaml_lines
+from ltsplan.formats import jsons, yaml_lines
 from ltsplan.formats.yaml_lines import LineMapping
 
 
@@ -23,9 +22,9 @@ def load_document(text: str, file: str | None) -> tuple[Any, list[Problem]]:
         return document, []
     if (file or "").lower().endswith(".json"):
         try:
-            return json.loads(text), []
-        except json.JSONDecodeError as error:
-            return None, [Problem(f"not valid JSON: {error.msg}", file=file, line=error.lineno)]
+            return jsons.loads(text), []
+        except jsons.NotJson as error:
+            return None, [Problem(f"not valid JSON: {error.message}", file=file, line=error.line)]
     return None, problems
 
 

@@ -11,17 +11,14 @@ position in its list (``requirements[3]``).
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ltsplan.errors import Problem
-from ltsplan.formats import yaml_lines
+from ltsplan.formats import csv_in, jsons, yaml_lines
 from ltsplan.formats.cells import unneutralise_formula
-
-NOT_UTF8 = "the file is not UTF-8 text"
+from ltsplan.formats.text import BOM, utf8_problem
 
 
 def load_document(path: Path, fmt: str) -> tuple[Any, list[Problem]]:
@@ -30,12 +27,13 @@ def load_document(path: Path, fmt: str) -> tuple[Any, list[Problem]]:
     if fmt == "yaml":
         return yaml_lines.load_file(path)
     name = str(path)
+    problem = utf8_problem(data := path.read_bytes(), name)
+    if problem is not None:
+        return None, [problem]
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig")), []
-    except UnicodeDecodeError:
-        return None, [Problem(NOT_UTF8, file=name)]
-    except json.JSONDecodeError as error:
-        return None, [Problem(f"not valid JSON: {error.msg}", file=name, line=error.lineno)]
+        return jsons.loads(data.removeprefix(BOM).decode("utf-8")), []
+    except jsons.NotJson as error:
+        return None, [Problem(f"not valid JSON: {error.message}", file=name, line=error.line)]
 
 
 def document_records(
@@ -78,33 +76,27 @@ def csv_records(
     neutralising undone. The section is told by the header; a header that tells none is the problem
     ``unknown_header`` at line 1. A row with more cells than the header is a problem, not a record."""
     name = str(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            first = next(reader, None)
-            if first is None:
-                problems.append(Problem("the file is empty", file=name))
-                return
-            header = [h.strip() for h in first]
-            section = section_of_header(header)
-            if section is None:
-                problems.append(Problem(unknown_header, file=name, line=1))
-                return
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) > len(header):
-                    problems.append(
-                        Problem(f"{len(cells)} cells but the header has {len(header)}", file=name, line=line)
-                    )
-                    continue
-                yield (
-                    section,
-                    line,
-                    {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h},
-                )
-    except UnicodeDecodeError:
-        problems.append(Problem(NOT_UTF8, file=name))
-    except csv.Error as error:
-        problems.append(Problem(f"not valid CSV: {error}", file=name))
+    data = path.read_bytes().removeprefix(BOM)
+    problem = utf8_problem(data, name)
+    if problem is not None:
+        problems.append(problem)
+        return
+    records = csv_in.csv_records(data.decode("utf-8"), name, problems)
+    first = next(records, None)
+    if first is None:
+        problems.append(Problem("the file is empty", file=name))
+        return
+    header = [h.strip() for h in first[1]]
+    section = section_of_header(header)
+    if section is None:
+        problems.append(Problem(unknown_header, file=name, line=1))
+        return
+    for line, cells in records:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            problems.append(
+                Problem(f"{len(cells)} cells but the header has {len(header)}", file=name, line=line)
+            )
+            continue
+        yield section, line, {h: unneutralise_formula(c) for h, c in zip(header, cells, strict=False) if h}

@@ -10,12 +10,25 @@ themselves. ``load`` reports a YAML syntax error as a problem at its line.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ltsplan.errors import Problem
+from ltsplan.formats.text import (
+    BOM,
+    MAX_DEPTH,
+    TOO_DEEP,
+    escaped_surrogate_line,
+    line_at,
+    tree_problem,
+    utf8_problem,
+)
+
+# More brackets opened in a row than MAX_DEPTH: a flow collection nested too deep to be a document.
+DEEP_FLOW = re.compile(rf"(?:[\[{{]\s*){{{MAX_DEPTH + 1}}}")
 
 
 class LineMapping(dict[Any, Any]):
@@ -63,17 +76,31 @@ def yaml_problem(error: yaml.YAMLError, file: str | None) -> Problem:
 
 
 def load(text: str, file: str | None) -> tuple[Any, list[Problem]]:
-    """The document (its mappings ``LineMapping``), or ``None`` and the syntax problem that stops reading."""
+    """The document (its mappings ``LineMapping``), or ``None`` and the problem that stops reading:
+    bad syntax, nesting past ``MAX_DEPTH`` (the parser recurses), an integer too long to read, or
+    half of a surrogate pair (``formats.text.tree_problem``)."""
+    deep = DEEP_FLOW.search(text)
+    if deep is not None:  # refused before PyYAML, whose pure-Python scanner takes seconds to fail
+        return None, [Problem(f"not valid YAML: {TOO_DEEP}", file=file, line=line_at(text, deep.start()))]
     try:
-        return yaml.load(text, Loader=LineLoader), []  # LineLoader is a SafeLoader
+        document = yaml.load(text, Loader=LineLoader)  # LineLoader is a SafeLoader
     except yaml.YAMLError as error:
         return None, [yaml_problem(error, file)]
+    except RecursionError:
+        return None, [Problem(f"not valid YAML: {TOO_DEEP}", file=file)]
+    except ValueError as error:  # an integer of more digits than Python reads
+        return None, [Problem(f"not valid YAML: {error}".split(";")[0], file=file)]
+    problem = tree_problem(document)
+    if problem is not None:
+        line = escaped_surrogate_line(text) if "surrogate" in problem else None
+        return None, [Problem(f"not valid YAML: {problem}", file=file, line=line)]
+    return document, []
 
 
 def load_file(path: Path) -> tuple[Any, list[Problem]]:
     """``load`` on a UTF-8 file (a byte-order mark is allowed); text that is not UTF-8 is a problem."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [Problem("the file is not UTF-8 text", file=str(path))]
-    return load(text, str(path))
+    data = path.read_bytes().removeprefix(BOM)
+    problem = utf8_problem(data, str(path))
+    if problem is not None:
+        return None, [problem]
+    return load(data.decode("utf-8"), str(path))

@@ -13,7 +13,7 @@ from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table
 
 from ltsplan.errors import Problem
 from ltsplan.provenance.model import Source
-from ltsplan.records.fields import DATE, ID, INTEGER, NUMBER, Field, currency
+from ltsplan.records.fields import DATE, ID, INTEGER, NUMBER, Field, code_field, currency
 from ltsplan.records.types import RecordType, id_field
 from ltsplan.store.ids import record_id, version_expr
 from ltsplan.store.schema import metadata
@@ -49,13 +49,12 @@ ENTRY = RecordType(
         Field("dataset", required=True, size=80),
         Field("kind", required=True, size=16, choices=KINDS),
         Field("stage", required=True, size=16, choices=STAGES),
-        Field(
+        code_field(
             "donor",
             required=True,
-            size=64,
             missing="a donor is required (an ISO 3166 alpha-3 code such as DEU, or an actor code)",
         ),
-        Field("recipient", size=64),
+        code_field("recipient"),
         Field("category", required=True, size=16, choices=tuple(CATEGORIES)),
         Field("subtype", size=32),
         Field("event_date", DATE, required=True, missing="a date is required (YYYY-MM-DD)"),
@@ -99,8 +98,8 @@ PLAN = RecordType(
         Field("dataset", required=True, size=80),
         Field("kind", required=True, size=24),
         Field("status", size=16),
-        Field("donor", required=True, size=64),
-        Field("recipient", size=64),
+        code_field("donor", required=True),
+        code_field("recipient"),
         Field("activity", free=True),
         Field("period_start", DATE, required=True),
         Field("period_end", DATE, required=True),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ltsplan.provenance.model import ATTRIBUTIONS
-from ltsplan.records.fields import DATE, Field
+from ltsplan.records.fields import DATE, Field, code_field
 from ltsplan.records.types import RecordType, made
 from ltsplan.store.ids import record_id
 
@@ -22,7 +22,7 @@ STATUSES = (*SCALE, "abandoned")
 
 
 def _code(name: str, *, required: bool = True) -> Field:
-    return Field(name, required=required, size=64)
+    return code_field(name, required=required)
 
 
 OBJECTIVE = RecordType(

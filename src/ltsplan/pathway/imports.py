@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.errors import InvalidInput, LtsplanError
+from ltsplan.formats.text import read_utf8
 from ltsplan.objectives.state import load_objectives
 from ltsplan.pathway.formats import read_scenario
 from ltsplan.pathway.rules import check_references
@@ -62,10 +63,7 @@ def read_text(path: Path) -> str:
         raise LtsplanError(
             f"{path}: a scenario document is YAML (.yaml, .yml) or JSON (.json); see docs/pathway.md"
         )
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput([Problem(f"not UTF-8 text ({error.reason})", file=str(path))]) from None
+    return read_utf8(path, "text")
 
 
 def import_scenario(

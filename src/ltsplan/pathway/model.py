@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ltsplan.records.fields import DATE, NUMBER, Field
+from ltsplan.records.fields import DATE, NUMBER, Field, code_field
 from ltsplan.records.types import RecordType
 from ltsplan.store.ids import record_id
 
@@ -165,7 +165,7 @@ class ConditionStatus:
 
 
 def _code(name: str, *, required: bool = True, file: str | None = None) -> Field:
-    return Field(name, required=required, size=64, file=file)
+    return code_field(name, required=required, file=file)
 
 
 BODY = RecordType(

@@ -12,7 +12,17 @@ from typing import Any
 import polars as pl
 import pycountry
 
-from ltsplan.records.fields import DATE, INTEGER, Field, FieldError, Kind, lower, required, web_address
+from ltsplan.records.fields import (
+    DATE,
+    INTEGER,
+    Field,
+    FieldError,
+    Kind,
+    code_field,
+    lower,
+    required,
+    web_address,
+)
 from ltsplan.records.types import RecordType, id_field
 
 SOURCE_KINDS = (
@@ -136,7 +146,7 @@ EVIDENCE = RecordType(
 ACTOR = RecordType(
     "actor",
     (
-        Field("code", required=True, size=64),
+        code_field("code", required=True),
         Field("kind", required=True, size=16, choices=ACTOR_KINDS, normalise=lower),
         Field("name", filled=True, doc="a state's is its ISO 3166 name when not given"),
         Field("iso3", size=3, file=""),
@@ -218,11 +228,14 @@ def parse_grade(text: str) -> tuple[str, int]:
     return cleaned[0], credibility
 
 
-def is_state(code: str) -> bool:
-    return pycountry.countries.get(alpha_3=code) is not None
+def is_state(code: str | None) -> bool:
+    return isinstance(code, str) and pycountry.countries.get(alpha_3=code) is not None
 
 
-def state_name(code: str) -> str | None:
+def state_name(code: str | None) -> str | None:
+    """A state's ISO 3166 name (its common name where it has one); None for anything else."""
+    if not isinstance(code, str):  # pycountry raises on anything but text
+        return None
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         return None

@@ -11,6 +11,7 @@ bad value (tests/records/test_fields.py holds them together).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,6 +23,8 @@ from sqlalchemy import Boolean as SqlBoolean
 from sqlalchemy import Date as SqlDate
 from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.types import TypeEngine
+
+from ltsplan.formats.text import LONE_SURROGATE
 
 PolarsType = pl.DataType | type[pl.DataType]
 
@@ -35,6 +38,13 @@ NOT_A_CURRENCY = "'{}' is not an ISO 4217 currency code"
 NOT_A_COUNTRY = "'{}' is not an ISO 3166 alpha-3 country code"
 NOT_A_WEB_ADDRESS = "'{}' is not a web address; give one that starts with http:// or https://"
 NOT_ONE_VALUE = "expected a single value, not a list or mapping"
+NOT_A_CODE = (
+    "'{}' is not a code: letters, digits and . _ : / - only, starting with a letter or digit "
+    "(such as DEU, XM-DAC-41114 or invite-ukraine)"
+)
+HOLDS_NUL = "the text holds a NUL character (\\x00), which no store keeps; remove it"
+HOLDS_SURROGATE = "the text holds half of a surrogate pair (\\ud800–\\udfff), which is not text"
+CODE = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$"
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 WEB_SCHEMES = ("http://", "https://")
@@ -240,6 +250,10 @@ class Field:
                 return None
             if not self.free:
                 value = value.strip()
+            if "\x00" in value:
+                raise FieldError(HOLDS_NUL)
+            if LONE_SURROGATE.search(value):
+                raise FieldError(HOLDS_SURROGATE)
         parsed = self.kind.read_value(value)
         if isinstance(parsed, str):
             if self.normalise is not None:
@@ -273,6 +287,12 @@ class Field:
                     typed.is_not_null() & typed.is_in(list(self.choices)).not_(),
                     pl.format("'{}' is not allowed; use one of " + ", ".join(self.choices), typed),
                 )
+            )
+        if self.kind.polars == pl.Utf8:
+            found.append((typed.str.contains("\x00", literal=True), pl.lit(HOLDS_NUL)))
+        if self.check is code:
+            found.append(
+                (typed.is_not_null() & typed.str.contains(CODE).not_(), pl.format(NOT_A_CODE, typed))
             )
         if self.check is currency:
             found.append(
@@ -310,6 +330,18 @@ class Field:
 def web_address(value: Any) -> str | None:
     """A source's address must be one a browser opens as a page (not javascript: or data:)."""
     return None if is_web_address(str(value)) else NOT_A_WEB_ADDRESS.format(value)
+
+
+def code(value: Any) -> str | None:
+    """A code that names an actor (a donor, a member, an assessor) or a record others cite (a
+    decision, a condition, an objective) is an identifier: it shows in links, file names and other
+    records' fields, so it has no spaces, markup or control characters."""
+    return None if re.match(CODE, str(value)) else NOT_A_CODE.format(value)
+
+
+def code_field(name: str, *, required: bool = False, **more: Any) -> Field:
+    """A field holding a code (at most 64 characters, of ``code``'s shape)."""
+    return Field(name, required=required, size=64, check=code, **more)
 
 
 def currency(value: Any) -> str | None:

@@ -118,7 +118,7 @@ def _partial(record: RecordType, values: Row) -> Row:
     checks); a translation that cannot run on missing values leaves them out."""
     try:
         return record.stored_values(values)
-    except (TypeError, ValueError, AttributeError, KeyError):
+    except (TypeError, ValueError, AttributeError, LookupError):
         return {f.name: values.get(f.file_name) for f in record.fields if f.in_files}
 
 

@@ -8,7 +8,6 @@ is parsed again with Python's csv module so that each such row is named by its l
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -16,7 +15,9 @@ from typing import BinaryIO
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.formats.cells import protect_expr
+from ltsplan.formats.csv_in import csv_records
+from ltsplan.formats.csv_out import write_frames
+from ltsplan.formats.text import SAVE_AS_UTF8, bad_utf8_at, decode_utf8
 from ltsplan.ledger.formats.native import CSV_EXPORT_COLUMNS, INPUT_COLUMNS, NativeRows, header_problems
 from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
@@ -48,7 +49,7 @@ def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
         rows = NativeRows(file)
         line, done = 2, len(header)
         for block in _blocks(handle, chunk_bytes):
-            frame, found, lines = _parse(block, columns, line, file)
+            frame, found, lines = _parse(block, columns, line, done, file)
             batches = rows.batches(frame, [*problems, *found])
             problems = []
             line += lines
@@ -60,18 +61,12 @@ def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
 
 
 def _header(header: bytes, file: str) -> list[str]:
-    if not header.strip():
+    if not header.removeprefix(BOM).strip():
         raise InvalidInput(
             [Problem("the file is empty; its first line names the columns", file=file, line=1)],
             f"{file}: not a ledger CSV; nothing was written",
         )
-    try:
-        text = header.removeprefix(BOM).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            [Problem("the header is not UTF-8 text; save the file as UTF-8", file=file, line=1)],
-            f"{file}: not a ledger CSV; nothing was written",
-        ) from None
+    text = decode_utf8(header, file, "CSV")
     return [name.strip() for name in next(csv.reader([text]))]
 
 
@@ -110,12 +105,14 @@ def _last_record_end(buffer: bytes, open_quote: int = 0) -> int:
 
 
 def _parse(
-    block: bytes, columns: list[str], first_line: int, file: str
+    block: bytes, columns: list[str], first_line: int, offset: int, file: str
 ) -> tuple[pl.DataFrame, list[Problem], int]:
     """The block's rows as text columns with their line numbers, what could not be read, and how
     many lines the block holds."""
     lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     names = [f"_c{i}" for i in range(len(columns))]
+    if block.count(b'"') % 2:  # a quote never closed: Polars would read on to the end
+        return (*_parse_slowly(block, columns, first_line, offset, file), lines)
     try:
         frame = pl.read_csv(
             block,
@@ -123,8 +120,8 @@ def _parse(
             schema=dict.fromkeys(names, pl.Utf8),
             raise_if_empty=False,
         )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-        return (*_parse_slowly(block, columns, first_line, file), lines)
+    except pl.exceptions.PolarsError:  # a row Polars cannot place: the slow reader says which
+        return (*_parse_slowly(block, columns, first_line, offset, file), lines)
     index = pl.int_range(pl.len(), dtype=pl.Int64) + first_line
     if frame.height != lines:
         # Quoted fields with line breaks: each row starts after the breaks of the rows before it.
@@ -144,35 +141,26 @@ def _named(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def _parse_slowly(
-    block: bytes, columns: list[str], first_line: int, file: str
+    block: bytes, columns: list[str], first_line: int, offset: int, file: str
 ) -> tuple[pl.DataFrame, list[Problem]]:
-    problems, text = _decode(block, first_line, file)
+    problems, text = _decode(block, first_line, offset, file)
     bad_lines = {p.line for p in problems}
     records: list[list[str | None]] = []
     lines: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    consumed = 0
-    try:
-        for row in reader:
-            line = first_line + consumed
-            consumed = reader.line_num
-            if not row or line in bad_lines:
-                continue
-            if len(row) > len(columns):
-                problems.append(
-                    Problem(
-                        f"this row has {len(row)} fields but the header names {len(columns)} columns",
-                        file=file,
-                        line=line,
-                    )
+    for line, row in csv_records(text, file, problems, first_line=first_line):
+        if row == [] or line in bad_lines:
+            continue
+        if len(row) > len(columns):
+            problems.append(
+                Problem(
+                    f"this row has {len(row)} fields but the header names {len(columns)} columns",
+                    file=file,
+                    line=line,
                 )
-                continue
-            records.append([*row, *([None] * (len(columns) - len(row)))])
-            lines.append(line)
-    except csv.Error as error:
-        problems.append(
-            Problem(f"cannot read this row as CSV ({error})", file=file, line=first_line + consumed)
-        )
+            )
+            continue
+        records.append([*row, *([None] * (len(columns) - len(row)))])
+        lines.append(line)
     names = [f"_c{i}" for i in range(len(columns))]
     frame = pl.DataFrame(records, schema=dict.fromkeys(names, pl.Utf8), orient="row").with_columns(
         pl.Series(LINE, lines, dtype=pl.Int64)
@@ -180,42 +168,28 @@ def _parse_slowly(
     return _named(frame, columns), problems
 
 
-def _decode(block: bytes, first_line: int, file: str) -> tuple[list[Problem], str]:
+def _decode(block: bytes, first_line: int, offset: int, file: str) -> tuple[list[Problem], str]:
+    """The block as text, and a problem for each line with bytes that are not UTF-8 (its first bad
+    byte named by its offset in the file)."""
     problems = []
     start = 0
-    while True:
-        try:
-            block[start:].decode("utf-8")
-            break
-        except UnicodeDecodeError as bad:
-            at = start + bad.start
-            problems.append(
-                Problem(
-                    "this line is not UTF-8 text; save the file as UTF-8",
-                    file=file,
-                    line=first_line + block.count(b"\n", 0, at),
-                )
+    while (at := bad_utf8_at(block, start)) is not None:
+        line = first_line + block.count(b"\n", 0, at)
+        problems.append(
+            Problem(
+                f"byte {offset + at} (0x{block[at]:02x}) is not UTF-8 text; {SAVE_AS_UTF8}",
+                file=file,
+                line=line,
             )
-            following = block.find(b"\n", at)
-            if following < 0:
-                break
-            start = following + 1
+        )
+        following = block.find(b"\n", at)
+        if following < 0:
+            break
+        start = following + 1
     return problems, block.decode("utf-8", errors="replace")
 
 
 def write_csv(path: Path, chunks: Iterable[pl.DataFrame]) -> int:
-    """Entries with their sources' columns, text protected against formula injection."""
-    count = 0
+    """Entries with their sources' columns, written as every CSV export is (``formats.csv_out``)."""
     with path.open("wb") as handle:
-        first = True
-        for chunk in chunks:
-            frame = chunk.select(CSV_EXPORT_COLUMNS)
-            text = [n for n, t in frame.schema.items() if t == pl.Utf8]
-            frame.with_columns(protect_expr(n) for n in text).write_csv(
-                handle, include_header=first, line_terminator="\n", date_format="%Y-%m-%d"
-            )
-            first = False
-            count += frame.height
-        if first:
-            handle.write((",".join(CSV_EXPORT_COLUMNS) + "\n").encode())
-    return count
+        return write_frames(handle, CSV_EXPORT_COLUMNS, chunks)

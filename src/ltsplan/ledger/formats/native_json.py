@@ -16,7 +16,8 @@ from typing import Any
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.formats.jsons import decoder, number_text
+from ltsplan.formats.jsons import NotJson, decode, decoder, number_text
+from ltsplan.formats.text import read_utf8
 from ltsplan.ledger.formats.native import INPUT_COLUMNS, NUMBER_COLUMNS, NativeRows
 from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS, SourceLabel, source_from
 from ltsplan.ledger.model import NATIVE_COLUMNS, LedgerBatch, conform
@@ -64,21 +65,10 @@ class _Scanner:
     def value(self) -> Any:
         self.skip()
         try:
-            value, self.position = self.decoder.raw_decode(self.text, self.position)
-        except json.JSONDecodeError as error:
+            value, self.position = decode(self.text, self.position, self.decoder)
+        except NotJson as error:
             raise InvalidInput(
-                [
-                    Problem(
-                        f"not valid JSON: {error.msg} (column {error.colno})",
-                        file=self.file,
-                        line=error.lineno,
-                    )
-                ],
-                f"{self.file}: not valid JSON; nothing was written",
-            ) from None
-        except ValueError as error:  # a constant JSON does not have (NaN, Infinity)
-            raise InvalidInput(
-                [Problem(f"not valid JSON: {error}", file=self.file, line=self.line_at(self.position))],
+                [Problem(f"not valid JSON: {error.message}", file=self.file, line=error.line)],
                 f"{self.file}: not valid JSON; nothing was written",
             ) from None
         return value
@@ -112,13 +102,7 @@ class _Scanner:
 
 def read_json(path: Path, *, progress: Callable[[int], None] | None = None) -> Iterator[LedgerBatch]:
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            [Problem("not UTF-8 text; save the file as UTF-8", file=file)], f"{file}: nothing was written"
-        ) from None
-    scan = _Scanner(text, file)
+    scan = _Scanner(read_utf8(path, "JSON"), file)
     rows = NativeRows(file, unprotect=False)
     problems: list[Problem] = []
     scan.expect("{")
@@ -171,7 +155,7 @@ def read_json(path: Path, *, progress: Callable[[int], None] | None = None) -> I
     if problems:
         yield LedgerBatch(entries=conform(pl.DataFrame(), keep_meta=True), problems=problems)
     if progress is not None:
-        progress(len(text))
+        progress(len(scan.text))
 
 
 def _labels(scan: _Scanner, file: str) -> tuple[dict[str, SourceLabel], list[Problem]]:
