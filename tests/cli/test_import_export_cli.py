@@ -72,12 +72,18 @@ def test_skip_invalid_writes_a_report_naming_each_skipped_record(database_url: s
     bad.write_text("\n".join(lines), encoding="utf-8")
     result = ltsplan(*["import", str(bad), "--skip-invalid", "--db", database_url], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "1 invalid records skipped" in result.stdout
+    # The commitment is refused, and with it the two deliveries that name it.
+    assert "3 invalid records skipped" in result.stdout
     with (tmp_path / "partly.skipped.csv").open(newline="", encoding="utf-8") as handle:
-        (row,) = list(csv.DictReader(handle))
-    assert (row["file"], row["line"], row["field"]) == (str(bad), "2", "stage")
-    assert "'promised' is not allowed; use one of announced" in row["message"]
-    assert entries_in(database_url) == 6
+        rows = list(csv.DictReader(handle))
+    assert [(r["file"], r["line"], r["record"], r["field"]) for r in rows] == [
+        (str(bad), "2", "example/DEU-001", "stage"),
+        (str(bad), "3", "example/DEU-001-D1", "commitment_id"),
+        (str(bad), "4", "example/DEU-001-D2", "commitment_id"),
+    ]
+    assert "'promised' is not allowed; use one of announced" in rows[0]["message"]
+    assert "names no commitment" in rows[1]["message"]
+    assert entries_in(database_url) == 4
 
 
 def test_a_zip_bomb_workbook_exits_1(database_url: str, tmp_path: Path) -> None:

@@ -16,11 +16,13 @@ from ltsplan.cli.common import (
     DbOption,
     FormatOption,
     answer,
+    check_format,
     database,
+    emit,
     parse_as_of,
     print_written,
 )
-from ltsplan.errors import LtsplanError
+from ltsplan.errors import InvalidInput
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.reports import CURRENCIES, LedgerFilter
 from ltsplan.report import Report
@@ -50,11 +52,11 @@ YearToOption = Annotated[
 
 
 def parse_dimensions(text: str) -> list[str]:
-    """``--by`` as a list; an unknown dimension is a misuse of the command (exit 2)."""
+    """``--by`` as a list; an unknown or repeated dimension is a misuse of the command (exit 2)."""
     try:
         return ledger_reports.parse_dimensions(text)
-    except LtsplanError as error:
-        raise typer.BadParameter(str(error), param_hint="--by") from None
+    except InvalidInput as error:
+        raise typer.BadParameter("; ".join(p.message for p in error.problems), param_hint="--by") from None
 
 
 def check_currency(currency: str) -> str:
@@ -279,3 +281,27 @@ def load_gdp(
         f"figures; left out {table.skipped_aggregates} rows of regions or groups (not ISO 3166 states) "
         f"and {table.skipped_empty} rows with no value"
     )
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="Make the stored totals equal the ones rebuilt from the entries."),
+    ] = False,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Rebuild the maintained totals from every version of every entry and compare them with what
+    is stored; exit 1 when they differ (unless --repair made them equal).
+
+    Example: ltsplan ledger check --repair
+    """
+    from ltsplan.ledger.check import check_totals
+
+    check_format(fmt)
+    with database(db).transaction() as connection:
+        result = check_totals(connection, repair=repair)
+    emit(result.report(), fmt)
+    if not result.clean and not result.repaired:
+        raise typer.Exit(1)

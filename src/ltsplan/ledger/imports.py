@@ -19,8 +19,18 @@ import polars as pl
 from sqlalchemy import Connection
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.text import decode_utf8
+from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import LedgerBatch
-from ltsplan.ledger.writes import PreparedBatch, WriteSummary, prepare, validate, withdraw_absent, write_batch
+from ltsplan.ledger.writes import (
+    PreparedBatch,
+    WriteSummary,
+    prepare,
+    store_entries,
+    validate,
+    withdraw_absent,
+    write_batch,
+)
 from ltsplan.prefetch import prefetched
 from ltsplan.records.writing import Written, log_run, write_skip_report
 from ltsplan.store.bulk import bulk_load
@@ -70,8 +80,9 @@ def guess_format(path: Path) -> str:
     if suffix == ".json":
         return "json"
     if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
+        with path.open("rb") as handle:
+            first = decode_utf8(handle.readline(), str(path), "CSV")
+        header = next(csv.reader([first]), [])
         return "kiel" if {h.strip().lower() for h in header} >= KIEL_HEADER else "csv"
     raise LtsplanError(
         f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
@@ -153,17 +164,22 @@ def write_batches(
     summary = WriteSummary(WriteResult(), WriteResult(), [], [])
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
+    links = CommitmentLinks()
     for batch in batches:
         entries = batch.entries
         if "dataset" in entries.columns:
             datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
         if problems and not skip_invalid:
             problems.extend(validate(connection, batch, file=origin))
+            _read_links(connection, links, batch.entries)
             continue
         try:
-            part = write_batch(connection, batch, recorded_at=recorded_at, skip_invalid=skip_invalid)
+            part = write_batch(
+                connection, batch, recorded_at=recorded_at, skip_invalid=skip_invalid, links=links
+            )
         except InvalidInput as invalid:
             problems.extend(invalid.problems)
+            _read_links(connection, links, batch.entries)
             continue
         if replace:
             present["ledger_entry"].append(_ids(batch.stored))
@@ -174,8 +190,15 @@ def write_batches(
         summary.plans += part.plans
         summary.skipped.extend(part.skipped)
         summary.notes.extend(n for n in part.notes if n not in summary.notes)
+    came, unlinked = links.settle(connection, origin)
+    if unlinked and skip_invalid and not problems:
+        summary.skipped.extend(unlinked)
+    else:
+        problems.extend(unlinked)
     if problems:
         raise InvalidInput(problems, f"{origin}: {len(problems)} problem(s); nothing was written")
+    if came is not None:
+        summary.entries += store_entries(connection, came, recorded_at=recorded_at)
     withdrawn = 0
     if replace:
         summary.entries.retracted, summary.plans.retracted = withdraw_absent(
@@ -189,6 +212,13 @@ def write_batches(
         connection, written, origin=origin, fmt=fmt, dataset=", ".join(sorted(datasets)), withdrawn=withdrawn
     )
     return summary, written.report
+
+
+def _read_links(connection: Connection, links: CommitmentLinks, entries: pl.DataFrame) -> None:
+    """A file already refused is still read to the end for its problems, links included."""
+    if entries.height and {"id", "kind", "commitment_id"} <= set(entries.columns):
+        links.note(entries)
+        links.hold(entries, None, links.waiting(connection, entries))
 
 
 def _ids(frame: pl.DataFrame | None) -> pl.Series:

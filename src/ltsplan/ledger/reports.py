@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Connection, Table, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ltsplan.errors import LtsplanError, NotFound
+from ltsplan.errors import InvalidInput, LtsplanError, NotFound, Problem
 from ltsplan.ledger import analytics
 from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
 from ltsplan.provenance.reports import actor_names
@@ -48,12 +48,18 @@ class LedgerFilter:
 
 
 def parse_dimensions(text: str) -> list[str]:
+    """``by`` as given (dimensions separated by commas), each known and named once."""
     by = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [b for b in by if b not in analytics.DIMENSIONS]
+    repeated = sorted({b for b in by if by.count(b) > 1})
+    problems = []
     if unknown:
-        raise LtsplanError(
-            f"cannot group by {', '.join(unknown)}; choose from {', '.join(analytics.DIMENSIONS)}"
-        )
+        choices = ", ".join(analytics.DIMENSIONS)
+        problems.append(Problem(f"cannot group by {', '.join(unknown)}; choose from {choices}", field="by"))
+    if repeated:
+        problems.append(Problem(f"{', '.join(repeated)} is named more than once; name each once", field="by"))
+    if problems:
+        raise InvalidInput(problems, problems[0].message)
     return by
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import polars as pl
 
 from ltsplan.errors import Problem
-from ltsplan.ledger.model import CATEGORIES, ENTRY
+from ltsplan.ledger.model import CATEGORIES, ENTRY, PLAN
 from ltsplan.provenance.model import is_state
 
 LINE = "_line"  # the row's line (text) or row (sheet) number in its file, carried by every reader
@@ -95,6 +96,32 @@ def entry_problems(
     found.extend(_donor_problems(frame, file))
     found.sort(key=lambda p: (p.line or 0, p.field or ""))
     return found
+
+
+def plan_problems(plans: pl.DataFrame, *, file: str | None) -> list[Problem]:
+    """Each field's own rules, as the plan's declaration states them, over a frame of budgets and
+    planned disbursements (a finite amount, an ISO currency, a donor's code)."""
+    found: list[Problem] = []
+    for spec in PLAN.fields:
+        if spec.name in plans.columns and spec.name not in ("dataset", "id"):
+            for failing, message in spec.typed_problems(pl.col(spec.name)):
+                found.extend(_problems(plans, failing.fill_null(False), spec.name, message, file))
+    return sorted(found, key=lambda p: (p.line or 0, p.field or ""))
+
+
+def named_records(problems: list[Problem], entries: pl.DataFrame) -> list[Problem]:
+    """``problems`` with the record each is about named where the reader gave no label (a skip
+    report lists records, so each needs a name): its dataset and reference, else its id."""
+    if LINE not in entries.columns or all(p.record for p in problems):
+        return problems
+    label = pl.coalesce(
+        pl.col(RECORD) if RECORD in entries.columns else pl.lit(None, dtype=pl.Utf8),
+        pl.concat_str(pl.col("dataset"), pl.lit("/"), pl.col("reference")),
+        pl.col("id"),
+    )
+    wanted = [p.line for p in problems if p.record is None and p.line is not None]
+    labels = dict(entries.filter(pl.col(LINE).is_in(wanted)).select(LINE, label.alias("label")).iter_rows())
+    return [p if p.record else replace(p, record=labels.get(p.line)) for p in problems]
 
 
 def unknown_source_problems(

@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import (
     ENTRY,
     PLAN,
@@ -25,7 +26,14 @@ from ltsplan.ledger.model import (
     with_versions,
 )
 from ltsplan.ledger.money import RateTable, ecb_rates
-from ltsplan.ledger.rules import LINE, RECORD, entry_problems, unknown_source_problems
+from ltsplan.ledger.rules import (
+    LINE,
+    RECORD,
+    entry_problems,
+    named_records,
+    plan_problems,
+    unknown_source_problems,
+)
 from ltsplan.provenance.imports import (
     actor_record,
     source_problems,
@@ -80,6 +88,8 @@ class PreparedBatch:
 def prepare(batch: LedgerBatch, *, file: str | None = None) -> PreparedBatch:
     """Check a batch and compute what will be stored, touching no database (so any thread may)."""
     problems = [*batch.problems, *source_problems(batch.sources, file)]
+    if batch.plans is not None and batch.plans.height:
+        problems.extend(plan_problems(batch.plans, file=file))
     entries = conform(batch.entries, keep_meta=True)
     cited: list[str] = []
     if entries.height:
@@ -111,9 +121,11 @@ def write_batch(
     recorded_at: datetime,
     file: str | None = None,
     skip_invalid: bool = False,
+    links: CommitmentLinks | None = None,
 ) -> WriteSummary:
     """Validate the whole batch, then write it; with ``skip_invalid`` bad rows are left out and
-    listed, otherwise any problem stops the write and every problem is reported."""
+    listed, otherwise any problem stops the write and every problem is reported. With ``links``,
+    entries naming a commitment not known yet are held back there (``ledger.links``)."""
     prepared = batch if isinstance(batch, PreparedBatch) else prepare(batch, file=file)
     batch = prepared.batch
     problems = validate(connection, prepared, file=prepared.file)
@@ -124,10 +136,21 @@ def write_batch(
         if not skip_invalid or len(row_level) < len(problems):
             raise InvalidInput(problems)
         bad_lines = {p.line for p in row_level}
+        skipped = named_records(row_level, entries)
         entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
-        skipped = row_level
-        stored, plans = stored_entries(entries), stored_plans(batch.plans)
+        kept_plans = batch.plans
+        if kept_plans is not None and LINE in kept_plans.columns:
+            kept_plans = kept_plans.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
+        stored, plans = stored_entries(entries), stored_plans(kept_plans)
     assert stored is not None  # prepared unless the batch had problems, and then made just above
+    if links is not None:
+        links.note(entries)
+        waiting = links.waiting(connection, entries)
+        if waiting.any():
+            links.hold(entries, stored, waiting)
+            stored = stored.filter(
+                pl.col("id").is_in(entries.filter(waiting).get_column("id").implode()).not_()
+            )
     store_sources(connection, batch.sources, recorded_at=recorded_at)
     store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
@@ -173,9 +196,9 @@ def store_entries(connection: Connection, frame: pl.DataFrame, *, recorded_at: d
         return WriteResult()
     result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
     if result.new_rows.height:
-        _add_deltas(connection, _deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
+        _add_deltas(connection, deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
     if result.retracted_rows.height:
-        _add_deltas(connection, _deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
+        _add_deltas(connection, deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
     # The rows themselves are no longer needed: only the counts travel up to the import.
     result.new_rows = result.retracted_rows = pl.DataFrame()
     return result
@@ -190,7 +213,7 @@ def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> 
             pl.col("eur").cast(pl.Float64),
             pl.col("usd").cast(pl.Float64),
         )
-        _add_deltas(connection, _deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
+        _add_deltas(connection, deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
     return gone.height
 
 
@@ -239,17 +262,18 @@ def _add_deltas(connection: Connection, part: pl.DataFrame) -> None:
     pending = deferred(connection, "ledger_total_delta", _write_deltas)
     pending.append(part)
     if len(pending) > 1 and sum(p.height for p in pending[1:]) >= max(pending[0].height, 50_000):
-        pending[:] = [_summed(pending)]
+        pending[:] = [summed_deltas(pending)]
 
 
-def _summed(parts: list[pl.DataFrame]) -> pl.DataFrame:
+def summed_deltas(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Deltas summed per (moment, dimensions): one row per group however many parts."""
     return pl.concat(parts, how="vertical_relaxed").group_by(DELTA_KEYS).agg(pl.col(DELTA_SUMS).sum())
 
 
 def _write_deltas(connection: Connection, parts: list[pl.DataFrame]) -> None:
     """The deltas of a whole transaction, summed per (at, dimensions) and written once: an import
     of millions of entries in many batches adds one row per group, not one per group and batch."""
-    bulk_insert(connection, ledger_total_delta, _summed(parts).filter(_moves_something()))
+    bulk_insert(connection, ledger_total_delta, summed_deltas(parts).filter(_moves_something()))
 
 
 def _moves_something() -> pl.Expr:
@@ -264,7 +288,10 @@ def _moves_something() -> pl.Expr:
     )
 
 
-def _deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
+def deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
+    """What versions move the totals by (``sign`` 1 as they arrive, -1 as they leave), at ``at``.
+    Money that is not a finite number counts as not converted: an infinity in a sum never cancels."""
+    rows = rows.with_columns(pl.when(pl.col(n).is_finite()).then(pl.col(n)).alias(n) for n in ("eur", "usd"))
     return (
         rows.with_columns(
             at.cast(pl.Datetime("us")).alias("at"),

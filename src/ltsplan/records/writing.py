@@ -10,7 +10,6 @@ them), each problem is written to a report beside the file, and the rest is writ
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, Text, insert
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.csv_out import write_rows
 from ltsplan.records.reading import Located
 from ltsplan.records.sections import Sections, SectionsFile, guess_format, read, read_document
 from ltsplan.store.db import Database
@@ -271,19 +271,31 @@ def log_run(
             inserted=total.inserted,
             revised=total.revised,
             unchanged=total.unchanged,
-            skipped=len(written.skipped),
+            skipped=skipped_records(written.skipped),
             report=str(written.report) if written.report else None,
             withdrawn=withdrawn,
         )
     )
 
 
+def skipped_records(skipped: Sequence[Problem]) -> int:
+    """How many records the problems are about: a record with three problems is one record skipped."""
+    return len({(p.file, p.line, p.record) for p in skipped})
+
+
+def skip_summary(skipped: Sequence[Problem], report: Path) -> str:
+    """What ``--skip-invalid`` left out, counted in records (and problems, when they differ)."""
+    records, problems = skipped_records(skipped), len(skipped)
+    counted = f"{records} invalid record{'s' if records != 1 else ''} skipped"
+    if problems != records:
+        counted += f" ({problems} problems)"
+    return f"{counted}; each is named in {report}"
+
+
 def write_skip_report(path: Path, skipped: Sequence[Problem], report_dir: Path | None) -> Path:
     """A CSV naming each skipped record: file, line, record, field and why."""
     target = (report_dir or Path.cwd()) / f"{path.stem or 'request'}.skipped.csv"
+    header = ["file", "line", "record", "field", "message"]
     with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "line", "record", "field", "message"])
-        writer.writeheader()
-        for problem in skipped:
-            writer.writerow(problem.as_dict())
+        write_rows(handle, header, ([p.as_dict()[n] for n in header] for p in skipped))
     return target

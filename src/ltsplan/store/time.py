@@ -64,6 +64,13 @@ def retracted_when(table: FromClause, moment: datetime) -> ColumnElement[bool]:
     return table.c.retracted_at == moment
 
 
+def arrivals_and_departures(table: Table) -> list[tuple[ColumnElement[Any], int, ColumnElement[bool] | None]]:
+    """When versions changed what is known, for aggregates kept over time: each version arrives at
+    its record time (sign 1) and, once retracted, leaves at its retraction (sign -1, under the
+    condition that it was). (moment column, sign, condition or None)."""
+    return [(table.c.recorded_at, 1, None), (table.c.retracted_at, -1, retracted(table))]
+
+
 def recorded_by(table: FromClause, moment: datetime) -> ColumnElement[bool]:
     """Versions recorded at or before ``moment`` (whether still current or not)."""
     return table.c.recorded_at <= moment

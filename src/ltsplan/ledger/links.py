@@ -1,0 +1,95 @@
+"""A delivery's commitment must exist: the ``commitment_id`` of every entry names a commitment the
+same import gives or a live one already stored. Fulfilment and delivery lags follow the link, so a
+link to nothing would be a delivery counted against no pledge, silently.
+
+A file may give a delivery before its commitment, even many batches before (an export orders its
+rows by id), so an entry whose commitment is not known yet is held back, not refused: it is decided
+once the whole import has been read, and written then if its commitment came. Commitments the import
+gives are kept as 64-bit hashes (``IdSet``: 8 bytes an id); only the held entries are kept whole,
+and only ids the import does not give are looked up in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+from sqlalchemy import Connection
+
+from ltsplan.errors import Problem
+from ltsplan.ledger.model import ledger_entry
+from ltsplan.ledger.rules import LINE, named_records
+from ltsplan.store.ids import IdSet, id_hashes
+from ltsplan.store.time import live_where
+
+NO_COMMITMENT = (
+    "'{}' names no commitment of this import or of the ledger; import the commitment too, or leave "
+    "commitment_id empty (a reference is looked up in the entry's own dataset)"
+)
+
+
+@dataclass
+class CommitmentLinks:
+    """The commitments an import has given so far, and the entries waiting for theirs."""
+
+    given: IdSet = field(default_factory=IdSet)
+    held_entries: list[pl.DataFrame] = field(default_factory=list)  # as read (lines, labels)
+    held_stored: list[pl.DataFrame] = field(default_factory=list)  # as they would be stored
+
+    def note(self, entries: pl.DataFrame) -> None:
+        """Remember the commitments of a batch about to be written (or, for a file already refused,
+        read), before its own links are asked: an entry may name a commitment of its own batch."""
+        commitments = entries.filter(pl.col("kind") == "commitment").get_column("id")
+        self.given.add(id_hashes(commitments))
+
+    def waiting(self, connection: Connection, entries: pl.DataFrame) -> pl.Series:
+        """For each entry, whether it names a commitment neither given so far nor stored and live."""
+        linked = entries.get_column("commitment_id")
+        wanted = linked.is_not_null()
+        if not wanted.any():
+            return wanted
+        named = linked.filter(wanted)
+        known = pl.Series(self.given.holds(id_hashes(named)))
+        unknown = named.filter(~known).unique().to_list()
+        missing = sorted(set(unknown) - (_live_commitments(connection, unknown) if unknown else set()))
+        return linked.is_in(missing).fill_null(False)
+
+    def hold(self, entries: pl.DataFrame, stored: pl.DataFrame | None, waiting: pl.Series) -> None:
+        if not waiting.any():
+            return
+        self.held_entries.append(entries.filter(waiting))
+        if stored is not None:
+            ids = entries.filter(waiting).get_column("id")
+            self.held_stored.append(stored.filter(pl.col("id").is_in(ids.implode())))
+
+    def settle(self, connection: Connection, file: str | None) -> tuple[pl.DataFrame | None, list[Problem]]:
+        """Once everything has been read: the held entries whose commitment came, as they would be
+        stored (None when nothing is held or nothing was to be stored), and a problem for each of
+        the others."""
+        if not self.held_entries:
+            return None, []
+        entries = pl.concat(self.held_entries, how="diagonal_relaxed")
+        still = self.waiting(connection, entries)
+        unlinked = entries.filter(still)
+        lines = unlinked.get_column(LINE).to_list() if LINE in unlinked.columns else [None] * unlinked.height
+        problems = named_records(
+            [
+                Problem(NO_COMMITMENT.format(named), file=file, line=line, field="commitment_id")
+                for named, line in zip(unlinked.get_column("commitment_id"), lines, strict=True)
+            ],
+            unlinked,
+        )
+        if not self.held_stored:
+            return None, problems
+        came = entries.filter(~still).get_column("id")
+        stored = pl.concat(self.held_stored, how="diagonal_relaxed")
+        return stored.filter(pl.col("id").is_in(came.implode())), problems
+
+
+def _live_commitments(connection: Connection, ids: list[str]) -> set[str]:
+    columns = (ledger_entry.c.id, ledger_entry.c.kind)
+    return {
+        r["id"]
+        for r in live_where(connection, ledger_entry, "id", ids, None, columns)
+        if r["kind"] == "commitment"
+    }

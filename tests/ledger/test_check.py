@@ -1,0 +1,115 @@
+"""``ltsplan ledger check``: the maintained totals rebuilt from the versions find damage (a delta
+row lost, infinities written by code from before the finite rule) and ``--repair`` makes the totals
+equal the sums of the entries again, computed here straight from the entry table."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+from ledger_sample import COLUMNS, ROWS, entry_id, expected_frame, load
+from sqlalchemy import delete, func, insert, select, update
+from typer.testing import CliRunner
+
+from ltsplan.cli.main import app
+from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger.check import check_totals
+from ltsplan.ledger.model import ledger_entry, ledger_total_delta
+from ltsplan.store.db import Database
+
+runner = CliRunner()
+
+
+def donor_totals(db: Database) -> dict[str, tuple[int, float]]:
+    with db.reading() as connection:
+        frame = ledger_reports.totals(connection, by=["donor"]).frame
+    return {r["donor"]: (r["entries"], r["pledged"]) for r in frame.to_dicts()}
+
+
+def test_an_intact_ledger_checks_clean_and_exits_0(db: Database) -> None:
+    load(db)
+    with db.transaction() as connection:
+        result = check_totals(connection)
+    assert result.clean and result.groups > 0 and result.not_finite.is_empty()
+    outcome = runner.invoke(app, ["ledger", "check", "--db", db.url, "--format", "json"])
+    assert outcome.exit_code == 0, outcome.output
+    assert '"rows": []' in outcome.output
+
+
+def test_a_lost_delta_is_found_and_repaired(db: Database) -> None:
+    load(db)
+    before = donor_totals(db)
+    with db.transaction() as connection:
+        lost = connection.execute(select(func.max(ledger_total_delta.c.row_id))).scalar_one()
+        connection.execute(delete(ledger_total_delta).where(ledger_total_delta.c.row_id == lost))
+    assert donor_totals(db) != before
+
+    found = runner.invoke(app, ["ledger", "check", "--db", db.url, "--format", "csv"])
+    assert found.exit_code == 1
+    assert found.output.count("\n") == 2  # the header and the one group that lost its row
+
+    repaired = runner.invoke(app, ["ledger", "check", "--repair", "--db", db.url])
+    assert repaired.exit_code == 0, repaired.output
+    after = donor_totals(db)
+    assert after.keys() == before.keys()
+    for donor, (entries, pledged) in before.items():
+        assert after[donor] == (entries, pytest.approx(pledged, rel=1e-12))
+    with db.transaction() as connection:
+        assert check_totals(connection).clean
+
+
+def test_infinities_from_an_older_version_are_repaired_to_the_finite_sums(db: Database) -> None:
+    """What the code before the finite rule left behind: an entry stored with an infinite amount,
+    whose delta is +inf, so the donor's total is infinite for good."""
+    load(db)
+    reference = next(r[COLUMNS.index("reference")] for r in ROWS if r[COLUMNS.index("stage")] == "committed")
+    with db.transaction() as connection:
+        victim = connection.execute(select(ledger_entry).where(ledger_entry.c.id == entry_id(reference)))
+        row = victim.mappings().one()
+        keys = {c: row[c] for c in ("dataset", "kind", "stage", "donor", "recipient", "category", "subtype")}
+        day = row["event_date"]
+        # Its finite figures taken out of the totals, infinite ones put in, as if it came that way.
+        for eur, usd in ((-row["eur"], -row["usd"]), (float("inf"), float("inf"))):
+            connection.execute(
+                insert(ledger_total_delta).values(
+                    at=row["recorded_at"],
+                    **keys,
+                    year=day.year,
+                    month=day.month,
+                    entries=0,
+                    eur=eur,
+                    usd=usd,
+                    eur_missing=0,
+                    usd_missing=0,
+                )
+            )
+        infinite = dict.fromkeys(("amount", "eur", "usd"), float("inf"))
+        connection.execute(
+            update(ledger_entry).where(ledger_entry.c.row_id == row["row_id"]).values(**infinite)
+        )
+    # Expected: the inputs' sums, with the damaged entry's money counted as not converted.
+    inputs = expected_frame(ROWS).with_columns(
+        pl.when(pl.col("reference") == reference).then(0.0).otherwise(pl.col("pledged")).alias("pledged")
+    )
+    expected = inputs.group_by("donor").agg(pl.len().alias("entries"), pl.col("pledged").sum())
+    pledged = dict(expected.select("donor", "pledged").iter_rows())
+    assert donor_totals(db)[row["donor"]][1] == float("inf")
+
+    with db.transaction() as connection:
+        result = check_totals(connection)
+    assert not result.clean
+    assert result.not_finite.get_column("id").to_list() == [row["id"]]
+
+    repaired = runner.invoke(app, ["ledger", "check", "--repair", "--db", db.url, "--format", "json"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "not a finite number" in repaired.output
+
+    got = donor_totals(db)
+    for donor, entries, pledged in expected.iter_rows():
+        assert got[donor][0] == entries
+        assert got[donor][1] == pytest.approx(pledged, rel=1e-9, abs=1e-6), donor
+    with db.transaction() as connection:
+        assert check_totals(connection).clean
+        money = connection.execute(select(ledger_total_delta.c.eur, ledger_total_delta.c.usd)).all()
+    assert all(math.isfinite(eur) and math.isfinite(usd) for eur, usd in money)
