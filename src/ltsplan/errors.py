@@ -82,6 +82,12 @@ class Conflict(LtsplanError):
     status_code = 409
 
 
+class Busy(LtsplanError):
+    """Another process holds the database for a write longer than a write waits (try again)."""
+
+    status_code = 503
+
+
 @dataclass
 class ProblemList:
     """Collects problems while validating a whole file, so that all of them can be reported."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -311,3 +313,27 @@ def test_a_record_staged_and_revised_in_one_transaction_keeps_both_versions(
     assert len(amounts) == 1_000 and amounts["R-0"] == 1.0 and amounts["R-750"] == 2.0
     assert [v["amount"] for v in history] == [1.0, 2.0]
     assert history[0]["retracted_at"] == datetime(2024, 6, 1)
+
+
+def test_the_next_bulk_load_removes_the_scratch_files_of_imports_that_were_killed(
+    tmp_path: Path, staged: None
+) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp_path / f".ltsplan-staging-{finished.stdout.strip()}-abc123.db"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        alive = tmp_path / f".ltsplan-staging-{running.pid}-def456.db"
+        unowned = tmp_path / ".ltsplan-staging-q1w2e3.db"  # named before owners were named
+        for path in (dead, alive, unowned):
+            path.write_bytes(b"\0" * 4096)
+        database = open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+        try:
+            import_file(database, ledger_csv(tmp_path / "good.csv", 1_000), recorded_at=MOMENT)
+        finally:
+            database.dispose()
+        assert scratch_files(tmp_path) == sorted([alive, unowned])  # an unowned one waits a day
+    finally:
+        running.kill()
+        running.wait()

@@ -18,7 +18,8 @@ from ltsplan.ledger import imports
 from ltsplan.ledger.imports import import_file
 from ltsplan.ledger.model import ledger_entry
 from ltsplan.provenance.model import source
-from ltsplan.store.db import Database, open_database
+from ltsplan.store import db as store_db
+from ltsplan.store.db import BUSY_TIMEOUT_MS, Database, open_database
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "ledger.csv"
 MOMENT = datetime(2024, 5, 6, 7, 8, 9)
@@ -68,7 +69,7 @@ def test_a_bulk_transaction_writes_through_a_rollback_journal_and_leaves_the_fil
         assert journal_mode(connection) == "delete"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    assert timeout == 5000  # the switch's own zero timeout does not outlive it
+    assert timeout == BUSY_TIMEOUT_MS  # the switch's own zero timeout does not outlive it
     assert file_journal_mode(tmp_path / "ledger.db") == "wal"
     with sqlite_db.transaction() as connection:
         assert journal_mode(connection) == "wal"
@@ -124,19 +125,27 @@ def test_a_large_import_goes_through_a_rollback_journal_and_a_failed_one_leaves_
 
 
 def test_a_connection_that_cannot_return_to_wal_is_closed_not_reused(
-    sqlite_db: Database, tmp_path: Path
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reader = sqlite3.connect(tmp_path / "ledger.db", timeout=0)
+    going_back = store_db._write_ahead
+
+    def reader_arrives_first(raw: sqlite3.Connection) -> None:
+        # A reader opens the file between the commit and the switch back, and holds a read lock
+        # (while the file has its rollback journal, that stops the switch).
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM source").fetchall()
+        going_back(raw)
+
+    monkeypatch.setattr(store_db, "_write_ahead", reader_arrives_first)
     try:
         with sqlite_db.transaction(bulk=True) as connection:
             connection.exec_driver_sql("PRAGMA busy_timeout=50")
-            # A reader opens the file while it has a rollback journal and holds a read lock.
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM source").fetchall()
             bulk_connection = connection.connection.dbapi_connection
         assert reader.execute("SELECT count(*) FROM source").fetchall() == [(0,)]
     finally:
         reader.close()
+        monkeypatch.setattr(store_db, "_write_ahead", going_back)
     with sqlite_db.transaction() as connection:
         assert connection.connection.dbapi_connection is not bulk_connection
         assert journal_mode(connection) == "wal"

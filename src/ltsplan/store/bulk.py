@@ -18,7 +18,10 @@ throws the scratch files away (DROP INDEX is undone with it), and a reader withi
 (ADBC's own and the one ``sqlite3`` links) never have a scratch file open together: ADBC closes it
 before the main connection attaches it, because POSIX locks belong to the process and neither
 library would see the other's. Memory: a batch being ingested (the import's batch size); the
-scratch files are on disk, each removed once attached and gone with the transaction.
+scratch files are on disk, each removed once attached and gone with the transaction. A killed
+import leaves its scratch file behind (up to its capacity's worth of rows); the file's name holds
+the import's process id, and the next bulk load in that directory removes those whose process is
+gone.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import math
 import os
 import sqlite3
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -120,7 +124,9 @@ def bulk_load(connection: Connection) -> None:
         attached = raw.execute("PRAGMA database_list").fetchall()
         room = raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) - (len(attached) - 2)  # main and temp
         if room > 0:
-            slot.append(Staging(_scratch_directory(attached), room))
+            directory = _scratch_directory(attached)
+            remove_stale_scratch(directory)
+            slot.append(Staging(directory, room))
 
 
 def _staging(connection: Connection) -> Staging | None:
@@ -300,7 +306,9 @@ class Staging:
         if self._adbc is None:
             import adbc_driver_sqlite.dbapi
 
-            handle, name = tempfile.mkstemp(prefix=".ltsplan-staging-", suffix=".db", dir=self.directory)
+            handle, name = tempfile.mkstemp(
+                prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", suffix=".db", dir=self.directory
+            )
             os.close(handle)
             self._path = Path(name)
             self._adbc = adbc_driver_sqlite.dbapi.connect(name, autocommit=True)
@@ -336,6 +344,39 @@ def _ingest(scratch: Any, name: str, frame: pl.DataFrame) -> None:
         cursor.adbc_ingest(name, frame.to_arrow())
     finally:
         cursor.close()
+
+
+SCRATCH_PREFIX = ".ltsplan-staging-"
+UNOWNED_AGE = 24 * 3600  # seconds: a scratch file named by a release before owners were named in it
+
+
+def remove_stale_scratch(directory: Path) -> list[Path]:
+    """Remove the scratch files of imports that were killed (a scratch file is removed by its own
+    import otherwise): those whose owning process, named in the file's name, is gone. Returns them."""
+    removed = []
+    for path in directory.glob(f"{SCRATCH_PREFIX}*.db"):
+        owner = path.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        try:
+            if owner.isdigit():
+                if _alive(int(owner)):
+                    continue
+            elif time.time() - path.stat().st_mtime < UNOWNED_AGE:
+                continue
+            path.unlink()
+            removed.append(path)
+        except OSError:  # gone meanwhile, or not ours to remove: left alone
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _scratch_directory(databases: list[tuple[int, str, str]]) -> Path:

@@ -14,13 +14,18 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-from ltsplan.errors import LtsplanError
+from ltsplan.errors import Busy, LtsplanError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions begin when SQLAlchemy begins them (``_begin_sqlite``), not when Python's sqlite3
+    # sees the first INSERT: its reads before that would run outside the transaction.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     _write_ahead(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -34,6 +39,21 @@ def _write_ahead(raw: Any) -> None:
     and the one a bulk transaction returns to."""
     raw.execute("PRAGMA main.journal_mode=WAL")
     raw.execute("PRAGMA main.synchronous=NORMAL")
+
+
+# How long a write waits for another process's write to commit before saying the file is busy.
+BUSY_TIMEOUT_MS = 30_000
+WRITES = "ltsplan_writes"  # the execution option that marks a connection a write transaction
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """A write transaction takes the file's write lock as it begins (``BEGIN IMMEDIATE``), so the
+    rows it reads to decide what to write cannot change before it writes: two imports of one file
+    run one after the other, and the second finds everything unchanged (with a deferred BEGIN the
+    second read the state before the first committed and then collided with its rows). A reading
+    connection's BEGIN takes a snapshot: every statement of one answer sees the same state."""
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 Flush = Callable[[Connection, list[Any]], None]
@@ -165,6 +185,7 @@ class Database:
         event.listen(self.engine, "rollback", _discard_deferred)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _tune_sqlite)
+            event.listen(self.engine, "begin", _begin_sqlite)
             event.listen(self.engine, "checkin", _detach_after_use)
 
     @property
@@ -202,14 +223,13 @@ class Database:
         commit (up to their busy timeout) instead of reading the state before it. The file is back
         in WAL mode once the transaction is over. Anywhere else a bulk transaction is an ordinary
         one."""
-        if not bulk or self.dialect != "sqlite":
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self.engine.connect() as connection:
-            journaled = _leave_wal(connection)
+        with self.engine.connect() as connection, _busy(self.url):
+            connection.execution_options(**{WRITES: True})
+            journaled = bulk and self.dialect == "sqlite" and _leave_wal(connection)
             try:
                 with connection.begin():
+                    if self.dialect == "postgresql":
+                        _one_writer(connection)
                     yield connection
             finally:
                 if journaled:
@@ -222,6 +242,31 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+WRITER_LOCK = 0x6C7473706C616E  # "ltsplan": the advisory lock every write transaction takes
+
+
+def _one_writer(connection: Connection) -> None:
+    """PostgreSQL: write transactions take one advisory lock, so they run one after the other as on
+    SQLite; two imports of one file would otherwise both find a record new and collide on its key."""
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+@contextmanager
+def _busy(url: str) -> Iterator[None]:
+    """SQLite's "database is locked", after waiting ``BUSY_TIMEOUT_MS`` for the lock, said plainly."""
+    try:
+        yield
+    except OperationalError as error:
+        if "database is locked" not in str(error) and "lock timeout" not in str(error):
+            raise
+        raise Busy(
+            f"the database at {url} is busy: another process has been writing it for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s (a large import holds it until it commits); nothing was "
+            "written; try again when it is done"
+        ) from None
 
 
 def _renumbered(connection: Connection) -> None:
