@@ -4,7 +4,8 @@ and renders it as JSON, CSV or an HTML table (Datasette's habit: one view, many 
 Query parameters every list understands (docs/web.md):
 - ``as_of``: answer with what was known on that date (YYYY-MM-DD or an ISO date-time, UTC);
 - ``sort``: columns separated by commas, ``-`` before a column for descending (``sort=-pledged``);
-- ``page`` (from 1) and ``per_page`` (1–1000, default 50); CSV carries every row unless a page is asked;
+- ``page`` (1 to 1,000,000,000) and ``per_page`` (1–1000, default 50); CSV carries every row unless a
+  page is asked;
 - any column of the list as a filter: ``donor=DEU`` (repeat or separate with commas for several
   values), ``pledged__gte=1e9``, ``pledged__lte=…``, ``title__contains=…`` (case-insensitive);
 - ``format=json|csv`` (or the path's ``.csv`` / ``.json`` suffix).
@@ -26,6 +27,10 @@ from ltsplan.report import Report
 
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 1000
+# Far past the last page of any list, and small enough that the rows skipped to reach it
+# ((page - 1) × per_page) fit the 64-bit offsets of Polars and the databases.
+PAGE_MAX = 1_000_000_000
+INT64 = (-(2**63), 2**63 - 1)
 LIST_PARAMETERS = ("as_of", "sort", "page", "per_page", "format")
 OPERATORS = ("gte", "lte", "gt", "lt", "contains", "ne")
 
@@ -48,10 +53,8 @@ class ListQuery:
             part = part.strip()
             if part:
                 sort.append((part.lstrip("-"), part.startswith("-")))
-        page = _positive(params.get("page"), "page", 1, problems)
-        per_page = _positive(params.get("per_page"), "per_page", PER_PAGE_DEFAULT, problems)
-        if per_page > PER_PAGE_MAX:
-            problems.append(Problem(f"at most {PER_PAGE_MAX} rows per page", field="per_page"))
+        page = _positive(params.get("page"), "page", 1, PAGE_MAX, problems)
+        per_page = _positive(params.get("per_page"), "per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX, problems)
         filters: dict[tuple[str, str], list[str]] = {}
         for key, value in params.multi_items():
             if key in LIST_PARAMETERS or key in own:
@@ -64,28 +67,36 @@ class ListQuery:
                 )
                 continue
             values = [v.strip() for v in value.split(",")] if operator in ("eq", "ne") else [value]
+            if operator not in ("eq", "ne") and value == "":
+                problems.append(Problem(f"give a value to compare with ({key}=…)", field=key))
+                continue
             filters.setdefault((column, operator), []).extend(v for v in values if v != "")
         if problems:
             raise InvalidInput(problems, "the list's query parameters are wrong")
         return cls(
             sort=tuple(sort),
             page=page,
-            per_page=min(per_page, PER_PAGE_MAX),
+            per_page=per_page,
             page_given="page" in params or "per_page" in params,
             filters=tuple((c, o, tuple(v)) for (c, o), v in filters.items()),
         )
 
 
-def _positive(text: str | None, name: str, default: int, problems: list[Problem]) -> int:
+def shown(text: str) -> str:
+    """A value as a message quotes it: whole when short, else its start."""
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _positive(text: str | None, name: str, default: int, most: int, problems: list[Problem]) -> int:
     if text is None or text == "":
         return default
     try:
         number = int(text)
     except ValueError:
-        problems.append(Problem(f"'{text}' is not a whole number", field=name))
+        problems.append(Problem(f"'{shown(text)}' is not a whole number", field=name))
         return default
-    if number < 1:
-        problems.append(Problem("must be 1 or more", field=name))
+    if not 1 <= number <= most:
+        problems.append(Problem(f"must be between 1 and {most:,}", field=name))
         return default
     return number
 
@@ -118,10 +129,18 @@ class Page:
         return body
 
 
-def _typed(value: str, dtype: pl.DataType, column: str) -> Any:
+def typed_value(value: str, dtype: Any, column: str) -> Any:
+    """A filter's value as the column's type (a 4xx naming the column when it cannot be one); the
+    lists filtered in Polars and those filtered in SQL (store/pages.py) read values the same way."""
     try:
         if dtype.is_integer():
-            return int(value)
+            number = int(value)
+            if not INT64[0] <= number <= INT64[1]:
+                raise InvalidInput(
+                    [Problem(f"'{shown(value)}' is too large for a whole-number column", field=column)],
+                    "a filter's value is wrong",
+                )
+            return number
         if dtype.is_numeric():
             return float(value)
         if dtype == pl.Date:
@@ -132,7 +151,7 @@ def _typed(value: str, dtype: pl.DataType, column: str) -> Any:
             return value.lower() in ("1", "true", "yes")
     except ValueError:
         raise InvalidInput(
-            [Problem(f"'{value}' is not a {dtype} value", field=column)], "a filter's value is wrong"
+            [Problem(f"'{shown(value)}' is not a {dtype} value", field=column)], "a filter's value is wrong"
         ) from None
     return value
 
@@ -158,7 +177,7 @@ def filter_expression(frame: pl.DataFrame, query: ListQuery) -> pl.Expr | None:
                 col.cast(pl.Utf8).str.to_lowercase().str.contains(values[0].lower(), literal=True)
             )
             continue
-        typed = [_typed(v, dtype, column) for v in values]
+        typed = [typed_value(v, dtype, column) for v in values]
         if operator == "eq":
             expressions.append(col.is_in(typed))
         elif operator == "ne":

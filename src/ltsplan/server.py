@@ -3,7 +3,8 @@
 ``create_app(settings)`` opens the database (migrating it) and puts the faces together: every
 domain's lists (``views``: JSON and CSV under ``/api``, a page at the same path without it), the
 API's writes and single records (``api``), the pages of their own (``web``), the static files
-(vendored vega, vega-lite and vega-embed) under ``/static``, and the one error handler.
+(vendored vega, vega-lite, vega-embed and vega's interpreter) under ``/static``, the one error
+handler, and around it all the guard (``views/guard.py``: security headers, HEAD, the body limit).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ltsplan import __version__, api, views, web
+from ltsplan.api import docs
 from ltsplan.api.fastpath import CachedAnswers
 from ltsplan.config import Settings
 from ltsplan.store.db import Database, open_database
 from ltsplan.views import errors
 from ltsplan.views.cache import AnswerCache
+from ltsplan.views.guard import Guard
 from ltsplan.web import pages
 
 
@@ -38,7 +41,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         description="Long-term support plans: the support ledger, sources, standards and readiness, "
         "the pathway and stated objectives. Every list answers as JSON or CSV (`?format=csv` or a "
         "`.csv` path), filters on any column, sorts, pages, and answers as of any past date (`as_of`).",
-        docs_url="/api/docs",
+        docs_url=None,  # api/docs.py serves it, with its own security policy
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -52,15 +55,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.views = [v for group in views.ALL for v in group.views]
     errors.install(app)
 
+    # Every API route documents the error answers it can give (their body: errors.ErrorBody).
     for router in api.ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
     for group in views.ALL:
-        app.include_router(group.api)
+        app.include_router(group.api, responses=errors.ERROR_RESPONSES)
+    app.include_router(docs.router)
     app.include_router(pages.router)
     for group in views.ALL:
         app.include_router(group.web)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     app.add_middleware(CachedAnswers, state=app.state)
+    # Added last, so outermost: it sees every answer, the cached ones included.
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
     return app
 
 

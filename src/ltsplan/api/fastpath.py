@@ -1,7 +1,9 @@
 """Answers already given, given again without routing: an ASGI layer in front of the app that
 serves a repeated ``GET /api/…`` from the answer cache while the database's stamp is unchanged
 (cache.py says what the stamp covers). Anything else — a first request, a write, an error, a page —
-goes through the app as usual, and a successful JSON or CSV answer is kept for next time."""
+goes through the app as usual, and a successful JSON or CSV answer is kept for next time. A HEAD
+arrives here as a GET (the guard outside, ``views/guard.py``, drops the body), so it is served
+from the cache too."""
 
 from __future__ import annotations
 

@@ -3,40 +3,22 @@ SQL, with the same query parameters as every other list (listing.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Date, DateTime, Float, Integer, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.listing import ListQuery, Page
+from ltsplan.listing import ListQuery, Page, typed_value
 from ltsplan.report import Report
 from ltsplan.store.time import polars_schema
-
-
-def _value(column: Any, text: str) -> Any:
-    try:
-        if isinstance(column.type, Integer):
-            return int(text)
-        if isinstance(column.type, Float):
-            return float(text)
-        if isinstance(column.type, DateTime):
-            return datetime.fromisoformat(text)
-        if isinstance(column.type, Date):
-            return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            [Problem(f"'{text}' is not a valid {column.type} value", field=column.name)],
-            "a filter's value is wrong",
-        ) from None
-    return text
 
 
 def conditions_for(table: Table, columns: list[str], query: ListQuery) -> list[ColumnElement[bool]]:
     problems: list[Problem] = []
     found: list[ColumnElement[bool]] = []
+    types = polars_schema(table)
     for name, operator, values in query.filters:
         if name not in columns:
             problems.append(
@@ -50,7 +32,7 @@ def conditions_for(table: Table, columns: list[str], query: ListQuery) -> list[C
         if operator == "contains":
             found.append(func.lower(column).contains(values[0].lower(), autoescape=True))
             continue
-        typed = [_value(column, v) for v in values]
+        typed = [typed_value(v, types[name], name) for v in values]
         if operator == "eq":
             found.append(column.in_(typed))
         elif operator == "ne":

@@ -15,7 +15,7 @@ from ltsplan.ledger.analytics import MEASURES
 from ltsplan.ledger.reports import LedgerFilter, parse_dimensions
 from ltsplan.listing import ListQuery, Page
 from ltsplan.report import Report
-from ltsplan.views.deps import AsOf
+from ltsplan.views.deps import AsOf, Month, Year
 from ltsplan.views.lists import LinkContext, ListViews
 
 views = ListViews("ledger")
@@ -30,8 +30,8 @@ Currency = Annotated[Literal["EUR", "USD"], Query(description="Reporting currenc
 Donor = Annotated[list[str] | None, Query(description="Only these donors (ISO alpha-3 or actor code).")]
 Category = Annotated[list[str] | None, Query(description="Only these categories.")]
 Dataset = Annotated[list[str] | None, Query(description="Only entries from these datasets.")]
-FromYear = Annotated[int | None, Query(description="Only entries dated in or after this year.")]
-ToYear = Annotated[int | None, Query(description="Only entries dated in or before this year.")]
+FromYear = Annotated[Year | None, Query(description="Only entries dated in or after this year.")]
+ToYear = Annotated[Year | None, Query(description="Only entries dated in or before this year.")]
 
 
 def ledger_filter(
@@ -72,7 +72,7 @@ def totals(
     dataset: Dataset = None,
     from_year: FromYear = None,
     to_year: ToYear = None,
-    gdp_year: Annotated[int | None, Query(description="Show shares of this year's GDP.")] = None,
+    gdp_year: Annotated[Year | None, Query(description="Show shares of this year's GDP.")] = None,
 ) -> Report:
     """Announced, pledged, allocated and delivered by any grouping, with fulfilment and shares of GDP."""
     return ledger_reports.totals(
@@ -170,8 +170,8 @@ def provenance(
     category: Annotated[str | None, Query()] = None,
     subtype: Annotated[str | None, Query()] = None,
     dataset: Annotated[str | None, Query()] = None,
-    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    year: Annotated[Year | None, Query()] = None,
+    month: Annotated[Month | None, Query()] = None,
 ) -> Report:
     """The sources behind one figure (a measure for a donor, category, year…), each with its grade
     and its share; the rows add up to the figure."""

@@ -3,7 +3,7 @@ and the overview's readiness and milestone panels."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -14,7 +14,7 @@ from ltsplan.readiness import reports as readiness
 from ltsplan.readiness.charts import heatmap_spec
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
-from ltsplan.views.deps import AsOf
+from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import ListViews, link_column, panel
 
 views = ListViews("readiness")
@@ -24,7 +24,7 @@ Rule = Annotated[
     Query(description="Roll-up rule (lowest, weighted, mandatory); the data's default when omitted."),
 ]
 On = Annotated[
-    date | None, Query(description="Valid date: readiness on this day (default: the as-of date, or today).")
+    Day | None, Query(description="Valid date: readiness on this day (default: the as-of date, or today).")
 ]
 
 

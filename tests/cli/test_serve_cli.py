@@ -1,0 +1,90 @@
+"""``ltsplan serve`` through the real command line: a port it cannot have is one clear message and
+exit 1 (no "serving" line first); once it says it is serving, the port answers; the body limit
+is taken from --max-body or $LTSPLAN_MAX_BODY_BYTES."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+COMMAND = [sys.executable, "-c", "from ltsplan.cli.main import main; main()", "serve"]
+
+
+def ltsplan_serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **(env or {})},
+    )
+
+
+@pytest.fixture
+def occupied() -> Iterator[int]:
+    """A loopback port another program listens on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield int(taken.getsockname()[1])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_port_in_use_is_one_message_naming_host_and_port(occupied: int, tmp_path: Path) -> None:
+    result = ltsplan_serve("--port", str(occupied), "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{occupied}" in result.stderr
+    assert "in use" in result.stderr and "--port" in result.stderr
+    assert "serving" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_host_that_is_not_this_machines_is_one_message(tmp_path: Path) -> None:
+    result = ltsplan_serve("--host", "no-such-host.invalid", "--port", "8123", "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 1
+    assert "cannot listen on no-such-host.invalid:8123" in result.stderr
+    assert "serving" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_bad_body_limit_in_the_environment_names_the_variable(tmp_path: Path) -> None:
+    result = ltsplan_serve("--db", str(tmp_path / "x.db"), env={"LTSPLAN_MAX_BODY_BYTES": "lots"})
+    assert result.returncode == 1
+    assert "LTSPLAN_MAX_BODY_BYTES" in result.stderr and "'lots'" in result.stderr
+
+
+def test_once_it_says_serving_the_port_answers_with_the_limit_given(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [*COMMAND, "--port", str(port), "--max-body", "100", "--db", str(tmp_path / "x.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "60"},  # narrow: the line must not be wrapped
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"open http://127.0.0.1:{port}/" in line, line + (
+            process.stderr.read() if process.stderr else ""
+        )
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.head(base + "/api/ledger/totals", timeout=30).status_code == 200
+        refused = httpx.post(base + "/api/sources", content=b" " * 101, timeout=30)
+        assert refused.status_code == 413 and "limit of 100 bytes" in refused.json()["error"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
