@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -180,3 +181,44 @@ def test_series_and_dashboard_agree_with_the_totals(client: TestClient) -> None:
     assert dashboard["figures"]["donors"] == 3
     early = client.get("/api/dashboard", params={"as_of": "2023-06-14"}).json()
     assert early["figures"]["pledged"] == pytest.approx(expected("pledged", known_by=EARLY))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "<1e309>"}, "amount"),  # written as the number 1e309 (JSON allows it)
+        ({"amount": True}, "amount"),
+        ({"amount": "1000"}, "amount"),
+        ({"colour": "red"}, "colour"),
+        ({"donor": "<script>"}, "donor"),
+        ({"donor": "NLD\u0000"}, "donor"),
+        ({"description": "a\u0000b"}, "description"),
+        ({"kind": "delivery", "stage": "delivered", "commitment_id": "NO-SUCH"}, "commitment_id"),
+        ({"source": {**NEW_ENTRY["source"], "url": " JavaScript:alert(1)"}}, "url"),  # type: ignore[dict-item]
+    ],
+)
+def test_a_hostile_entry_is_refused_naming_the_field_and_writes_nothing(
+    client: TestClient, change: dict, field: str
+) -> None:
+    before = client.get("/api/ledger/entries").json()["total"]
+    body = json.dumps({**NEW_ENTRY, "reference": "HOSTILE", **change}).replace('"<1e309>"', "1e309")
+    response = client.post("/api/ledger/entries", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert field in {p["field"] for p in response.json()["problems"]}
+    assert client.get("/api/ledger/entries").json()["total"] == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"reference": "\\ud800"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"amount": ' + b"9" * 5000 + b"}",
+        b'{"amount": NaN}',
+        b"\xff\xfe{}",
+    ],
+)
+def test_a_body_that_is_no_usable_json_is_a_422_never_a_500(client: TestClient, body: bytes) -> None:
+    response = client.post("/api/ledger/entries", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["file"] == "request body"
