@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, select
+
+from ltsplan.formats.csv_out import csv_text
+
+EXAMPLE_LEDGER = Path(__file__).resolve().parents[1] / "docs" / "examples" / "ledger.csv"
 
 
 def table_hashes(database_url: str) -> dict[str, str]:
@@ -33,3 +40,18 @@ def table_hashes(database_url: str) -> dict[str, str]:
         return hashes
     finally:
         engine.dispose()
+
+
+def ledger_with_text(path: Path, values: Iterable[str], prefix: str) -> Path:
+    """The example ledger's first entry once per value, with the value in every free-text column
+    (description, note, item) and references PREFIX-0, PREFIX-1, …, written as an export writes
+    it (protected, quoted)."""
+    with EXAMPLE_LEDGER.open(newline="", encoding="utf-8") as handle:
+        header, template, *_ = csv.reader(handle)
+    rows = []
+    for number, value in enumerate(values):
+        row = dict(zip(header, template, strict=True))
+        row.update(reference=f"{prefix}-{number}", description=value, note=value, item=value)
+        rows.append([row[h] for h in header])
+    path.write_bytes(csv_text(header, rows).encode("utf-8"))
+    return path

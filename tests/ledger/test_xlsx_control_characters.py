@@ -13,10 +13,10 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hostile_helpers import ledger_with_text
 from sqlalchemy import select
 
 from ltsplan.formats.cells import from_xlsx_cell, from_xlsx_text, xlsx_text
-from ltsplan.formats.csv_out import csv_text
 from ltsplan.formats.xlsx import section_rows
 from ltsplan.ledger.exports import export_ledger
 from ltsplan.ledger.formats.native_sources import SOURCE_FIELDS
@@ -62,16 +62,7 @@ def test_escapes_are_written_as_excel_writes_them() -> None:
 
 def hostile_csv(tmp_path: Path) -> Path:
     """The example ledger with IMPORTABLE text in its free-text columns, one entry per value."""
-    with (EXAMPLES / "ledger.csv").open(newline="", encoding="utf-8") as handle:
-        header, template, *_ = csv.reader(handle)
-    rows = []
-    for number, value in enumerate(IMPORTABLE.values()):
-        row = dict(zip(header, template, strict=True))
-        row.update(reference=f"C-{number}", description=value, note=value, item=value)
-        rows.append([row[h] for h in header])
-    path = tmp_path / "controls.csv"
-    path.write_bytes(csv_text(header, rows).encode("utf-8"))
-    return path
+    return ledger_with_text(tmp_path / "controls.csv", IMPORTABLE.values(), "C")
 
 
 def expected() -> dict[str, tuple[str, str, str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from hostile_helpers import ledger_with_text
 from sqlalchemy import select
 
 from ltsplan.config import Settings
@@ -148,16 +149,7 @@ def test_a_report_as_csv_reads_back_equal() -> None:
 def hostile_ledger(tmp_path: Path) -> Path:
     """The example ledger with HOSTILE text in its free-text columns, one entry per value, written
     as an export writes it (protected, quoted)."""
-    with (EXAMPLES / "ledger.csv").open(newline="", encoding="utf-8") as handle:
-        header, template, *_ = csv.reader(handle)
-    rows = []
-    for number, value in enumerate(HOSTILE.values()):
-        row = dict(zip(header, template, strict=True))
-        row.update(reference=f"H-{number}", description=value, note=value, item=value)
-        rows.append([row[h] for h in header])
-    path = tmp_path / "hostile.csv"
-    path.write_text(csv_text(header, rows), encoding="utf-8")
-    return path
+    return ledger_with_text(tmp_path / "hostile.csv", HOSTILE.values(), "H")
 
 
 def stored_text(db: Database) -> dict[str, tuple[str | None, str | None, str | None]]:
