@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-NOT_BENCHMARKS = {"run", "common"}
+NOT_BENCHMARKS = {"run", "common", "__init__"}
 
 
 def available() -> list[str]:

@@ -63,8 +63,7 @@ def to_table(report: Report, console: Console) -> None:
     text cut with a note; CSV and JSON always carry the full, unscaled values."""
     if report.frame.is_empty():  # a header of many columns over no rows says nothing
         console.print(f"{report.title}: no rows")
-        for note in report.notes:
-            console.print(f"[dim]note:[/dim] {escape(printable(note))}")
+        print_notes(console, report.notes)
         return
     table = Table(title=report.title, title_justify="left")
     frame = report.frame
@@ -93,10 +92,15 @@ def to_table(report: Report, console: Console) -> None:
             cells.append(Text(printable(text)))  # data, never markup or escape sequences
         table.add_row(*cells)
     console.print(table)
-    for note in report.notes:
-        console.print(f"[dim]note:[/dim] {escape(printable(note))}")
+    print_notes(console, report.notes)
     if cut:
         console.print("[dim]note:[/dim] long cells are cut here; --format csv or json gives them whole")
+
+
+def print_notes(console: Console, notes: list[str]) -> None:
+    """Notes under an answer, dimmed; their text (which may quote the input) printed as text."""
+    for note in notes:
+        console.print(f"[dim]note:[/dim] {escape(printable(note))}")
 
 
 def to_csv(report: Report) -> str:

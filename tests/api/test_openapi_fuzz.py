@@ -1,6 +1,6 @@
 """Schemathesis over the whole OpenAPI document, on the demonstration data: for every operation,
 generated requests (valid and not) never get a server error, and every status the API answers with
-is one the document declares (400, 404, 413 and 422 are documented for every route). The number
+is one the document declares (400, 404, 413, 422 and 503 are documented for every route). The number
 of examples is bounded so that the suite stays fast; ``LTSPLAN_FUZZ_EXAMPLES`` raises it."""
 
 from __future__ import annotations

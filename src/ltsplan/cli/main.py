@@ -14,9 +14,9 @@ from ltsplan import demo as demo_service
 from ltsplan.cli import ledger, objectives, pathway, readiness, serve, standards
 from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
 from ltsplan.errors import LtsplanError
-from ltsplan.formats.text import printable
 from ltsplan.ledger.imports import READERS, import_file
 from ltsplan.records.writing import skip_summary
+from ltsplan.render import print_notes
 
 
 class Commands(TyperGroup):
@@ -100,8 +100,7 @@ def import_command(
             f"withdrawn, no longer in the file: {e.retracted} ledger entries, "
             f"{p.retracted} budgets or planned disbursements"
         )
-    for note in summary.notes:
-        console.print(f"[dim]note:[/dim] {escape(printable(note))}")
+    print_notes(console, summary.notes)
     if outcome.report_path:
         console.print(f"[yellow]{escape(skip_summary(summary.skipped, outcome.report_path))}[/yellow]")
 

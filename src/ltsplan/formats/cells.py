@@ -81,7 +81,7 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def cell_text(value: Any) -> str | None:
+def written_text(value: Any) -> str | None:
     """A value as text the way every export writes it (before protection): booleans as true/false,
     dates and times in ISO 8601, numbers as Python writes them, nothing as ``None``."""
     if value is None or isinstance(value, str):
@@ -126,7 +126,7 @@ def xlsx_cell(value: Any) -> Any:
     """A value as an XLSX writer puts it in a cell: text protected and escaped, booleans as
     true/false text (what the readers take), numbers and dates as they are."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return written_text(value)
     if isinstance(value, str):
         return xlsx_text(value)
     return value

@@ -9,7 +9,7 @@ native ledger — so that each one opens safely in a spreadsheet and imports bac
   have always had: exports stay byte for byte equal to earlier ones and across round trips.
 - A missing value is an empty field; empty text is ``""`` (so the two stay apart).
 - Text goes through the reversible formula protection of ``formats.cells`` (``protect``), which
-  every CSV reader undoes; numbers, dates and booleans are written as they are (``cell_text``).
+  every CSV reader undoes; numbers, dates and booleans are written as they are (``written_text``).
 
 ``csv_line``/``csv_text``/``write_rows`` write rows of Python values; ``write_frames`` writes
 Polars frames with Polars's own writer (which quotes the same way: tested), for the large exports.
@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, TextIO
 
 import polars as pl
 
-from ltsplan.formats.cells import cell_text, protect, protect_expr
+from ltsplan.formats.cells import protect, protect_expr, written_text
 
 LINE_END = "\n"
 DATE_FORMAT = "%Y-%m-%d"
@@ -31,8 +31,8 @@ _QUOTED = re.compile('[,"\r\n]')
 
 
 def csv_field(value: Any) -> str:
-    """One value as a CSV field: written as text (``cell_text``), protected, quoted if needed."""
-    text = cell_text(value)
+    """One value as a CSV field: written as text (``written_text``), protected, quoted if needed."""
+    text = written_text(value)
     if text is None:
         return ""
     if isinstance(value, str):  # numbers stay numbers: -2.5 is not a formula to a spreadsheet

@@ -5,6 +5,7 @@ refused by the field rules (records/fields.py), which can name the field it is i
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,19 @@ SAVE_AS_UTF8 = "save the file as UTF-8"
 def utf8_problem(data: bytes, file: str | None, *, first_line: int = 1, offset: int = 0) -> Problem | None:
     """Where ``data`` stops being UTF-8, by byte offset and line (``offset`` and ``first_line`` place
     ``data`` inside a larger file), or ``None``."""
-    if offset == 0 and (encoding := _wide_encoding(data[:4])) is not None:
-        return Problem(f"the file is {encoding} text, not UTF-8; {SAVE_AS_UTF8}", file=file, line=first_line)
+    # UTF-16 and UTF-32 are told apart first: their zero bytes are valid UTF-8, and such a file would
+    # otherwise read as text full of NUL characters.
+    found = detected_encoding(data[:4]) if offset == 0 else None
+    if found is not None and found[0] != "utf-8":
+        return Problem(
+            f"the file is {found[0].upper()} text, not UTF-8; {SAVE_AS_UTF8}", file=file, line=first_line
+        )
     at = bad_utf8_at(data)
-    if at is None:
-        return None
+    return None if at is None else not_utf8(data, at, file, first_line=first_line, offset=offset)
+
+
+def not_utf8(data: bytes, at: int, file: str | None, *, first_line: int = 1, offset: int = 0) -> Problem:
+    """The byte at ``at`` is not UTF-8: named by its offset in the file and its line."""
     return Problem(
         f"byte {offset + at} (0x{data[at]:02x}) is not UTF-8 text; {SAVE_AS_UTF8}",
         file=file,
@@ -30,20 +39,35 @@ def utf8_problem(data: bytes, file: str | None, *, first_line: int = 1, offset: 
     )
 
 
-def _wide_encoding(head: bytes) -> str | None:
-    """UTF-16 or UTF-32, told by a byte-order mark or, without one, by the zero bytes around the
-    first character (any text format here starts with an ASCII character: a letter, a quote, a
-    bracket or ``<``). Their zero bytes are valid UTF-8, so without this such a file would be read
-    as text full of NUL characters."""
-    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    if len(head) == 4 and (head[:3] == b"\x00\x00\x00" or head[1:] == b"\x00\x00\x00"):
-        return "UTF-32"
-    if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
-        return "UTF-16"
-    return None
+# Byte-order marks, longest first (FF FE 00 00 is UTF-32 LE, not UTF-16 LE followed by a NUL).
+BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+# Without a mark, which of the first four bytes are zero (XML's Appendix F; it holds for any text
+# that starts with ASCII characters, as every text format here does: a letter, a quote, ``{``, ``<``).
+ZEROS = {
+    (True, True, True, False): "utf-32-be",
+    (False, True, True, True): "utf-32-le",
+    (True, False, True, False): "utf-16-be",
+    (False, True, False, True): "utf-16-le",
+}
+
+
+def detected_encoding(head: bytes) -> tuple[str, int] | None:
+    """The encoding the first bytes tell, with the length of its byte-order mark; ``None`` for 8-bit
+    text without a mark (UTF-8, or whatever an XML declaration then names)."""
+    for bom, codec in BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    if len(head) < 4:
+        return None
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
+    marked = ZEROS.get(zeros)
+    return (marked, 0) if marked is not None else None
 
 
 def bad_utf8_at(data: bytes, start: int = 0) -> int | None:

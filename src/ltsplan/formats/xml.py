@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.formats.text import detected_encoding
 
 PROLOG_BYTES = 1 << 16  # the prolog is read this much at a time, on to its end however long
 # The XML declaration is short; one longer than this is not one ltsplan will trust.
@@ -35,21 +36,6 @@ _ENCODING = re.compile(r"""^<\?xml\s[^>]*?\bencoding\s*=\s*(["'])([A-Za-z][A-Za-
 _WHITE = " \t\r\n"
 SAVE_AS = "save it as UTF-8 (or UTF-16 or UTF-32)"
 
-# Byte-order marks, longest first (FF FE 00 00 is UTF-32 LE, not UTF-16 LE followed by a NUL).
-_BOMS = (
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-)
-# Appendix F without a mark, read as which of the first four bytes are zero ("<" is never zero).
-_ZEROS = {
-    (True, True, True, False): "utf-32-be",
-    (False, True, True, True): "utf-32-le",
-    (True, False, True, False): "utf-16-be",
-    (False, True, False, True): "utf-16-le",
-}
 _EBCDIC = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
 _UNUSUAL_ORDERS = (b"\x00\x00\x3c\x00", b"\x00\x3c\x00\x00")  # "<" in UCS-4 2143 and 3412
 _UNIT = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
@@ -112,18 +98,14 @@ def _doctype_line(stream: IO[bytes]) -> int | None:
 
 def _encoding(head: bytes) -> tuple[str, int]:
     """The codec the document is written in and the length of its byte-order mark."""
-    for bom, codec in _BOMS:
-        if head.startswith(bom):
-            return _declared(head[len(bom) :], codec), len(bom)
+    found = detected_encoding(head)
+    if found is not None:
+        codec, mark = found
+        return _declared(head[mark:], codec), mark
     if head.startswith(_EBCDIC):
         raise _Refusal("the document is in EBCDIC, which is not supported", 1)
-    if len(head) >= 4:
-        zeros = tuple(b == 0 for b in head[:4])
-        detected = _ZEROS.get(zeros)  # type: ignore[arg-type]
-        if detected is not None:
-            return _declared(head, detected), 0
-        if head[:4] in _UNUSUAL_ORDERS:
-            raise _Refusal("the document is in UCS-4 with an unusual byte order, which is not supported", 1)
+    if head[:4] in _UNUSUAL_ORDERS:
+        raise _Refusal("the document is in UCS-4 with an unusual byte order, which is not supported", 1)
     return _declared(head, "utf-8"), 0
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from ltsplan.config import Settings
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.listing import shown
 from ltsplan.store.db import Database
 from ltsplan.store.time import as_of
 
@@ -33,14 +34,14 @@ def parse_as_of(text: str | None) -> datetime | None:
     if text is None or text.strip() == "":
         return None
     text = text.strip()
-    shown = text if len(text) <= 40 else text[:40] + "…"
     try:
         given: date | datetime = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             [
                 Problem(
-                    f"'{shown}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)", field="as_of"
+                    f"'{shown(text)}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)",
+                    field="as_of",
                 )
             ],
             "the as-of date is not valid",
@@ -48,7 +49,7 @@ def parse_as_of(text: str | None) -> datetime | None:
     day = given.date() if isinstance(given, datetime) else given
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidInput(
-            [Problem(f"'{shown}' is not between {FIRST_DAY} and {LAST_DAY}", field="as_of")],
+            [Problem(f"'{shown(text)}' is not between {FIRST_DAY} and {LAST_DAY}", field="as_of")],
             "the as-of date is not valid",
         )
     return as_of(given)

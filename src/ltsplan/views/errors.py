@@ -61,6 +61,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such record (as of the date asked)."},
     413: {"model": ErrorBody, "description": "The request body is over the server's limit."},
     422: {"model": ErrorBody, "description": "A parameter or the body is invalid; every problem is listed."},
+    503: {"model": ErrorBody, "description": "Another write has held the database too long; try again."},
 }
 
 

@@ -6,6 +6,7 @@ frame, and every decision (flow, donor, recipient, category, defaults, ids) is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -71,6 +72,25 @@ def columns_of(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFr
             for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True)
         ]
     )
+
+
+def owned_rows(
+    placed: list[Placed], rows_of: Callable[[Activity], list[tuple[Any, ...]]], schema: dict[str, Any]
+) -> tuple[pl.DataFrame, int]:
+    """The rows (transactions or plans) of the placed activities as a frame with their activity's
+    ``_act``, but those each activity drops (a parent's rows its children report); and how many
+    were dropped."""
+    rows: list[tuple[Any, ...]] = []
+    owners: list[int] = []
+    dropped = 0
+    for p in placed:
+        for row in rows_of(p.activity):
+            if row[1] in p.dropped:
+                dropped += 1
+                continue
+            rows.append(row)
+            owners.append(p.seq)
+    return columns_of(rows, schema).with_columns(pl.Series("_act", owners, dtype=pl.Int64)), dropped
 
 
 def activity_rows(placed: list[Placed]) -> pl.DataFrame:
@@ -150,16 +170,8 @@ def transactions(
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """The counted transactions of these activities as ENTRY_SCHEMA rows (plus ``_line``/``_record``),
     and a problem for each transaction that cannot be read."""
-    rows: list[tuple[Any, ...]] = []
-    owners: list[int] = []
-    for p in placed:
-        for row in p.activity.transactions:
-            if row[1] in p.dropped:
-                tally.parent_transactions += 1
-                continue
-            rows.append(row)
-            owners.append(p.seq)
-    raw = columns_of(rows, _TX_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
+    raw, dropped = owned_rows(placed, lambda activity: activity.transactions, _TX_SCHEMA)
+    tally.parent_transactions += dropped
     if raw.is_empty():
         return pl.DataFrame(schema={**ENTRY_SCHEMA, "_line": pl.Int64, "_record": pl.Utf8}), []
     frame = raw.join(activities, on="_act", how="left")

@@ -3,8 +3,6 @@ are in docs/iati.md): forward-looking figures, never counted as pledges or deliv
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
 from ltsplan.errors import Problem
@@ -14,10 +12,10 @@ from ltsplan.ledger.formats.iati_frames import (
     Placed,
     alpha3_of,
     checked,
-    columns_of,
     date_of,
     notes_of,
     number_of,
+    owned_rows,
 )
 from ltsplan.ledger.formats.iati_tally import Tally
 from ltsplan.store.ids import record_id_expr
@@ -30,16 +28,8 @@ def plans(
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Budgets and planned disbursements as ledger plans; a revised one replaces the original of
     the same activity and period (same id), and is the only one kept when both are in the file."""
-    rows: list[tuple[Any, ...]] = []
-    owners: list[int] = []
-    for p in placed:
-        for row in p.activity.plans:
-            if row[1] in p.dropped:
-                tally.parent_plans += 1
-                continue
-            rows.append(row)
-            owners.append(p.seq)
-    raw = columns_of(rows, _PLAN_SCHEMA).with_columns(pl.Series("_act", owners, dtype=pl.Int64))
+    raw, dropped = owned_rows(placed, lambda activity: activity.plans, _PLAN_SCHEMA)
+    tally.parent_plans += dropped
     if raw.is_empty():
         return raw, []
     frame = raw.join(activities, on="_act", how="left").with_columns(

@@ -17,7 +17,7 @@ import polars as pl
 from ltsplan.errors import InvalidInput, Problem
 from ltsplan.formats.csv_in import csv_records
 from ltsplan.formats.csv_out import write_frames
-from ltsplan.formats.text import SAVE_AS_UTF8, bad_utf8_at, decode_utf8
+from ltsplan.formats.text import bad_utf8_at, decode_utf8, not_utf8
 from ltsplan.ledger.formats.native import CSV_EXPORT_COLUMNS, INPUT_COLUMNS, NativeRows, header_problems
 from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
@@ -174,14 +174,7 @@ def _decode(block: bytes, first_line: int, offset: int, file: str) -> tuple[list
     problems = []
     start = 0
     while (at := bad_utf8_at(block, start)) is not None:
-        line = first_line + block.count(b"\n", 0, at)
-        problems.append(
-            Problem(
-                f"byte {offset + at} (0x{block[at]:02x}) is not UTF-8 text; {SAVE_AS_UTF8}",
-                file=file,
-                line=line,
-            )
-        )
+        problems.append(not_utf8(block, at, file, first_line=first_line, offset=offset))
         following = block.find(b"\n", at)
         if following < 0:
             break
