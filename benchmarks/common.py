@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +36,12 @@ def best_of(repeats: int, work: Callable[[], Any]) -> tuple[float, Any]:
         answer = work()
         best = min(best, time.perf_counter() - start)
     return best, answer
+
+
+def generate_apart(script: str, *args: str) -> None:
+    """Run a generator (``benchmarks/SCRIPT.py ARGS``) in a process of its own: its memory must not
+    count in the peak of the benchmark that needs its file (on a fresh clone the file is made first)."""
+    subprocess.run([sys.executable, str(Path(__file__).parent / f"{script}.py"), *args], check=True)
 
 
 def peak_rss_mb() -> float:

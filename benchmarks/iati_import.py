@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree
 
-from benchmarks.common import DATA, peak_rss_mb, peak_rss_mib, write_result
-from benchmarks.generate_iati import generate
+from benchmarks.common import DATA, generate_apart, peak_rss_mb, peak_rss_mib, write_result
 
 
 def parse_only(path: Path) -> float:
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     path = DATA / f"iati-{args.size_mb:g}mb.xml"
     if not path.exists():
         print(f"generating {path} …", flush=True)
-        generate(args.size_mb, path)
+        generate_apart("generate_iati", "--size-mb", f"{args.size_mb:g}", "--out", str(path))
     size_mb = path.stat().st_size / 2**20
 
     from ltsplan.ledger.imports import import_file

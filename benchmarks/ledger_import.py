@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import DATA, peak_rss_mb, timed, write_result
-from generate_ledger_csv import generate, path_for
+from common import DATA, generate_apart, peak_rss_mb, timed, write_result
+from generate_ledger_csv import path_for
 
 from ltsplan.ledger.formats import read_csv
 from ltsplan.ledger.imports import import_file
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     path = path_for(args.rows)
     if not path.exists():
         print(f"generating {path} …", flush=True)
-        generate(args.rows)
+        generate_apart("generate_ledger_csv", str(args.rows))
     size = path.stat().st_size
 
     baseline = {"seconds": read_only_seconds(path, args.rows)}
