@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, timed, write_result
 from generate_ledger import entries, sources
 
+from ltsplan.ledger.money import shipped_rates
 from ltsplan.ledger.writes import store_entries, stored_entries
 from ltsplan.provenance.imports import store_sources
 from ltsplan.store.db import open_database
@@ -76,7 +77,11 @@ def build(path: Path) -> float:
     with timed() as took, database.transaction() as connection:
         store_sources(connection, sources(), recorded_at=WAVES[0])
         for start in range(0, frame.height, 250_000):
-            store_entries(connection, stored_entries(frame.slice(start, 250_000)), recorded_at=WAVES[-1])
+            store_entries(
+                connection,
+                stored_entries(frame.slice(start, 250_000), shipped_rates()),
+                recorded_at=WAVES[-1],
+            )
     database.dispose()
     print(f"wrote {N_ENTRIES:,} entries to {path} in {took['seconds']:.1f} s")
     return took["seconds"]

@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = path.stat().st_size / 2**20
 
     from ltsplan.ledger.imports import import_file
-    from ltsplan.ledger.writes import rates
+    from ltsplan.ledger.money import shipped_rates
     from ltsplan.store.db import open_database
 
-    rates()  # the ECB table is read once per process; not part of the import
+    shipped_rates()  # the ECB table is read once per process; not part of the import
     parse_seconds = parse_only(path)
 
     target = DATA / "iati_import.db"

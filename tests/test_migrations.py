@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -33,6 +35,11 @@ def test_migrating_twice_changes_nothing(db: Database) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         assert compare_metadata(context, metadata) == []
+
+
+HEAD = max(
+    p.name[:4] for p in (Path(__file__).parents[1] / "src/ltsplan/store/migrations/versions").glob("0*.py")
+)
 
 
 def _upgrade_to(database_url: str, revision: str) -> Database:
@@ -74,7 +81,7 @@ def test_a_database_stamped_with_the_old_numbering_opens_and_upgrades(
     database = _upgrade_to(database_url, reached)
     _stamp(database, old_number)
     database.migrate()
-    assert _head(database) == "0005"
+    assert _head(database) == HEAD
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
@@ -84,5 +91,5 @@ def test_a_database_stamped_with_the_old_numbering_opens_and_upgrades(
 def test_a_database_of_the_new_numbering_is_left_as_it_is(database_url: str) -> None:
     database = _upgrade_to(database_url, "0003")
     database.migrate()
-    assert _head(database) == "0005"
+    assert _head(database) == HEAD
     database.dispose()

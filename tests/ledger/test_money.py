@@ -12,7 +12,7 @@ import pytest
 from currency_converter import CurrencyConverter, RateNotFoundError
 from ledger_sample import in_currency
 
-from ltsplan.ledger.money import EPOCH, ecb_rates
+from ltsplan.ledger.money import EPOCH, GRACE_DAYS, ecb_rates
 
 RATES = ecb_rates()
 ECB = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
@@ -91,7 +91,8 @@ def test_the_rate_table_holds_every_quote_of_the_shipped_ecb_history() -> None:
 def test_rows_of_many_currencies_each_take_their_own_currencys_last_quote() -> None:
     # Every currency the ECB quotes, EUR, unquoted and missing codes, dates before, inside and after
     # the series and before a currency's own first quote, in one frame: each row must get exactly
-    # the rule's rate (the last quote of its currency on or before its day).
+    # the rule's rate (the last quote of its currency on or before its day, when it is at most
+    # GRACE_DAYS old or is the series' last day).
     rng = np.random.default_rng(20230614)
     codes = [*sorted(RATES.days), "EUR", "UAH", None]
     first, last = (RATES.first_day - EPOCH).days, (RATES.last_day - EPOCH).days
@@ -109,7 +110,12 @@ def test_rows_of_many_currencies_each_take_their_own_currencys_last_quote() -> N
         if code not in RATES.days:
             return float("nan")
         at = bisect.bisect_right(RATES.days[code].tolist(), (day - EPOCH).days) - 1
-        return float(RATES.rates[code][at]) if at >= 0 else float("nan")
+        if at < 0:
+            return float("nan")
+        quoted_on = EPOCH + timedelta(days=int(RATES.days[code][at]))
+        if (day - quoted_on).days > GRACE_DAYS and quoted_on < RATES.last_day:
+            return float("nan")
+        return float(RATES.rates[code][at])
 
     expected = np.array([rule(c, d) for c, d in zip(currency, value_date, strict=True)])
     assert np.array_equal(got, expected, equal_nan=True)

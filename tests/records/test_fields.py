@@ -19,6 +19,8 @@ CORPUS = [
     "-3.5",
     "1e309",
     "-1e309",
+    "1e15",
+    "-1000000000000001",
     "inf",
     "NaN",
     "1,5",
@@ -81,5 +83,8 @@ def test_the_corpus_reaches_every_rule() -> None:
         for name in ("event_date", "amount", "currency", "kind", "dataset")
     }
     assert all(verdicts.values()), verdicts
-    assert "'1e309' is not a finite number" in verdicts["amount"]
+    assert "'1e309' is not a finite number of at most 10^15" in verdicts["amount"]
+    # the largest figure any ledger holds is accepted; one more is refused
+    assert "'-1000000000000001' is not a finite number of at most 10^15" in verdicts["amount"]
+    assert not any(v.startswith("'1e15'") for v in verdicts["amount"])
     assert "'XYZ' is not an ISO 4217 currency code" in verdicts["currency"]

@@ -22,6 +22,7 @@ from ltsplan.ledger.formats.native import NativeRows
 from ltsplan.ledger.formats.native_json import entry_texts, frame_of
 from ltsplan.ledger.imports import write_batches
 from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS
+from ltsplan.ledger.money import rates_for
 from ltsplan.ledger.writes import prepare
 from ltsplan.provenance.model import SOURCE
 from ltsplan.records.fields import DATE, FieldError
@@ -86,9 +87,10 @@ def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
         batch.sources.extend(s for s in sources if s not in batch.sources)
     recorded_at = utcnow()
     with database.transaction() as connection:
+        rates = rates_for(connection)
         summary, _ = write_batches(
             connection,
-            (prepare(b, file=BODY) for b in batches),
+            (prepare(b, rates=rates, file=BODY) for b in batches),
             origin=BODY,
             fmt="api",
             recorded_at=recorded_at,

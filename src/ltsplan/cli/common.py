@@ -22,7 +22,7 @@ from ltsplan.records.writing import Written, skip_summary
 from ltsplan.render import FORMATS, render
 from ltsplan.report import Report
 from ltsplan.store.db import Database, open_database
-from ltsplan.store.time import as_of
+from ltsplan.store.time import as_of, utcnow
 
 DbOption = Annotated[
     str | None,
@@ -74,6 +74,29 @@ def parse_as_of(text: str | None) -> datetime | None:
             f"'{text}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)",
             param_hint="--as-of",
         ) from None
+
+
+def parse_recorded_at(text: str | None) -> datetime | None:
+    """``--recorded-at``: when what a file says became known (a tracker release's date): a day
+    means its start (UTC), so that asking as of that day sees it; a time may be given too. A
+    moment still to come is refused: nothing is known in the future."""
+    if text is None:
+        return None
+    try:
+        # A day alone is its first instant; a time given is taken as UTC unless it names a zone.
+        moment = as_of(datetime.fromisoformat(text))
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)",
+            param_hint="--recorded-at",
+        ) from None
+    assert moment is not None
+    if moment > utcnow():
+        raise typer.BadParameter(
+            f"'{text}' is still to come; a record time is when something became known, today or before",
+            param_hint="--recorded-at",
+        )
+    return moment
 
 
 def parse_day(text: str | None, option: str) -> date | None:

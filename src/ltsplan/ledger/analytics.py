@@ -6,6 +6,8 @@ Measures (docs/ledger.md says the same):
 - allocated: commitments at allocated or delivered (the Kiel tracker's "allocations");
 - delivered: delivery records (what arrived or was disbursed);
 - fulfilment = delivered ÷ pledged; allocation rate = allocated ÷ pledged.
+
+Money arrives as whole cents (``eur_cents``, ``usd_cents``) and is summed as such.
 """
 
 from __future__ import annotations
@@ -48,8 +50,29 @@ def measure_columns(value: str) -> list[pl.Expr]:
     ]
 
 
+def cents_column(value: str) -> str:
+    """The sums' column of whole cents for a currency's figure ("eur" → "eur_cents")."""
+    return f"{value}_cents"
+
+
+REPORTS_DELIVERIES = "reports_deliveries"
+
+
+def units(cents: pl.Expr) -> pl.Expr:
+    """Whole cents as currency units, to the cent (a division alone may leave a residue in the
+    last bits, 1635364201.0900002, which tables and files would show)."""
+    return (cents / 100).round(2)
+
+
 def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.DataFrame:
-    """From sums by (by + kind + stage), one row per group with the four measures and rates."""
+    """From sums by (by + kind + stage), one row per group with the four measures and rates.
+
+    Money is summed in whole cents (exact in any order) and shown in units at the end. Where the
+    sums say which rows come from data that reports deliveries (``reports_deliveries``), a group
+    none of whose data reports them has no delivered figure and no fulfilment: "not reported" is
+    not 0 %, and fulfilment is delivered over what was pledged in data that do report them. A rate
+    over a pledged total of less than a cent is not computed."""
+    amount = cents_column(value)
     if sums.is_empty():
         schema = {**{b: pl.Utf8 for b in by}, **dict.fromkeys(MEASURES, pl.Float64)}
         return pl.DataFrame(schema=schema).with_columns(
@@ -57,24 +80,42 @@ def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.Da
             pl.lit(None, dtype=pl.Float64).alias("allocation_rate"),
             pl.lit(0, dtype=pl.Int64).alias("entries"),
             pl.lit(0, dtype=pl.Int64).alias("not_converted"),
+            pl.lit(0, dtype=pl.Int64).alias("quantity_only"),
         )
+    tracked = pl.col(REPORTS_DELIVERIES) if REPORTS_DELIVERIES in sums.columns else pl.lit(True)
+    reported = tracked.any().alias("_reported")
+    # Fulfilment is delivered over what was pledged in data that report deliveries: a tracker
+    # that counts no deliveries must not dilute the share of a dataset that does.
+    pledged_tracked = pl.col("pledged").filter(tracked).sum().alias("_pledged_tracked")
+    quantity_only = (
+        pl.col("no_amount").sum().cast(pl.Int64) if "no_amount" in sums.columns else pl.lit(0, dtype=pl.Int64)
+    ).alias("quantity_only")
     grouped = (
-        sums.with_columns(measure_columns(value))
+        sums.with_columns(measure_columns(amount))
         .group_by(by or pl.lit(1).alias("_all"), maintain_order=False)
         .agg(
             *[pl.col(m).sum() for m in MEASURES],
             pl.col("entries").sum().cast(pl.Int64),
             pl.col(missing).sum().cast(pl.Int64).alias("not_converted"),
+            quantity_only,
+            reported,
+            pledged_tracked,
         )
     )
     if not by:
         grouped = grouped.drop("_all")
     live = grouped.filter(pl.col("entries") != 0)
+    pledged = pl.col("pledged") >= 1  # at least a cent
+    delivered = pl.when(pl.col("_reported")).then(pl.col("delivered"))
     rates = live.with_columns(
-        pl.when(pl.col("pledged") > 0).then(pl.col("delivered") / pl.col("pledged")).alias("fulfilment"),
-        pl.when(pl.col("pledged") > 0).then(pl.col("allocated") / pl.col("pledged")).alias("allocation_rate"),
+        pl.when(pl.col("_pledged_tracked") >= 1)
+        .then(delivered / pl.col("_pledged_tracked"))
+        .alias("fulfilment"),
+        pl.when(pledged).then(pl.col("allocated") / pl.col("pledged")).alias("allocation_rate"),
+        *[units(pl.col(m)).alias(m) for m in MEASURES if m != "delivered"],
+        units(delivered).alias("delivered"),
     )
-    ordered = [*by, *MEASURES, "fulfilment", "allocation_rate", "entries", "not_converted"]
+    ordered = [*by, *MEASURES, "fulfilment", "allocation_rate", "entries", "not_converted", "quantity_only"]
     return rates.select(ordered).sort(by or "pledged")
 
 
@@ -99,9 +140,9 @@ def lag_distribution(pairs: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:
     """Pledged, allocated and delivered by month, and their running totals (for the chart)."""
     monthly = (
-        sums.with_columns(measure_columns(value))
+        sums.with_columns(measure_columns(cents_column(value)))
         .group_by("year", "month")
-        .agg(*[pl.col(m).sum() for m in ("pledged", "allocated", "delivered")])
+        .agg(*[units(pl.col(m).sum()) for m in ("pledged", "allocated", "delivered")])
         .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("period"))
         .sort("period")
     )

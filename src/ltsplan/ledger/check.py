@@ -7,10 +7,11 @@ went wrong there — a write from before a rule existed (an infinite amount, who
 cancel), a hand edit, a bug — stays wrong for good, because nothing reads the entries again. The
 check reads every version once, computes the deltas the write path would have written, sums both
 sides per moment and dimension, and lists each group that differs. ``repair`` makes the stored
-sums equal the rebuilt ones in the same transaction: a finite difference gets a correcting row
-(the deltas stay append-only, so the answer cache's stamp moves on); a group whose stored sum is
-not finite is written again whole. Entries whose own figures are not finite are listed too: their
-money counts as not converted in the rebuilt totals; correct or withdraw them at their source.
+sums equal the rebuilt ones in the same transaction: each difference gets a correcting row (the
+deltas stay append-only, so the answer cache's stamp moves on). Money is summed in whole cents on
+both sides, so the comparison is exact. Entries whose own figures are not finite are listed too:
+their money counts as not converted in the rebuilt totals; correct or withdraw them at their
+source.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Integer, and_, case, cast, delete, extract, func, or_, select
+from sqlalchemy import Connection, Float, Integer, and_, case, cast, extract, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.ledger.model import ledger_entry, ledger_total_delta
@@ -29,12 +30,8 @@ from ltsplan.store.db import query_frame
 from ltsplan.store.history import bulk_insert
 from ltsplan.store.time import arrivals_and_departures, polars_schema
 
-COUNTS = ("entries", "eur_missing", "usd_missing")
 MONEY = ("eur", "usd")
-# Sums of many amounts in a different order differ in the last bits; a cent is a real difference.
-CENT = 0.005
 LARGEST = 1.7976931348623157e308  # the largest finite double
-RELATIVE = 1e-9
 
 
 @dataclass
@@ -81,19 +78,13 @@ def check_totals(connection: Connection, *, repair: bool = False) -> TotalsCheck
         rebuilt, on=DELTA_KEYS, how="full", coalesce=True, nulls_equal=True, suffix="_rebuilt"
     )
     compared = compared.with_columns(pl.col(f"{n}", f"{n}_rebuilt").fill_null(0) for n in DELTA_SUMS)
-    differs = pl.any_horizontal(
-        *(pl.col(n) != pl.col(f"{n}_rebuilt") for n in COUNTS),
-        *(_money_differs(pl.col(n), pl.col(f"{n}_rebuilt")) for n in MONEY),
-    )
+    differs = pl.any_horizontal(pl.col(n) != pl.col(f"{n}_rebuilt") for n in DELTA_SUMS)
     differing = (
         compared.filter(differs)
         .sort(DELTA_KEYS, nulls_last=True)
         .select(
             *DELTA_KEYS,
-            pl.when(pl.any_horizontal(~pl.col(n).is_finite() for n in MONEY))
-            .then(pl.lit("stored sum not a finite number"))
-            .otherwise(pl.lit("stored sum differs"))
-            .alias("problem"),
+            pl.lit("stored sum differs").alias("problem"),
             *(pl.col(n).alias(f"stored_{n}") for n in DELTA_SUMS),
             *(pl.col(f"{n}_rebuilt").alias(f"rebuilt_{n}") for n in DELTA_SUMS),
         )
@@ -103,10 +94,6 @@ def check_totals(connection: Connection, *, repair: bool = False) -> TotalsCheck
         _repair(connection, differing, rows)
         result.repaired = True
     return result
-
-
-def _money_differs(stored: pl.Expr, rebuilt: pl.Expr) -> pl.Expr:
-    return ~stored.is_finite() | ((stored - rebuilt).abs() > CENT + RELATIVE * rebuilt.abs())
 
 
 def _finite(column: Any) -> ColumnElement[bool]:
@@ -126,10 +113,19 @@ def _summed_in_database(
     year = cast(extract("year", entry.c.event_date), Integer)
     month = cast(extract("month", entry.c.event_date), Integer)
     sums = []
+    given = entry.c.amount.is_not(None)
     for name in MONEY:
         value = entry.c[name]
-        sums.append((func.coalesce(func.sum(case((_finite(value), value))), 0.0) * sign).label(name))
-        sums.append((func.sum(case((_finite(value), 0), else_=1)) * sign).label(f"{name}_missing"))
+        whole_cents = cast(func.round(value * 100), Float)
+        sums.append(
+            (func.coalesce(func.sum(case((_finite(value), whole_cents))), 0.0) * sign).label(f"{name}_cents")
+        )
+        sums.append(
+            (func.sum(case((and_(given, or_(value.is_(None), ~_finite(value))), 1), else_=0)) * sign).label(
+                f"{name}_missing"
+            )
+        )
+    sums.append((func.sum(case((given, 0), else_=1)) * sign).label("no_amount"))
     statement = (
         select(
             at.label("at"),
@@ -144,6 +140,7 @@ def _summed_in_database(
     )
     types = polars_schema(ledger_total_delta)
     names = ["at", *(c.name for c in dimensions), "year", "month", "entries", *(c.name for c in sums)]
+    types.update(eur_cents=pl.Float64, usd_cents=pl.Float64)  # summed as floats: no overflow
     return query_frame(connection, statement, {n: types[n] for n in names}).select(*DELTA_KEYS, *DELTA_SUMS)
 
 
@@ -167,25 +164,9 @@ def _stored_rows(connection: Connection) -> pl.DataFrame:
 
 
 def _repair(connection: Connection, differing: pl.DataFrame, rows: pl.DataFrame) -> None:
-    """Correcting rows for finite differences; groups whose stored sum is not finite written again.
-    Rows are added before any is deleted, so the table's highest row number (the cache's stamp)
-    moves on."""
-    broken = ~pl.all_horizontal(pl.col(f"stored_{n}").is_finite() for n in MONEY)
+    """A correcting row for each group that differs (rebuilt minus stored): the deltas stay
+    append-only, so the table's highest row number (the cache's stamp) moves on."""
     corrections = differing.select(
-        *DELTA_KEYS,
-        *(
-            pl.when(broken)
-            .then(pl.col(f"rebuilt_{n}"))
-            .otherwise(pl.col(f"rebuilt_{n}") - pl.col(f"stored_{n}"))
-            .alias(n)
-            for n in DELTA_SUMS
-        ),
-        broken.alias("_broken"),
+        *DELTA_KEYS, *((pl.col(f"rebuilt_{n}") - pl.col(f"stored_{n}")).alias(n) for n in DELTA_SUMS)
     )
-    replaced = corrections.filter(pl.col("_broken")).select(DELTA_KEYS)
-    old = rows.join(replaced, on=DELTA_KEYS, how="semi", nulls_equal=True).get_column("row_id").to_list()
-    bulk_insert(connection, ledger_total_delta, corrections.drop("_broken"))
-    for start in range(0, len(old), 500):
-        connection.execute(
-            delete(ledger_total_delta).where(ledger_total_delta.c.row_id.in_(old[start : start + 500]))
-        )
+    bulk_insert(connection, ledger_total_delta, corrections)

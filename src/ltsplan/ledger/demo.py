@@ -25,6 +25,7 @@ from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.formats.kiel import ORGANISATIONS, read_kiel
 from ltsplan.ledger.imports import write_batches
 from ltsplan.ledger.model import LedgerBatch, ledger_entry
+from ltsplan.ledger.money import rates_for
 from ltsplan.ledger.reference import load_shipped_gdp
 from ltsplan.ledger.writes import prepare, retract_entries
 from ltsplan.provenance.model import Source, parse_grade
@@ -59,7 +60,7 @@ def load(database: Database) -> list[str]:
         june_written = _write_new_records(connection, june)
         kiel, _ = write_batches(
             connection,
-            [prepare(kiel_batch)],
+            [prepare(kiel_batch, rates=rates_for(connection))],
             origin="demo: Kiel release 29",
             fmt="kiel",
             recorded_at=released,
@@ -137,7 +138,8 @@ def _write_new_records(connection: Connection, batches: list[LedgerBatch]) -> in
             continue
         moment = batch.entries.get_column("recorded_at")[0]
         origin = str(shipped("demo", "ledger-june-2023.csv"))
-        write_batches(connection, [prepare(batch, file=origin)], origin=origin, fmt="csv", recorded_at=moment)
+        prepared = prepare(batch, rates=rates_for(connection), file=origin)
+        write_batches(connection, [prepared], origin=origin, fmt="csv", recorded_at=moment)
         written += 1
     return written
 

@@ -124,8 +124,9 @@ def provenance(
         select(
             t.c.source_id,
             func.count().label("entries"),
-            func.sum(t.c.eur).label("eur"),
-            func.sum(t.c.usd).label("usd"),
+            # In whole cents, as the totals are summed, so that the rows add up to the figure.
+            (func.sum(func.round(t.c.eur * 100)) / 100.0).label("eur"),
+            (func.sum(func.round(t.c.usd * 100)) / 100.0).label("usd"),
         )
         .where(and_(*conditions))
         .group_by(t.c.source_id)

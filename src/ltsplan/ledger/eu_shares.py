@@ -14,14 +14,17 @@ def share_out(
     sums: pl.DataFrame,
     weights: dict[str, float],
     *,
-    values: tuple[str, ...] = ("eur", "usd"),
-    counts: tuple[str, ...] = ("entries", "eur_missing", "usd_missing"),
+    values: tuple[str, ...] = ("eur_cents", "usd_cents"),
+    counts: tuple[str, ...] = ("entries", "eur_missing", "usd_missing", "no_amount"),
     organisation: str = EU,
 ) -> pl.DataFrame:
     """Replace the ``organisation``'s rows of ``sums`` (which has a ``donor`` column) by one row per
     member, its values times the member's share of the weights, added to the member's own rows.
 
-    Counts (entries, entries not converted) are not divided: a member's row counts every entry that
+    Shares of whole cents are fractions of a cent, kept as they are: sharing is linear, so the share
+    of a sum is the sum of the shares (phasing moves shared figures between years and they still add
+    up), and answers round to the cent at the end. Counts (entries, entries not converted) are not
+    divided: a member's row counts every entry that
     contributes to it, its own and the organisation's, so an unconverted EU entry is reported on
     every member's row that draws on it.
     """

@@ -22,12 +22,16 @@ from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.formats.text import decode_utf8
 from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import LedgerBatch
+from ltsplan.ledger.money import conversion_notes_of, rates_for
 from ltsplan.ledger.writes import (
     PreparedBatch,
     WriteSummary,
+    end_before_later_snapshots,
     prepare,
+    record_snapshot,
     store_entries,
     validate,
+    valued_like_commitments,
     withdraw_absent,
     write_batch,
 )
@@ -56,16 +60,37 @@ READERS = {
     "json": "ltsplan.ledger.formats:read_json",
     "iati": "ltsplan.ledger.formats.iati:read_iati",
     "kiel": "ltsplan.ledger.formats.kiel:read_kiel",
+    "kiel-weapons": "ltsplan.ledger.formats.kiel_weapons:read_weapons",
+    "kiel-totals": "ltsplan.ledger.formats.kiel_totals:check_totals",
+    "fts": "ltsplan.ledger.formats.fts:read_fts",
 }
+# Formats that check the ledger against a file instead of adding to it: their function takes a
+# connection and the path and returns notes (``check_file``); nothing is written.
+CHECKS = {"kiel-totals"}
 # From this size on an import takes a SQLite file for itself (``Database.transaction(bulk=True)``):
 # a file this large takes seconds to import, and its pages are written once instead of twice.
 BULK_JOURNAL_BYTES = 64 * 2**20
-KIEL_HEADER = {"country", "iso", "year", "month", "total", "commitments"}
+# The CSV formats a header is tried against, in order: a column of its own tells each of the Kiel
+# tracker's files (whose reader then names any column it misses); ltsplan's ledger CSV is told by any
+# of its required columns.
+CSV_SIGNATURES = {
+    "kiel": ("to_be_allocated", "commitments"),
+    "kiel-weapons": ("number_of_weapons", "weapons_list"),
+    "kiel-totals": ("total_allocations",),
+}
+CSV_FORMATS = {
+    "kiel": "the Kiel tracker's data_explorer.csv (country, iso, year, month, …, to_be_allocated)",
+    "kiel-weapons": "its weapons.csv (donor, category, number_of_weapons, monetary_value_eur, weapons_list)",
+    "kiel-totals": "its total_allocations.csv (year, month, total_allocations, military, …)",
+    "csv": "ltsplan's ledger CSV (dataset, kind, stage, donor, category, event_date, …)",
+}
 
 
 def reader_for(fmt: str) -> Reader:
     if fmt not in READERS:
         raise LtsplanError(f"unknown import format '{fmt}'; use one of {', '.join(READERS)}")
+    if fmt in CHECKS:
+        raise LtsplanError(f"'{fmt}' checks the ledger against a file and reads no entries (check_file)")
     module, function = READERS[fmt].split(":")
     reader: Reader = getattr(importlib.import_module(module), function)
     return reader
@@ -78,15 +103,46 @@ def guess_format(path: Path) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     if suffix == ".json":
-        return "json"
+        from ltsplan.ledger.formats.fts_flows import is_fts
+
+        return "fts" if is_fts(path) else "json"
     if suffix == ".csv":
         with path.open("rb") as handle:
             first = decode_utf8(handle.readline(), str(path), "CSV")
-        header = next(csv.reader([first]), [])
-        return "kiel" if {h.strip().lower() for h in header} >= KIEL_HEADER else "csv"
+        return _csv_format(path, [h.strip() for h in next(csv.reader([first]), [])])
     raise LtsplanError(
         f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
     )
+
+
+def _csv_format(path: Path, header: list[str]) -> str:
+    """The CSV format a header is, or one message naming the formats tried and quoting the header
+    (not a problem per row of a file that is no ledger at all)."""
+    from ltsplan.ledger.formats.native import REQUIRED_COLUMNS
+    from ltsplan.ledger.formats.native_csv import header_shown
+
+    names = {h.lower() for h in header}
+    for fmt, columns in CSV_SIGNATURES.items():
+        if names & set(columns):
+            return fmt
+    if not header or names & set(REQUIRED_COLUMNS):
+        return "csv"
+    tried = "; ".join(f"{fmt}: {what}" for fmt, what in CSV_FORMATS.items())
+    raise LtsplanError(
+        f"{path}: not a format ltsplan reads. Its header begins {header_shown(header)}, and the CSV "
+        f"formats tried were {tried}. Give --format to read it as one of them anyway (docs/formats.md)"
+    )
+
+
+def check_file(database: Database, path: Path, fmt: str, *, replace: bool = False) -> ImportOutcome:
+    """A check format's comparison of a file with the ledger: its notes, nothing written."""
+    if replace:
+        raise LtsplanError(f"{path}: a {fmt} file is a check and writes nothing; --replace has nothing to do")
+    module, function = READERS[fmt].split(":")
+    check: Callable[[Connection, Path], list[str]] = getattr(importlib.import_module(module), function)
+    with database.reading() as connection:
+        notes = check(connection, path)
+    return ImportOutcome(path, fmt, WriteSummary(WriteResult(), WriteResult(), [], notes))
 
 
 @dataclass
@@ -127,9 +183,15 @@ def import_file(
     if not path.is_file():
         raise LtsplanError(f"{path}: not a file")
     chosen = fmt or guess_format(path)
+    if chosen in CHECKS:
+        return check_file(database, path, chosen, replace=replace)
     read = reader_for(chosen)(path, progress=progress)
+    with database.reading() as connection:
+        rates = rates_for(connection)
     # The next batch is read and checked on a second thread while this one is written.
-    prepared = prefetched((prepare(batch, file=str(path)) for batch in read), name="ltsplan-import")
+    prepared = prefetched(
+        (prepare(batch, rates=rates, file=str(path)) for batch in read), name="ltsplan-import"
+    )
     bulk = path.stat().st_size >= BULK_JOURNAL_BYTES
     with closing(prepared), database.transaction(bulk=bulk) as connection, streaming_cache(connection):
         bulk_load(connection)
@@ -165,8 +227,10 @@ def write_batches(
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     links = CommitmentLinks()
+    conversions = []
     for batch in batches:
         entries = batch.entries
+        conversions.append(batch.conversions)
         if "dataset" in entries.columns:
             datasets.update(entries.get_column("dataset").drop_nulls().unique().to_list())
         if problems and not skip_invalid:
@@ -198,6 +262,7 @@ def write_batches(
     if problems:
         raise InvalidInput(problems, f"{origin}: {len(problems)} problem(s); nothing was written")
     if came is not None:
+        came = valued_like_commitments(connection, came, links, batch.rates)
         summary.entries += store_entries(connection, came, recorded_at=recorded_at)
     withdrawn = 0
     if replace:
@@ -205,6 +270,10 @@ def write_batches(
             connection, datasets, present, at=recorded_at
         )
         withdrawn = summary.entries.retracted + summary.plans.retracted
+    end_before_later_snapshots(connection, datasets, at=recorded_at)
+    if replace:
+        record_snapshot(connection, datasets, at=recorded_at)
+    summary.notes.extend(conversion_notes_of(pl.concat(conversions)) if conversions else [])
     written = Written(recorded_at, {"entries": summary.entries, "plans": summary.plans}, summary.skipped)
     if summary.skipped:
         written.report = write_skip_report(Path(origin), summary.skipped, report_dir)

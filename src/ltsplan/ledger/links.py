@@ -35,12 +35,73 @@ class CommitmentLinks:
     given: IdSet = field(default_factory=IdSet)
     held_entries: list[pl.DataFrame] = field(default_factory=list)  # as read (lines, labels)
     held_stored: list[pl.DataFrame] = field(default_factory=list)  # as they would be stored
+    # The given commitments' currency and valuation day, by id hash (16 bytes a commitment): a
+    # delivery in its commitment's currency is valued at its commitment's rate (``terms``).
+    given_terms: list[pl.DataFrame] = field(default_factory=list)
 
     def note(self, entries: pl.DataFrame) -> None:
         """Remember the commitments of a batch about to be written (or, for a file already refused,
         read), before its own links are asked: an entry may name a commitment of its own batch."""
-        commitments = entries.filter(pl.col("kind") == "commitment").get_column("id")
-        self.given.add(id_hashes(commitments))
+        commitments = entries.filter(pl.col("kind") == "commitment")
+        hashes = id_hashes(commitments.get_column("id"))
+        self.given.add(hashes)
+        if commitments.height:
+            self.given_terms.append(
+                pl.DataFrame(
+                    {
+                        "_hash": hashes,
+                        "committed_in": commitments.get_column("currency").cast(pl.Categorical),
+                        "valued_on": commitments.select(pl.coalesce("value_date", "event_date")).to_series(),
+                    }
+                )
+            )
+            if len(self.given_terms) > 16:  # fewer, larger parts: one join each, not one per batch
+                self.given_terms = [pl.concat(self.given_terms)]
+
+    def terms(self, connection: Connection, commitment_ids: pl.Series) -> pl.DataFrame:
+        """For each commitment id (given by this import or stored and live): its currency
+        (``committed_in``) and the day its money is valued on (``valued_on``); null when unknown."""
+        wanted = pl.DataFrame({"commitment_id": commitment_ids}).unique()
+        wanted = wanted.with_columns(pl.Series("_hash", id_hashes(wanted.get_column("commitment_id"))))
+        schema = {"committed_in": pl.Utf8, "valued_on": pl.Date}
+        found = pl.DataFrame(schema={"commitment_id": pl.Utf8, **schema})
+        if self.given_terms:
+            given = pl.concat(self.given_terms).unique("_hash", keep="last")
+            found = wanted.join(given, on="_hash").select(
+                "commitment_id", pl.col("committed_in").cast(pl.Utf8), "valued_on"
+            )
+        rest = wanted.filter(
+            pl.col("commitment_id").is_in(found.get_column("commitment_id").implode()).not_()
+        )
+        if rest.height:
+            e = ledger_entry.c
+            stored = [
+                r
+                for r in live_where(
+                    connection,
+                    ledger_entry,
+                    "id",
+                    rest.get_column("commitment_id").to_list(),
+                    None,
+                    (e.id, e.kind, e.currency, e.value_date, e.event_date),
+                )
+                if r["kind"] == "commitment"
+            ]
+            if stored:
+                found = pl.concat(
+                    [
+                        found,
+                        pl.DataFrame(
+                            {
+                                "commitment_id": [r["id"] for r in stored],
+                                "committed_in": [r["currency"] for r in stored],
+                                "valued_on": [r["value_date"] or r["event_date"] for r in stored],
+                            },
+                            schema={"commitment_id": pl.Utf8, **schema},
+                        ),
+                    ]
+                )
+        return found
 
     def waiting(self, connection: Connection, entries: pl.DataFrame) -> pl.Series:
         """For each entry, whether it names a commitment neither given so far nor stored and live."""

@@ -7,9 +7,10 @@ one validation and one write path serve them all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table
 
 from ltsplan.errors import Problem
 from ltsplan.provenance.model import Source
@@ -60,6 +61,15 @@ ENTRY = RecordType(
         Field("event_date", DATE, required=True, missing="a date is required (YYYY-MM-DD)"),
         Field("period_start", DATE),
         Field("period_end", DATE),
+        Field(
+            "schedule",
+            size=1000,
+            doc=(
+                "a multi-year commitment's amount by year, in its own currency: YEAR:AMOUNT pairs "
+                "separated by semicolons (2023:15000000000;2024:15000000000), within the period, "
+                "adding up to the amount (ledger/phasing.py)"
+            ),
+        ),
         Field("amount", NUMBER),
         Field("currency", size=3, check=currency),
         Field("value_date", DATE),
@@ -127,12 +137,41 @@ GDP = RecordType(
     title="GDP figure",
 )
 
-RECORDS = (ENTRY, PLAN, GDP)
-ledger_entry, ledger_plan, gdp = ENTRY.table, PLAN.table, GDP.table
+# What a dataset reports. The Kiel tracker gives commitments and allocations but no deliveries, so
+# over its data fulfilment is "not reported", never 0 %; IATI reports commitments and
+# disbursements. A dataset that declares nothing is taken to report every measure.
+REPORTED_MEASURES = ("commitments", "allocations", "deliveries")
+
+
+def _measures(value: Any) -> str | None:
+    given = [part.strip().lower() for part in str(value).replace(";", ",").split(",") if part.strip()]
+    unknown = [part for part in given if part not in REPORTED_MEASURES]
+    if unknown or not given:
+        return f"'{value}' is not a list of measures; name some of {', '.join(REPORTED_MEASURES)}"
+    return None
+
+
+DATASET = RecordType(
+    "ledger_dataset",
+    (
+        Field("dataset", required=True, size=80),
+        Field("reports", required=True, size=64, check=_measures, doc="measures, separated by commas"),
+        Field("note", free=True),
+    ),
+    key=("dataset",),
+    title="dataset",
+)
+
+RECORDS = (ENTRY, PLAN, GDP, DATASET)
+ledger_entry, ledger_plan, gdp, ledger_dataset = ENTRY.table, PLAN.table, GDP.table, DATASET.table
 
 # Aggregates maintained on write, for answers in milliseconds over millions of entries. A version's
 # arrival adds its figures at its recorded_at; its retraction subtracts them at its retracted_at.
 # Totals as of T are the sum of deltas with at <= T, today's totals the sum of all of them.
+# Money is kept in whole cents: sums of whole numbers are exact in any order (as floats too, below
+# 2^53 cents, €90 trillion), so figures that arrive and leave at different instants cancel to zero,
+# never to a residue. ``eur_missing`` counts entries with an amount but no EUR figure; entries
+# with no amount at all (quantities only) are counted apart, in ``no_amount``.
 ledger_total_delta = Table(
     "ledger_total_delta",
     metadata,
@@ -145,15 +184,29 @@ ledger_total_delta = Table(
     Column("recipient", String(64)),
     Column("category", String(16), nullable=False),
     Column("subtype", String(32)),
+    Column("currency", String(3)),  # as given: why an amount was not converted
     Column("year", Integer, nullable=False),
     Column("month", Integer, nullable=False),
     Column("entries", Integer, nullable=False),
-    Column("eur", Float, nullable=False),
-    Column("usd", Float, nullable=False),
+    Column("eur_cents", BigInteger, nullable=False),
+    Column("usd_cents", BigInteger, nullable=False),
     Column("eur_missing", Integer, nullable=False),
     Column("usd_missing", Integer, nullable=False),
+    Column("no_amount", Integer, nullable=False, server_default="0"),
 )
 Index("ix_ledger_total_delta_at", ledger_total_delta.c.at)
+
+# Each import with --replace states its datasets' whole content at its record time. Kept so that
+# a release loaded later but dated earlier ends where the next whole release begins: what that
+# release did not have, or had otherwise, is not carried past it (ledger/writes.py).
+ledger_snapshot = Table(
+    "ledger_snapshot",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+Index("ix_ledger_snapshot_dataset", ledger_snapshot.c.dataset)
 
 ENTRY_SCHEMA = ENTRY.schema()
 
@@ -168,10 +221,19 @@ def subtype_allowed(category: str, subtype: str | None) -> bool:
     return subtype is None or subtype in CATEGORIES.get(category, ())
 
 
+# Fields declared after entries were first stored: they count in an entry's digest only when it
+# gives them, so that an entry stored before them keeps its version and a re-import of an unchanged
+# file changes nothing.
+LATER_FIELDS = ("schedule",)
+
+
 def with_versions(frame: pl.DataFrame) -> pl.DataFrame:
     """Fill the ``version`` column: a digest of each row's content."""
-    present = [c for c in VERSIONED_COLUMNS if c in frame.columns]
-    return frame.with_columns(version_expr(present).alias("version"))
+    present = [c for c in VERSIONED_COLUMNS if c in frame.columns and c not in LATER_FIELDS]
+    digest = version_expr(present)
+    for later in (c for c in LATER_FIELDS if c in frame.columns):
+        digest = pl.when(pl.col(later).is_null()).then(digest).otherwise(version_expr([*present, later]))
+    return frame.with_columns(digest.alias("version"))
 
 
 META_COLUMNS = ("_line", "_record", "recorded_at")
@@ -204,3 +266,5 @@ class LedgerBatch:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     evidence: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # dataset → the measures it reports (REPORTED_MEASURES), for readers whose data are partial
+    reports: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from ltsplan.errors import InvalidInput, Problem
+from ltsplan.ledger.datasets import store_reports
 from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import (
     ENTRY,
@@ -22,10 +22,11 @@ from ltsplan.ledger.model import (
     conform,
     ledger_entry,
     ledger_plan,
+    ledger_snapshot,
     ledger_total_delta,
     with_versions,
 )
-from ltsplan.ledger.money import RateTable, ecb_rates
+from ltsplan.ledger.money import RateTable, rates_for
 from ltsplan.ledger.rules import (
     LINE,
     RECORD,
@@ -45,9 +46,9 @@ from ltsplan.provenance.model import is_state
 from ltsplan.provenance.reports import known_actor_codes, known_source_ids
 from ltsplan.store.bulk import settle
 from ltsplan.store.db import deferred
-from ltsplan.store.history import WriteResult, bulk_insert, retract, write_versions
+from ltsplan.store.history import WriteResult, bulk_insert, end_before_snapshot, retract, write_versions
 from ltsplan.store.ids import version_expr
-from ltsplan.store.time import known, recorded_by, retracted_when
+from ltsplan.store.time import after, known, retracted_when
 
 # What the maintained totals are summed by: the entry's own dimensions, then its date's year and month.
 DELTA_DIMENSIONS = [
@@ -55,12 +56,6 @@ DELTA_DIMENSIONS = [
     "year",
     "month",
 ]
-
-
-@lru_cache(maxsize=1)
-def rates() -> RateTable:
-    """The ECB table is read once per process (about 0.2 s)."""
-    return ecb_rates()
 
 
 @dataclass
@@ -83,10 +78,13 @@ class PreparedBatch:
     cited: list[str]  # source ids the entries cite but the batch does not describe
     stored: pl.DataFrame | None  # the entries as stored (money normalised, versions); None if invalid
     plans: pl.DataFrame | None  # the plans as stored; None if invalid or none
+    rates: RateTable  # the series the money was converted with (``money.rates_for``)
+    conversions: pl.DataFrame  # conversions worth a note, counted (``RateTable.conversion_counts``)
 
 
-def prepare(batch: LedgerBatch, *, file: str | None = None) -> PreparedBatch:
-    """Check a batch and compute what will be stored, touching no database (so any thread may)."""
+def prepare(batch: LedgerBatch, *, rates: RateTable, file: str | None = None) -> PreparedBatch:
+    """Check a batch and compute what will be stored, touching no database (so any thread may):
+    money is converted with ``rates``, the series in use in the database (``money.rates_for``)."""
     problems = [*batch.problems, *source_problems(batch.sources, file)]
     if batch.plans is not None and batch.plans.height:
         problems.extend(plan_problems(batch.plans, file=file))
@@ -98,15 +96,15 @@ def prepare(batch: LedgerBatch, *, file: str | None = None) -> PreparedBatch:
         cited = sorted(set(entries.get_column("source_id").drop_nulls().unique().to_list()) - described)
     stored = plans = None
     if not problems:
-        stored, plans = stored_entries(entries), stored_plans(batch.plans)
-    return PreparedBatch(batch, file, entries, problems, cited, stored, plans)
+        stored, plans = stored_entries(entries, rates), stored_plans(batch.plans, rates)
+    conversions = rates.conversion_counts(entries.with_columns(valued_on(entries, "event_date")))
+    return PreparedBatch(batch, file, entries, problems, cited, stored, plans, rates, conversions)
 
 
-def validate(
-    connection: Connection, batch: LedgerBatch | PreparedBatch, *, file: str | None
-) -> list[Problem]:
+def validate(connection: Connection, batch: PreparedBatch, *, file: str | None) -> list[Problem]:
     """Every problem of a batch, including citations of sources neither it nor the database has."""
-    prepared = batch if isinstance(batch, PreparedBatch) else prepare(batch, file=file)
+    assert isinstance(batch, PreparedBatch)
+    prepared = batch
     unknown = set(prepared.cited) - known_source_ids(connection, prepared.cited) if prepared.cited else set()
     if not unknown:
         return prepared.problems
@@ -126,7 +124,9 @@ def write_batch(
     """Validate the whole batch, then write it; with ``skip_invalid`` bad rows are left out and
     listed, otherwise any problem stops the write and every problem is reported. With ``links``,
     entries naming a commitment not known yet are held back there (``ledger.links``)."""
-    prepared = batch if isinstance(batch, PreparedBatch) else prepare(batch, file=file)
+    prepared = (
+        batch if isinstance(batch, PreparedBatch) else prepare(batch, rates=rates_for(connection), file=file)
+    )
     batch = prepared.batch
     problems = validate(connection, prepared, file=prepared.file)
     entries, stored, plans = prepared.entries, prepared.stored, prepared.plans
@@ -141,7 +141,7 @@ def write_batch(
         kept_plans = batch.plans
         if kept_plans is not None and LINE in kept_plans.columns:
             kept_plans = kept_plans.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
-        stored, plans = stored_entries(entries), stored_plans(kept_plans)
+        stored, plans = stored_entries(entries, prepared.rates), stored_plans(kept_plans, prepared.rates)
     assert stored is not None  # prepared unless the batch had problems, and then made just above
     if links is not None:
         links.note(entries)
@@ -154,6 +154,9 @@ def write_batch(
     store_sources(connection, batch.sources, recorded_at=recorded_at)
     store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
+    store_reports(connection, batch.reports, recorded_at=recorded_at)
+    if links is not None:
+        stored = valued_like_commitments(connection, stored, links, prepared.rates)
     entry_result = store_entries(connection, stored, recorded_at=recorded_at)
     plan_result = WriteResult()
     if plans is not None:
@@ -181,39 +184,120 @@ def _actors_for(connection: Connection, entries: pl.DataFrame, batch: LedgerBatc
     return records
 
 
-def stored_entries(entries: pl.DataFrame) -> pl.DataFrame:
+def stored_entries(entries: pl.DataFrame, rates: RateTable) -> pl.DataFrame:
     """Entries as stored: money normalised, a version per row, their own record time if given."""
-    frame = with_versions(rates().normalise(conform(entries)))
+    frame = with_versions(normalised(conform(entries), "event_date", rates))
     if "recorded_at" in entries.columns:
         frame = frame.with_columns(entries.get_column("recorded_at").cast(pl.Datetime("us")))
     return frame
 
 
-def store_entries(connection: Connection, frame: pl.DataFrame, *, recorded_at: datetime) -> WriteResult:
+def valued_on(frame: pl.DataFrame, dated: str) -> pl.Expr:
+    """The day a record's money is valued on: its value date, else its own date (``dated``)."""
+    return (
+        pl.coalesce("value_date", dated).alias("value_date")
+        if dated in frame.columns
+        else pl.col("value_date")
+    )
+
+
+def normalised(frame: pl.DataFrame, dated: str, rates: RateTable) -> pl.DataFrame:
+    """``eur`` and ``usd`` from the amount at its value date's rate, or, where a record gives no
+    value date, at the rate of its own date (``dated``): the day the money was pledged or moved
+    is the best estimate of when it was valued. Kept to the cent, as the totals count it."""
+    valued = frame.with_columns(valued_on(frame, dated))
+    money = rates.normalise(valued).select(pl.col("eur", "usd").round(2))
+    return frame.with_columns(money)
+
+
+def valued_like_commitments(
+    connection: Connection, stored: pl.DataFrame, links: CommitmentLinks, rates: RateTable
+) -> pl.DataFrame:
+    """Fulfilment compares like with like: a delivery in its commitment's currency is valued at
+    the commitment's rate (the rate of the day the commitment is valued on), so a grant delivered
+    in full in its own currency is 100 % delivered whatever the euro did in between. A delivery in
+    another currency keeps its own day's rate. See docs/ledger.md."""
+    linked = stored.filter((pl.col("kind") == "delivery") & pl.col("commitment_id").is_not_null())
+    if linked.is_empty():
+        return stored
+    terms = links.terms(connection, linked.get_column("commitment_id"))
+    same = linked.join(terms, on="commitment_id").filter(pl.col("currency") == pl.col("committed_in"))
+    if same.is_empty():
+        return stored
+    revalued = normalised(same.with_columns(pl.col("valued_on").alias("value_date")), "event_date", rates)
+    return stored.update(revalued.select("id", "eur", "usd"), on="id")
+
+
+def reconvert(
+    connection: Connection, table: Table, rows: pl.DataFrame, rates: RateTable, *, at: datetime
+) -> int:
+    """Stored entries or plans (whole rows, as read) converted again with ``rates`` (a newer series
+    was loaded); those whose figures change get a next version as of ``at``, their totals moving
+    with them. Returns how many changed."""
+    if rows.is_empty():
+        return 0
+    given = rows.drop("row_id", "recorded_at", "retracted_at", strict=False)
+    if table is ledger_entry:
+        fresh = valued_like_commitments(
+            connection, normalised(given, "event_date", rates), CommitmentLinks(), rates
+        )
+    else:
+        fresh = normalised(given, "period_start", rates)
+    was = rows.select("id", pl.col("eur").alias("eur_was"), pl.col("usd").alias("usd_was"))
+    moved = fresh.join(was, on="id").filter(
+        pl.col("eur").ne_missing(pl.col("eur_was")) | pl.col("usd").ne_missing(pl.col("usd_was"))
+    )
+    moved = moved.drop("eur_was", "usd_was")
+    if table is ledger_entry:
+        return store_entries(connection, moved, recorded_at=at, revise_all=True).revised
+    return write_versions(connection, table, moved, recorded_at=at, revise_all=True).revised
+
+
+def store_entries(
+    connection: Connection, frame: pl.DataFrame, *, recorded_at: datetime, revise_all: bool = False
+) -> WriteResult:
     """Write entries in their stored form (``stored_entries``) as versions, and move the maintained
-    totals by what changed."""
+    totals by what changed: each version counts from its record time until its end, and a version
+    whose end moved (cut by a version dated before the end, or no longer cut) moves its
+    subtraction with it."""
     if frame.is_empty():
         return WriteResult()
-    result = write_versions(connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True)
-    if result.new_rows.height:
-        _add_deltas(connection, deltas(result.new_rows, sign=1.0, at=pl.col("recorded_at")))
-    if result.retracted_rows.height:
-        _add_deltas(connection, deltas(result.retracted_rows, sign=-1.0, at=pl.col("retracted_at")))
+    result = write_versions(
+        connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True, revise_all=revise_all
+    )
+    _add_version_deltas(connection, result.new_rows, result.retracted_rows)
     # The rows themselves are no longer needed: only the counts travel up to the import.
     result.new_rows = result.retracted_rows = pl.DataFrame()
     return result
 
 
+def _add_version_deltas(connection: Connection, arrived: pl.DataFrame, moved: pl.DataFrame) -> None:
+    """The totals' moves for versions that arrived (counted from their record time, and, for one
+    dated before a later version, until that one) and versions whose end moved."""
+    parts = []
+    if arrived.height:
+        parts.append(deltas(arrived, sign=1, at=pl.col("recorded_at")))
+        if "retracted_at" in arrived.columns:
+            ended = arrived.filter(pl.col("retracted_at").is_not_null())
+            if ended.height:
+                parts.append(deltas(ended, sign=-1, at=pl.col("retracted_at")))
+    if moved.height:
+        moved = moved.with_columns(
+            pl.col("event_date").cast(pl.Date),
+            *(pl.col(n).cast(pl.Float64) for n in ("amount", "eur", "usd")),
+        )
+        parts.append(deltas(moved, sign=-1, at=pl.col("retracted_at")))
+        reopened = moved.filter(pl.col("was_retracted_at").is_not_null())
+        if reopened.height:  # its old end no longer holds: what it subtracted there comes back
+            parts.append(deltas(reopened, sign=1, at=pl.col("was_retracted_at")))
+    for part in parts:
+        _add_deltas(connection, part)
+
+
 def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> int:
     """Withdraw entries without replacement (their totals leave as of ``at``)."""
     gone = retract(connection, ledger_entry, ids, at=at)
-    if gone.height:
-        gone = gone.with_columns(
-            pl.col("event_date").cast(pl.Date),
-            pl.col("eur").cast(pl.Float64),
-            pl.col("usd").cast(pl.Float64),
-        )
-        _add_deltas(connection, deltas(gone, sign=-1.0, at=pl.col("retracted_at")))
+    _add_version_deltas(connection, pl.DataFrame(), gone)
     return gone.height
 
 
@@ -235,9 +319,7 @@ def withdraw_absent(
             withdrawn.append(0)
             continue
         live = connection.execute(
-            known(table, None, table.c.id).where(
-                recorded_by(table, at), table.c.dataset.in_(sorted(replaced))
-            )
+            known(table, at, table.c.id).where(table.c.dataset.in_(sorted(replaced)))
         ).scalars()
         stored = pl.Series("id", list(live), dtype=pl.Utf8)
         kept = pl.concat([pl.Series("id", [], dtype=pl.Utf8), *present.get(table.name, [])])
@@ -249,8 +331,38 @@ def withdraw_absent(
     return withdrawn[0], withdrawn[1]
 
 
+def record_snapshot(connection: Connection, datasets: set[str], *, at: datetime) -> None:
+    """An import with --replace states the whole of its datasets at ``at``."""
+    if datasets:
+        connection.execute(insert(ledger_snapshot), [{"dataset": d, "at": at} for d in sorted(datasets)])
+
+
+def end_before_later_snapshots(connection: Connection, datasets: set[str], *, at: datetime) -> None:
+    """Knowledge dated ``at`` but loaded after a whole release of the same dataset dated later (a
+    tracker's releases loaded newest first) ends where that release begins: the versions this
+    import wrote do not outlast it, and what they cut resumes there when the release had it."""
+    if not datasets:
+        return
+    s = ledger_snapshot
+    statement = (
+        select(s.c.dataset, func.min(s.c.at))
+        .where(s.c.dataset.in_(sorted(datasets)), after(s.c.at, at))
+        .group_by(s.c.dataset)
+    )
+    for dataset, next_at in connection.execute(statement).all():
+        for table in (ledger_entry, ledger_plan):
+            result = end_before_snapshot(
+                connection, table, table.c.dataset == dataset, written_at=at, snapshot_at=next_at
+            )
+            if table is ledger_entry:
+                _add_version_deltas(connection, result.new_rows, result.retracted_rows)
+
+
 DELTA_KEYS = ["at", *DELTA_DIMENSIONS]
-DELTA_SUMS = ["entries", "eur", "usd", "eur_missing", "usd_missing"]
+DELTA_SUMS = ["entries", "eur_cents", "usd_cents", "eur_missing", "usd_missing", "no_amount"]
+# Sums of whole cents are exact as floats up to here (2^53 cents, about €90 trillion): a write
+# that would move a total further is refused rather than stored approximately.
+EXACT_CENTS = 2**53
 
 
 def _add_deltas(connection: Connection, part: pl.DataFrame) -> None:
@@ -266,34 +378,50 @@ def _add_deltas(connection: Connection, part: pl.DataFrame) -> None:
 
 
 def summed_deltas(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Deltas summed per (moment, dimensions): one row per group however many parts."""
-    return pl.concat(parts, how="vertical_relaxed").group_by(DELTA_KEYS).agg(pl.col(DELTA_SUMS).sum())
+    """Deltas summed per (moment, dimensions): one row per group however many parts. Cents are
+    summed as floats (exact for whole numbers below 2^53, and never wrapping round as 64-bit
+    integers would) and must stay below that bound."""
+    summed = (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by(DELTA_KEYS)
+        .agg(pl.col(n).cast(pl.Float64).sum() for n in DELTA_SUMS)
+    )
+    too_large = summed.filter(
+        (pl.col("eur_cents").abs() >= EXACT_CENTS) | (pl.col("usd_cents").abs() >= EXACT_CENTS)
+    )
+    if too_large.height:
+        raise InvalidInput(
+            [Problem("these entries together exceed €90 trillion in one month of one donor's support")],
+            "the amounts are too large to total exactly (more than €90 trillion in one group); "
+            "nothing was written",
+        )
+    return summed.with_columns(pl.col(n).cast(pl.Int64) for n in DELTA_SUMS)
 
 
 def _write_deltas(connection: Connection, parts: list[pl.DataFrame]) -> None:
     """The deltas of a whole transaction, summed per (at, dimensions) and written once: an import
     of millions of entries in many batches adds one row per group, not one per group and batch."""
-    bulk_insert(connection, ledger_total_delta, summed_deltas(parts).filter(_moves_something()))
+    summed = summed_deltas(parts)
+    moves = pl.any_horizontal(pl.col(n) != 0 for n in DELTA_SUMS)
+    # A group whose additions and subtractions cancel (a version added and retracted in the same
+    # transaction) moves no total and is not written.
+    bulk_insert(connection, ledger_total_delta, summed.filter(moves))
 
 
-def _moves_something() -> pl.Expr:
-    """A group whose additions and subtractions cancel (a version added and retracted in the same
-    transaction) moves no total and is not written."""
-    return (
-        (pl.col("entries") != 0)
-        | (pl.col("eur") != 0)
-        | (pl.col("usd") != 0)
-        | (pl.col("eur_missing") != 0)
-        | (pl.col("usd_missing") != 0)
-    )
+def cents(value: pl.Expr) -> pl.Expr:
+    """Money as whole cents; null where it is not a finite number (it counts as not converted:
+    an infinity in a sum never cancels)."""
+    return pl.when(value.is_finite()).then((value * 100).round(0)).cast(pl.Int64)
 
 
-def deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
-    """What versions move the totals by (``sign`` 1 as they arrive, -1 as they leave), at ``at``.
-    Money that is not a finite number counts as not converted: an infinity in a sum never cancels."""
-    rows = rows.with_columns(pl.when(pl.col(n).is_finite()).then(pl.col(n)).alias(n) for n in ("eur", "usd"))
+def deltas(rows: pl.DataFrame, *, sign: int, at: pl.Expr) -> pl.DataFrame:
+    """What versions move the totals by (``sign`` 1 as they arrive, -1 as they leave), at ``at``."""
+    has_amount = pl.col("amount").is_not_null() if "amount" in rows.columns else pl.lit(True)
+    money = [cents(pl.col(n).cast(pl.Float64)).alias(f"{n}_cents") for n in ("eur", "usd")]
     return (
         rows.with_columns(
+            *money,
+            has_amount.alias("_has_amount"),
             at.cast(pl.Datetime("us")).alias("at"),
             pl.col("event_date").cast(pl.Date).dt.year().alias("year"),
             pl.col("event_date").cast(pl.Date).dt.month().alias("month"),
@@ -301,15 +429,20 @@ def deltas(rows: pl.DataFrame, *, sign: float, at: pl.Expr) -> pl.DataFrame:
         .group_by(["at", *DELTA_DIMENSIONS])
         .agg(
             (pl.len() * sign).cast(pl.Int64).alias("entries"),
-            (pl.col("eur").fill_null(0.0).sum() * sign).alias("eur"),
-            (pl.col("usd").fill_null(0.0).sum() * sign).alias("usd"),
-            (pl.col("eur").is_null().sum() * sign).cast(pl.Int64).alias("eur_missing"),
-            (pl.col("usd").is_null().sum() * sign).cast(pl.Int64).alias("usd_missing"),
+            (pl.col("eur_cents").cast(pl.Float64).sum() * sign).alias("eur_cents"),
+            (pl.col("usd_cents").cast(pl.Float64).sum() * sign).alias("usd_cents"),
+            ((pl.col("_has_amount") & pl.col("eur_cents").is_null()).sum() * sign)
+            .cast(pl.Int64)
+            .alias("eur_missing"),
+            ((pl.col("_has_amount") & pl.col("usd_cents").is_null()).sum() * sign)
+            .cast(pl.Int64)
+            .alias("usd_missing"),
+            (pl.col("_has_amount").not_().sum() * sign).cast(pl.Int64).alias("no_amount"),
         )
     )
 
 
-def stored_plans(plans: pl.DataFrame | None) -> pl.DataFrame | None:
+def stored_plans(plans: pl.DataFrame | None, rates: RateTable) -> pl.DataFrame | None:
     """Budgets and planned disbursements as stored (None when there are none). Their ids are keyed
     by activity, kind and period, so a revised budget for a period replaces the original instead of
     adding to it."""
@@ -322,7 +455,7 @@ def stored_plans(plans: pl.DataFrame | None) -> pl.DataFrame | None:
             for n, t in given.items()
         ]
     )
-    frame = rates().normalise(frame)
+    frame = normalised(frame, "period_start", rates)
     versioned = [f.name for f in PLAN.fields if f.versioned]
     return frame.with_columns(version_expr(versioned).alias("version"))
 
@@ -334,7 +467,6 @@ __all__ = [
     "PreparedBatch",
     "WriteSummary",
     "prepare",
-    "rates",
     "retract_entries",
     "store_entries",
     "validate",

@@ -25,13 +25,17 @@ from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.types import TypeEngine
 
 from ltsplan.formats.text import LONE_SURROGATE
+from ltsplan.shipped import shipped
 
 PolarsType = pl.DataType | type[pl.DataType]
 
 # The messages, each a template with one {} for the value as given (shared by both readers).
 NOT_A_DATE = "'{}' is not a date; write YYYY-MM-DD"
 NOT_A_NUMBER = "'{}' is not a number (write it like 1250000 or -3.5)"
-NOT_FINITE = "'{}' is not a finite number"
+NOT_FINITE = "'{}' is not a finite number of at most 10^15"
+# No figure a person or a ledger gives is larger (world GDP is about 10^14 USD): a larger number is
+# a mistake or an attack, and bounding it keeps every total exact in whole cents (ledger/writes.py).
+LARGEST_NUMBER = 1e15
 NOT_WHOLE = "'{}' is not a whole number"
 NOT_YES_OR_NO = "'{}' is not true or false (yes/no, 1/0)"
 NOT_A_CURRENCY = "'{}' is not an ISO 4217 currency code"
@@ -48,7 +52,14 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$"
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 WEB_SCHEMES = ("http://", "https://")
-CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+# ISO 4217 today (list one, from pycountry) and its withdrawn codes (list three, shipped): an amount
+# is kept in the currency it was given in, and a 2022 pledge in kuna is as valid as one in euro.
+WITHDRAWN_CURRENCIES = frozenset(
+    line.split(",", 1)[0]
+    for line in shipped("currencies", "iso4217-list-three.csv").read_text(encoding="utf-8").splitlines()[1:]
+    if line
+)
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) | WITHDRAWN_CURRENCIES
 
 
 class FieldError(ValueError):
@@ -124,9 +135,14 @@ def _number(value: Any) -> float:
         number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
     except (ValueError, OverflowError):
         raise FieldError(NOT_A_NUMBER.format(value)) from None
-    if math.isnan(number) or math.isinf(number):
+    if not abs(number) <= LARGEST_NUMBER:  # NaN fails every comparison
         raise FieldError(NOT_FINITE.format(value))
     return number
+
+
+def _outside(typed: pl.Expr) -> pl.Expr:
+    """Column-wise, a number that is not finite or is larger than any real figure."""
+    return typed.is_finite().not_() | (typed.abs() > LARGEST_NUMBER)
 
 
 def _integer(value: Any) -> int:
@@ -280,7 +296,7 @@ class Field:
                 blank = blank | (typed.str.strip_chars() == "")
             found.append((blank, pl.lit(self.missing_message())))
         if self.kind is NUMBER:
-            found.append((typed.is_not_null() & typed.is_finite().not_(), pl.format(NOT_FINITE, typed)))
+            found.append((typed.is_not_null() & _outside(typed), pl.format(NOT_FINITE, typed)))
         if self.choices:
             found.append(
                 (
@@ -314,7 +330,7 @@ class Field:
             )
         elif self.kind is NUMBER:
             found.append((text.is_not_null() & typed.is_null(), pl.format(NOT_A_NUMBER, text)))
-            found.append((typed.is_not_null() & typed.is_finite().not_(), pl.format(NOT_FINITE, text)))
+            found.append((typed.is_not_null() & _outside(typed), pl.format(NOT_FINITE, text)))
         if self.kind is TEXT and self.size is not None:
             # Bytes first (free to count); characters only where the bytes exceed the limit.
             over = text.str.len_bytes() > self.size

@@ -82,6 +82,12 @@ def until(column_: ColumnElement[Any], moment: datetime | None) -> ColumnElement
     return None if moment is None else column_ <= moment
 
 
+def after(column_: ColumnElement[Any], moment: datetime) -> ColumnElement[bool]:
+    """For an event's own record-time column (a whole release's snapshot): what happened later
+    than ``moment``."""
+    return column_ > moment
+
+
 def known(table: Table, moment: datetime | None, *columns: Any) -> Select[Any]:
     """``SELECT`` the versions current at ``moment`` (the whole row, or ``columns``)."""
     chosen = columns or (table,)
@@ -168,13 +174,16 @@ def live_values(
     return {r[0] for r in connection.execute(known(table, moment, table.c[column_name]))}
 
 
-def any_live(connection: Connection, table: Table) -> bool:
-    """Whether the table has any current version at all."""
-    return connection.execute(known(table, None, table.c.row_id).limit(1)).first() is not None
+def any_version(connection: Connection, table: Table) -> bool:
+    """Whether the table holds any version at all, current or not."""
+    return connection.execute(select(table.c.row_id).limit(1)).first() is not None
 
 
-def live_versions_of(connection: Connection, table: Table, ids: pl.Series) -> list[tuple[Any, ...]]:
-    """The current (id, version, row_id, recorded_at) of the given ids, looked up by index.
+def versions_by_id(
+    connection: Connection, table: Table, ids: pl.Series, *, live: bool = True
+) -> list[tuple[Any, ...]]:
+    """The (id, version, row_id, recorded_at, retracted_at) of the given ids' current versions
+    (``live``) or of their retracted ones, looked up by the partial index of each.
 
     The ids travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the cost
     grows with the batch, not with the table, and no temporary table is written."""
@@ -187,10 +196,47 @@ def live_versions_of(connection: Connection, table: Table, ids: pl.Series) -> li
     else:
         listed = table.c.id.in_(select(column("value")).select_from(func.json_each(bindparam("ids"))))
         parameter = json.dumps(wanted)
-    statement = known(table, None, table.c.id, table.c.version, table.c.row_id, table.c.recorded_at).where(
-        listed
-    )
+    state = live_at(table, None) if live else retracted(table)
+    statement = select(
+        table.c.id, table.c.version, table.c.row_id, table.c.recorded_at, table.c.retracted_at
+    ).where(state, listed)
     return [tuple(r) for r in connection.execute(statement, {"ids": parameter}).all()]
+
+
+def current_at(
+    connection: Connection, table: Table, ids: Sequence[str], moment: datetime
+) -> list[dict[str, Any]]:
+    """The versions of ``ids`` that were current at ``moment``, whole, each found through the
+    partial index of its state (a filter that mixes both states would scan the table)."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        for state in (live_at(table, None), retracted(table)):
+            statement = select(table).where(table.c.id.in_(chunk), state, live_at(table, moment))
+            found.extend(dict(r) for r in connection.execute(statement).mappings())
+    return found
+
+
+def overlapping_versions(connection: Connection, table: Table, limit: int = 20) -> list[str]:
+    """Ids with two versions current at the same instant: the store's invariant is that at any
+    moment an id has at most one. Versions are compared with the next one recorded (by start):
+    if any two overlap, some neighbours do. An empty version (retracted at the instant it was
+    recorded) is never current and is left out."""
+    far = datetime(9999, 12, 31)
+    end = func.coalesce(table.c.retracted_at, far)
+    spans = (
+        select(
+            table.c.id,
+            end.label("ends"),
+            func.lead(table.c.recorded_at)
+            .over(partition_by=table.c.id, order_by=(table.c.recorded_at, table.c.row_id))
+            .label("next_starts"),
+        )
+        .where(table.c.recorded_at < end)
+        .subquery()
+    )
+    statement = select(spans.c.id).where(spans.c.next_starts < spans.c.ends).distinct().limit(limit)
+    return [r[0] for r in connection.execute(statement)]
 
 
 def versions_of(connection: Connection, table: Table, record_id: str) -> list[dict[str, Any]]:

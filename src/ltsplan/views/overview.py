@@ -34,8 +34,9 @@ def headline(totals: Report) -> dict[str, Any]:
         "announced": row.get("announced", 0.0),
         "pledged": row.get("pledged", 0.0),
         "allocated": row.get("allocated", 0.0),
-        "delivered": row.get("delivered", 0.0),
+        "delivered": row.get("delivered", 0.0) if row else 0.0,  # None: no data report deliveries
         "fulfilment": row.get("fulfilment"),
+        "allocation_rate": row.get("allocation_rate"),
         "entries": row.get("entries", 0),
         "not_converted": row.get("not_converted", 0),
     }

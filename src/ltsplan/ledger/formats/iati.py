@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import polars as pl
 from lxml import etree
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
@@ -340,7 +341,19 @@ class _Reading:
             actor_names=names,
             plans=budget_rows if budget_rows.height else None,
             problems=[*problems, *tx_problems, *plan_problems],
+            reports=dict.fromkeys(_datasets(entries, budget_rows), IATI_MEASURES),
         )
+
+
+# IATI transactions give commitments, disbursements and expenditure: a publisher reports what
+# arrived, so over its data no delivery is a delivery of nothing.
+IATI_MEASURES = ("commitments", "deliveries")
+
+
+def _datasets(*frames: pl.DataFrame) -> set[str]:
+    return {
+        d for f in frames if "dataset" in f.columns for d in f.get_column("dataset").drop_nulls().unique()
+    }
 
 
 def _bit(code: str) -> int:

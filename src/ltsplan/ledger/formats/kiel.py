@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -44,14 +45,15 @@ BILLION = 1e9
 
 def read_kiel(path: Path, *, progress: Callable[[int], None] | None = None) -> Iterator[LedgerBatch]:
     """One batch: every non-zero figure of the file, with the release's source."""
-    release, published, label = read_release(path.parent / RELEASE_FILE, data_file=path)
-    source = release_source(release, published, label)
+    info = read_release(path.parent / RELEASE_FILE, data_file=path)
+    release, published = info.number, info.published
+    source = release_source(release, published, info.label)
     raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy").with_row_index("_line", offset=2)
     raw = raw.rename({c: c.strip().lower() for c in raw.columns})
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise InvalidInput(
-            [Problem(f"the column '{c}' is missing", file=str(path), field=c) for c in missing],
+            [Problem(f"the column '{c}' is missing", file=str(path), line=1, field=c) for c in missing],
             f"{path}: not a Kiel tracker data_explorer.csv (columns {', '.join(REQUIRED)} are needed)",
         )
     frame, problems = _typed(raw, str(path))
@@ -64,6 +66,8 @@ def read_kiel(path: Path, *, progress: Callable[[int], None] | None = None) -> I
         sources=[source],
         actor_names=names,
         problems=problems,
+        # The tracker counts commitments and their allocation, not what was delivered.
+        reports={f"kiel-ust-r{release}": ("commitments", "allocations")},
         notes=[
             f"Kiel tracker release {release} ({published:%Y-%m-%d}): {frame.height} donor-months, "
             f"{entries.height} non-zero figures; to-be-allocated amounts are category 'unspecified'"
@@ -88,8 +92,20 @@ def release_source(release: str, published: date, label: str | None = None) -> S
     )
 
 
-def read_release(path: Path, *, data_file: Path) -> tuple[str, date, str | None]:
-    """(release number, release date, label) from the tracker's ``release_info.csv``."""
+@dataclass(frozen=True)
+class Release:
+    """A release as ``release_info.csv`` names it: number, publication date, label, and the last day
+    of the period its figures cover (``period`` 04/2026 → 2026-04-30; None when not given or not of
+    that shape: only the weapons list needs it, and its reader says so)."""
+
+    number: str
+    published: date
+    label: str | None
+    period_end: date | None
+
+
+def read_release(path: Path, *, data_file: Path) -> Release:
+    """The release the files beside ``release_info.csv`` come from."""
     if not path.is_file():
         raise InvalidInput(
             [Problem(f"{path.name} is not beside it", file=str(data_file))],
@@ -115,7 +131,17 @@ def read_release(path: Path, *, data_file: Path) -> tuple[str, date, str | None]
         )
     if problems:
         raise InvalidInput(problems, f"{path}: cannot tell which release this is")
-    return release, published, (row.get("label") or "").strip() or None
+    label = (row.get("label") or "").strip() or None
+    return Release(release, published, label, _month_end((row.get("period") or "").strip()))
+
+
+def _month_end(period: str) -> date | None:
+    """The last day of a month written MM/YYYY, or None."""
+    month, _, year = period.partition("/")
+    if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and len(year) == 4):
+        return None
+    following = date(int(year) + int(month) // 12, int(month) % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 def _typed(raw: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Problem]]:
