@@ -6,8 +6,10 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from ltsplan.ledger import model as ledger
+from ltsplan.ledger import money
 from ltsplan.objectives import model as objectives
 from ltsplan.pathway import model as pathway
+from ltsplan.provenance import aliases
 from ltsplan.provenance import model as provenance
 from ltsplan.readiness import model as readiness
 from ltsplan.records.types import RecordType
@@ -16,14 +18,21 @@ from ltsplan.standards import model as standards
 
 RECORDS: tuple[RecordType, ...] = (
     *provenance.RECORDS,
+    *aliases.RECORDS,
     *ledger.RECORDS,
     *standards.RECORDS,
     *readiness.RECORDS,
     *pathway.RECORDS,
     *objectives.RECORDS,
 )
-# Tables that hold no records of their own: the log of writes, the ledger's maintained totals.
-OTHER_TABLES: tuple[Table, ...] = (import_run, ledger.ledger_total_delta)
+# Tables that hold no records of their own: the log of writes, the ledger's maintained totals,
+# the exchange-rate files loaded.
+OTHER_TABLES: tuple[Table, ...] = (
+    import_run,
+    ledger.ledger_total_delta,
+    ledger.ledger_snapshot,
+    money.exchange_rate_file,
+)
 
 
 def tables() -> list[Table]:

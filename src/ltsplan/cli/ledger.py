@@ -16,6 +16,7 @@ from ltsplan.cli.common import (
     DbOption,
     FormatOption,
     answer,
+    check_choice,
     check_format,
     database,
     emit,
@@ -24,6 +25,8 @@ from ltsplan.cli.common import (
 )
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger.due import DUE_GROUPS, still_due
+from ltsplan.ledger.phasing import PHASINGS
 from ltsplan.ledger.reports import CURRENCIES, LedgerFilter
 from ltsplan.report import Report
 
@@ -48,6 +51,14 @@ YearFromOption = Annotated[
 ]
 YearToOption = Annotated[
     int | None, typer.Option("--to-year", help="Only entries dated in or before this year.")
+]
+PhasingOption = Annotated[
+    str,
+    typer.Option(
+        "--phasing",
+        help="event: a commitment counts in the year of its date (the Kiel tracker's way); spread: one "
+        "whose period spans several years counts in those years, by its schedule or pro rata by days.",
+    ),
 ]
 
 
@@ -114,6 +125,7 @@ def totals(
             help="Share the EU institutions' figures out to the member states, as the Kiel tracker does.",
         ),
     ] = False,
+    phasing: PhasingOption = "event",
     donor: DonorOption = None,
     category: CategoryOption = None,
     dataset: DatasetOption = None,
@@ -125,8 +137,10 @@ def totals(
     """Announced, pledged, allocated and delivered, by donor × year × category (or any grouping).
 
     Example: ltsplan ledger totals --by donor --top 10 --as-of 2023-06-14
+    Example: ltsplan ledger totals --by donor,year --phasing spread
     """
     groups, code, moment = parse_dimensions(by), check_currency(currency), parse_as_of(as_of)
+    check_choice(phasing, PHASINGS, "--phasing")
     answer(
         db,
         fmt,
@@ -139,6 +153,52 @@ def totals(
             top=top,
             gdp_year=gdp_year,
             share_eu=share_eu,
+            phasing=phasing,
+        ),
+    )
+
+
+@app.command()
+def due(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="One row per pledge and year (pledge), or per group and year: donor, recipient, "
+            "category, subtype, dataset (comma-separated).",
+        ),
+    ] = "pledge",
+    currency: CurrencyOption = "EUR",
+    as_of: AsOfOption = None,
+    donor: DonorOption = None,
+    category: CategoryOption = None,
+    dataset: DatasetOption = None,
+    from_year: YearFromOption = None,
+    to_year: YearToOption = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Multi-year pledges year by year: the part phased into each year, what was delivered against
+    it (deliveries linked by commitment_id) and what is still due.
+
+    Example: ltsplan ledger due --donor NOR --as-of 2024-12-31
+    Example: ltsplan ledger due --by donor --format csv
+    """
+    groups = [part.strip() for part in by.split(",") if part.strip()]
+    if not groups or len(set(groups)) < len(groups) or not set(groups) <= set(DUE_GROUPS):
+        raise typer.BadParameter(
+            f"'{by}' is not a grouping; name each once, from {', '.join(DUE_GROUPS)}", param_hint="--by"
+        )
+    code, moment = check_currency(currency), parse_as_of(as_of)
+    answer(
+        db,
+        fmt,
+        lambda connection: still_due(
+            connection,
+            by=groups,
+            currency=code,
+            moment=moment,
+            filters=_filters(donor, category, dataset, from_year, to_year),
         ),
     )
 
@@ -251,6 +311,33 @@ def history(
     """
     moment = parse_as_of(as_of)
     answer(db, fmt, lambda connection: ledger_reports.history(connection, record, moment))
+
+
+@app.command("dataset")
+def dataset_command(
+    name: Annotated[str, typer.Argument(help="The dataset, as its entries name it.", show_default=False)],
+    reports: Annotated[
+        str,
+        typer.Option(
+            "--reports",
+            help="The measures it reports, separated by commas: commitments, allocations, deliveries.",
+            show_default=False,
+        ),
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="Why, or where this is stated.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Declare what a dataset reports. Over data that report no deliveries, delivered and
+    fulfilment are "not reported", not 0 %. The Kiel and IATI readers declare their own;
+    a dataset that declares nothing is taken to report every measure.
+
+    Example: ltsplan ledger dataset pledges-2024 --reports commitments,allocations
+    """
+    from ltsplan.ledger.datasets import declare
+
+    result = declare(database(db), name, reports, note)
+    changed = "recorded" if result.inserted or result.revised else "unchanged"
+    Console().print(f"{name}: reports {reports} ({changed})")
 
 
 @app.command("load-gdp")

@@ -11,8 +11,8 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ltsplan import demo as demo_service
-from ltsplan.cli import ledger, objectives, pathway, readiness, serve, standards
-from ltsplan.cli.common import DbOption, DelayedProgress, database, fail
+from ltsplan.cli import actors, ledger, objectives, pathway, rates, readiness, serve, standards
+from ltsplan.cli.common import DbOption, DelayedProgress, database, fail, parse_recorded_at
 from ltsplan.errors import LtsplanError
 from ltsplan.ledger.imports import READERS, import_file
 from ltsplan.records.writing import skip_summary
@@ -46,6 +46,8 @@ app.add_typer(standards.app, name="standards")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(pathway.app, name="pathway")
 app.add_typer(objectives.app, name="objectives")
+app.add_typer(rates.app, name="rates")
+app.add_typer(actors.app, name="actors")
 app.registered_commands.extend(serve.app.registered_commands)
 
 
@@ -67,9 +69,17 @@ def import_command(
         typer.Option(
             "--replace",
             help="The file is the whole of its datasets: withdraw their records it no longer has "
-            "(as of now; their history stays).",
+            "(as of its record time; their history stays).",
         ),
     ] = False,
+    recorded_at: Annotated[
+        str | None,
+        typer.Option(
+            "--recorded-at",
+            help="When what the file says became known (YYYY-MM-DD, e.g. a tracker release's date); "
+            "default now. Releases may be loaded in any order.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import a ledger file (IATI 2.03 XML, a Kiel tracker CSV, or ltsplan's CSV/XLSX/JSON).
@@ -79,12 +89,20 @@ def import_command(
     revises records; with --replace it also withdraws the records of its datasets it dropped.
 
     Example: ltsplan import examples/ledger.csv
+    Example: ltsplan import release-2023-06.csv --replace --recorded-at 2023-06-14
     """
+    moment = parse_recorded_at(recorded_at)
     store = database(db)
     progress = DelayedProgress(f"importing {path.name}", path.stat().st_size if path.exists() else None)
     try:
         outcome = import_file(
-            store, path, fmt=fmt, skip_invalid=skip_invalid, progress=progress, replace=replace
+            store,
+            path,
+            fmt=fmt,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            replace=replace,
+            recorded_at=moment,
         )
     finally:
         progress.close()

@@ -6,16 +6,20 @@ milliseconds over millions of entries, today or as of any past date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Float, Table, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, LtsplanError, NotFound, Problem
 from ltsplan.ledger import analytics
+from ltsplan.ledger.datasets import datasets_not_reporting
 from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
+from ltsplan.ledger.money import EPOCH, rates_for
+from ltsplan.ledger.phasing import phased_sums
+from ltsplan.provenance.aliases import as_actors, references_of, summed_as_actors
 from ltsplan.provenance.reports import actor_names
 from ltsplan.report import Report
 from ltsplan.store.db import flush_deferred, query_frame
@@ -73,10 +77,14 @@ def _currency(currency: str) -> tuple[str, str]:
 def delta_sums(
     connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
 ) -> pl.DataFrame:
-    """Sums of the maintained deltas up to ``moment``, by ``by`` + kind + stage."""
+    """Sums of the maintained deltas up to ``moment``, by ``by`` + kind + stage + dataset, money in
+    whole cents (summed as floats: exact below 2^53 cents, and never overflowing), with whether
+    each row's dataset reports deliveries (``analytics.REPORTS_DELIVERIES``)."""
     flush_deferred(connection)  # this transaction's own writes count too
+    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
+        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
     t = ledger_total_delta
-    keys = list(dict.fromkeys([*by, "kind", "stage"]))
+    keys = list(dict.fromkeys([*by, "kind", "stage", "dataset"]))
     conditions = filters.conditions(t)
     happened = until(t.c.at, moment)
     if happened is not None:
@@ -84,10 +92,11 @@ def delta_sums(
     statement = select(
         *[t.c[k] for k in keys],
         func.sum(t.c.entries).label("entries"),
-        func.sum(t.c.eur).label("eur"),
-        func.sum(t.c.usd).label("usd"),
+        func.sum(cast(t.c.eur_cents, Float)).label("eur_cents"),
+        func.sum(cast(t.c.usd_cents, Float)).label("usd_cents"),
         func.sum(t.c.eur_missing).label("eur_missing"),
         func.sum(t.c.usd_missing).label("usd_missing"),
+        func.sum(t.c.no_amount).label("no_amount"),
     ).group_by(*[t.c[k] for k in keys])
     if conditions:
         statement = statement.where(and_(*conditions))
@@ -96,9 +105,18 @@ def delta_sums(
         k: (pl.Int64 if k in ("year", "month") else pl.Utf8) for k in keys
     }
     schema.update(
-        entries=pl.Int64, eur=pl.Float64, usd=pl.Float64, eur_missing=pl.Int64, usd_missing=pl.Int64
+        entries=pl.Int64,
+        eur_cents=pl.Float64,
+        usd_cents=pl.Float64,
+        eur_missing=pl.Int64,
+        usd_missing=pl.Int64,
+        no_amount=pl.Int64,
     )
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    sums = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    if "donor" in keys:
+        sums = summed_as_actors(connection, sums, keys, moment)
+    silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
+    return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
 
 
 def totals(
@@ -111,6 +129,7 @@ def totals(
     top: int | None = None,
     gdp_year: int | None = None,
     share_eu: bool = False,
+    phasing: str = "event",
 ) -> Report:
     value, missing = _currency(currency)
     notes = []
@@ -119,6 +138,9 @@ def totals(
         notes.append(share_note)
     else:
         sums = delta_sums(connection, by, moment, filters)
+    # Multi-year commitments counted over their periods' years instead of their event year.
+    sums, phasing_note = phased_sums(connection, sums, by, moment, filters, phasing, share_eu=share_eu)
+    notes.extend([phasing_note] if phasing_note else [])
     frame = analytics.totals(sums, by, value, missing)
     units = dict.fromkeys(analytics.MEASURES, currency.upper())
     units.update(fulfilment="share", allocation_rate="share")
@@ -133,13 +155,7 @@ def totals(
         units.update(pledged_pct_gdp="% of GDP", allocated_pct_gdp="% of GDP")
     if top:
         frame = frame.sort("pledged", descending=True).head(top)
-    not_converted = int(frame.get_column("not_converted").sum()) if frame.height else 0
-    if not_converted:
-        notes.append(
-            f"{not_converted} entries have no {currency.upper()} figure (a currency the ECB does not "
-            "quote, such as UAH, or a date before 1999) and are left out of the sums; "
-            "see docs/ledger.md"
-        )
+    notes.extend(_coverage_notes(connection, frame, sums, currency.upper(), moment, filters))
     if moment is not None:
         notes.append(f"as known on {moment:%Y-%m-%d %H:%M} UTC")
     return Report(
@@ -147,8 +163,76 @@ def totals(
         frame=frame,
         notes=notes,
         units=units,
-        params={"by": by, "currency": currency.upper(), "as_of": moment, "top": top},
+        params={"by": by, "currency": currency.upper(), "as_of": moment, "top": top, "phasing": phasing},
     )
+
+
+def _coverage_notes(
+    connection: Connection,
+    frame: pl.DataFrame,
+    sums: pl.DataFrame,
+    currency: str,
+    moment: datetime | None,
+    filters: LedgerFilter,
+) -> list[str]:
+    """What the figures leave out, and why: amounts with no figure in ``currency`` (named by their
+    currencies and dates), entries that give quantities only, and data that report no deliveries."""
+    notes = []
+    not_converted = int(frame.get_column("not_converted").sum()) if frame.height else 0
+    if not_converted:
+        causes = unconverted_causes(connection, currency, moment, filters)
+        notes.append(
+            f"{not_converted:,} entries have an amount with no {currency} figure ({causes}) and are "
+            "left out of the sums; see docs/ledger.md"
+        )
+    quantity_only = int(frame.get_column("quantity_only").sum()) if frame.height else 0
+    if quantity_only:
+        notes.append(f"{quantity_only:,} entries give a quantity and no amount; they are counted, not summed")
+    silent = sums.filter(pl.col(analytics.REPORTS_DELIVERIES).not_()).get_column("dataset").unique().sort()
+    if silent.len():
+        shown = ", ".join(silent.head(5).to_list()) + ("…" if silent.len() > 5 else "")
+        notes.append(
+            f"{shown} report no deliveries: where a row's data are only these, delivered and "
+            "fulfilment are not reported (empty), not 0 %; the allocation rate (allocated ÷ "
+            "pledged) is the tracker's own measure"
+        )
+    return notes
+
+
+def unconverted_causes(
+    connection: Connection, currency: str, moment: datetime | None, filters: LedgerFilter
+) -> str:
+    """Why entries have no figure in ``currency``, by the currencies they are in (most first): one
+    the ECB never quoted, one whose quotes stopped, or a date outside the quotes."""
+    t = ledger_total_delta
+    missing = func.sum(t.c[f"{currency.lower()}_missing"])
+    conditions = filters.conditions(t)
+    happened = until(t.c.at, moment)
+    if happened is not None:
+        conditions.append(happened)
+    statement = (
+        select(t.c.currency, missing.label("entries"))
+        .where(*conditions)
+        .group_by(t.c.currency)
+        .having(missing != 0)
+        .order_by(missing.desc())
+        .limit(4)
+    )
+    table = rates_for(connection)
+    last_day = (table.last_day - EPOCH).days
+    parts = []
+    for code, count in connection.execute(statement):
+        quoted = table.days.get(code)
+        if code is None:
+            why = "no currency given"
+        elif code in ("EUR", "USD") or (quoted is not None and int(quoted[-1]) >= last_day - 7):
+            why = f"{code}, dated outside the ECB's quotes ({table.first_day} to {table.last_day})"
+        elif quoted is not None:
+            why = f"{code}, dated after its last ECB quote ({EPOCH + timedelta(days=int(quoted[-1]))})"
+        else:
+            why = f"{code}, which the ECB does not quote"
+        parts.append(f"{int(count):,} in {why}")
+    return "; ".join(parts) or "see the entries"
 
 
 def _shared_eu(
@@ -240,7 +324,7 @@ def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFi
         live_at(c, moment),
     ]
     for column, values in (
-        ("donor", filters.donors),
+        ("donor", tuple(references_of(connection, filters.donors, moment)) if filters.donors else ()),
         ("category", filters.categories),
         ("dataset", filters.datasets),
     ):
@@ -270,7 +354,7 @@ def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFi
             "committed_on": pl.Date,
         },
     )
-    return frame.with_columns(
+    return as_actors(connection, frame, moment).with_columns(
         (pl.col("delivered_on") - pl.col("committed_on")).dt.total_days().alias("lag_days")
     )
 

@@ -73,6 +73,13 @@ def totals(
     from_year: FromYear = None,
     to_year: ToYear = None,
     gdp_year: Annotated[Year | None, Query(description="Show shares of this year's GDP.")] = None,
+    phasing: Annotated[
+        Literal["event", "spread"],
+        Query(
+            description="event: a commitment counts in the year of its date; spread: one whose period "
+            "spans several years counts in those years (by its schedule, else pro rata by days)."
+        ),
+    ] = "event",
 ) -> Report:
     """Announced, pledged, allocated and delivered by any grouping, with fulfilment and shares of GDP."""
     return ledger_reports.totals(
@@ -82,6 +89,7 @@ def totals(
         moment=moment,
         filters=ledger_filter(donor, category, dataset, from_year, to_year),
         gdp_year=gdp_year,
+        phasing=phasing,
     )
 
 

@@ -18,6 +18,7 @@ from ltsplan.errors import Problem
 from ltsplan.formats.cells import unprotect_expr
 from ltsplan.ledger.formats.native_sources import SOURCE_COLUMNS, SourceLabel, cite_sources
 from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS, LedgerBatch, conform
+from ltsplan.ledger.phasing import schedule_problems
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems
 from ltsplan.provenance.model import SOURCE, Source
 from ltsplan.records.fields import DATE, ID, NUMBER
@@ -114,7 +115,8 @@ class NativeRows:
         frame, typed_problems = self._typed(frame)
         frame, source_problems, cited = cite_sources(frame, keys, self.described, self.labels)
         frame, id_problems = self._ids(frame)
-        bad = pl.concat([typed_problems, source_problems, id_problems])
+        schedules = schedule_problems(frame, typed_problems)  # a schedule must divide its amount and period
+        bad = pl.concat([typed_problems, source_problems, id_problems, schedules])
         found.extend(self._as_problems(bad))
         bad_lines = {*bad.get_column(LINE).to_list(), *(p.line for p in found if p.line is not None)}
         if bad_lines:

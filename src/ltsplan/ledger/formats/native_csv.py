@@ -18,7 +18,13 @@ from ltsplan.errors import InvalidInput, Problem
 from ltsplan.formats.csv_in import csv_records
 from ltsplan.formats.csv_out import write_frames
 from ltsplan.formats.text import bad_utf8_at, decode_utf8, not_utf8
-from ltsplan.ledger.formats.native import CSV_EXPORT_COLUMNS, INPUT_COLUMNS, NativeRows, header_problems
+from ltsplan.ledger.formats.native import (
+    CSV_EXPORT_COLUMNS,
+    INPUT_COLUMNS,
+    REQUIRED_COLUMNS,
+    NativeRows,
+    header_problems,
+)
 from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
 from ltsplan.prefetch import prefetched
@@ -45,6 +51,15 @@ def _batches(path: Path, chunk_bytes: int) -> Iterator[tuple[LedgerBatch, int]]:
     with path.open("rb") as handle:
         header = handle.readline()
         columns = _header(header, file)
+        if not set(columns) & set(REQUIRED_COLUMNS):  # no ledger at all: one message, not one a row
+            required = ", ".join(REQUIRED_COLUMNS)
+            message = (
+                f"the header names none of the ledger's required columns ({required}); it begins "
+                f"{header_shown(columns)}; docs/formats.md lists the formats ltsplan reads"
+            )
+            raise InvalidInput(
+                [Problem(message, file=file, line=1)], f"{file}: not a ledger CSV; nothing was written"
+            )
         problems = header_problems(columns, file=file)
         rows = NativeRows(file)
         line, done = 2, len(header)
@@ -68,6 +83,14 @@ def _header(header: bytes, file: str) -> list[str]:
         )
     text = decode_utf8(header, file, "CSV")
     return [name.strip() for name in next(csv.reader([text]))]
+
+
+def header_shown(columns: list[str], limit: int = 6) -> str:
+    """The first columns of a header, quoted, and how many there are: what a message about a file
+    that is no ledger shows of it."""
+    shown = ", ".join(f'"{c[:40]}"' for c in columns[:limit])
+    more = ", …" if len(columns) > limit else ""
+    return f"{shown}{more} ({len(columns)} column{'s' if len(columns) != 1 else ''})"
 
 
 def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
