@@ -93,3 +93,74 @@ def test_a_database_of_the_new_numbering_is_left_as_it_is(database_url: str) -> 
     database.migrate()
     assert _head(database) == HEAD
     database.dispose()
+
+
+def test_totals_kept_as_floats_are_rebuilt_in_whole_cents_by_0006(database_url: str) -> None:
+    """A ledger written before 0006: entries with figures not rounded to the cent and float deltas
+    holding a residue. After the upgrade, the totals are whole cents, equal to the entries'."""
+    from datetime import datetime
+
+    from sqlalchemy import MetaData, Table, insert
+
+    from ltsplan.ledger.check import check_totals
+    from ltsplan.ledger.reports import totals
+
+    database = _upgrade_to(database_url, "0005")
+    old = MetaData()
+    with database.engine.begin() as connection:
+        entry = Table("ledger_entry", old, autoload_with=connection)
+        delta = Table("ledger_total_delta", old, autoload_with=connection)
+        known, gone = datetime(2023, 1, 1), datetime(2023, 6, 1)
+        figures = [
+            (0.1 + 0.2, known, None),
+            (1 / 3, known, gone),
+            (2 / 3, known, None),
+            (12.345678, gone, None),
+        ]
+        for number, (eur, recorded, retracted) in enumerate(figures):
+            values = {c.name: None for c in entry.columns if c.name != "row_id"}
+            values.update(
+                id=f"{number:032x}",
+                version=f"{number:032x}",
+                dataset="old",
+                kind="commitment",
+                stage="committed",
+                donor="DEU",
+                category="military",
+                event_date=datetime(2022, 5, 1).date(),
+                amount=eur,
+                currency="EUR",
+                eur=eur,
+                usd=eur * 1.1,
+                recorded_at=recorded,
+                retracted_at=retracted,
+                source_id="s",
+            )
+            connection.execute(insert(entry).values(**{k: v for k, v in values.items() if k in entry.c}))
+        # the old totals, with a residue where the retracted figure left
+        connection.execute(
+            insert(delta).values(
+                at=known,
+                dataset="old",
+                kind="commitment",
+                stage="committed",
+                donor="DEU",
+                category="military",
+                year=2022,
+                month=5,
+                entries=4,
+                eur=1e-7,
+                usd=0.0,
+                eur_missing=0,
+                usd_missing=0,
+            )
+        )
+    database.migrate()
+    with database.transaction() as connection:
+        assert check_totals(connection).clean
+        today = totals(connection, by=[]).frame.to_dicts()[0]
+        before = totals(connection, by=[], moment=datetime(2023, 3, 1)).frame.to_dicts()[0]
+    assert today["pledged"] == round(0.30, 2) + round(2 / 3, 2) + round(12.345678, 2)
+    assert before["pledged"] == round(0.30, 2) + round(1 / 3, 2) + round(2 / 3, 2)
+    assert today["entries"] == 3 and before["entries"] == 3
+    database.dispose()

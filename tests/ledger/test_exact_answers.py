@@ -251,3 +251,74 @@ def test_an_amount_larger_than_any_ledger_holds_is_refused(db: Database, tmp_pat
     assert result.exit_code == 1
     assert "amount" in result.output and "at most 10^15" in result.output
     assert one_row(db) == {"notes": []}
+
+
+def test_a_delivery_naming_a_delivery_or_nothing_is_refused_and_lags_follow_commitments_only(
+    db: Database, tmp_path: Path
+) -> None:
+    from ltsplan.errors import InvalidInput
+    from ltsplan.ledger.reports import lags
+
+    good = write(
+        tmp_path / "good.csv",
+        line("C", 100, day="2023-01-01"),
+        line("D1", 40, kind="delivery", day="2023-01-11", commitment="C"),
+    )
+    import_file(db, good, recorded_at=datetime(2023, 2, 1))
+    chained = write(
+        tmp_path / "chained.csv",
+        line("D2", 10, kind="delivery", day="2023-02-01", commitment="D1"),
+        line("D3", 10, kind="delivery", day="2023-02-01", commitment="NOWHERE"),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        import_file(db, chained, recorded_at=datetime(2023, 3, 1))
+    named = {(p.line, p.field) for p in refused.value.problems}
+    assert named == {(2, "commitment_id"), (3, "commitment_id")}
+    assert one_row(db)["entries"] == 2  # nothing of the refused file was written
+
+    skipped = import_file(
+        db, chained, recorded_at=datetime(2023, 3, 1), skip_invalid=True, report_dir=tmp_path
+    )
+    assert skipped.summary.entries.inserted == 0 and len(skipped.summary.skipped) == 2
+    with db.transaction() as connection:
+        frame = lags(connection, by=[]).frame
+    assert frame.get_column("deliveries").to_list() == [1] and frame.get_column("median").to_list() == [10.0]
+
+
+def test_a_batch_that_holds_only_problems_holds_no_entry() -> None:
+    import polars as pl
+
+    from ltsplan.ledger.model import ENTRY_SCHEMA, conform
+
+    empty = conform(pl.DataFrame(), keep_meta=True)
+    assert empty.height == 0 and list(empty.columns) == list(ENTRY_SCHEMA)
+
+
+def test_skip_invalid_leaves_out_only_the_bad_records_of_a_one_line_json_document(
+    db: Database, tmp_path: Path
+) -> None:
+    def entry(reference: str, amount: object) -> dict:
+        return {
+            "dataset": "compact",
+            "reference": reference,
+            "kind": "commitment",
+            "stage": "committed",
+            "donor": "DEU",
+            "recipient": "UKR",
+            "category": "military",
+            "event_date": "2023-06-01",
+            "amount": amount,
+            "currency": "EUR",
+            "source_id": "s",
+        }
+
+    document = {
+        "sources": [{"id": "s", "title": "A list", "kind": "official document"}],
+        "entries": [entry("A", 10), entry("B", "ten"), entry("C", 30)],
+    }
+    path = tmp_path / "compact.json"
+    path.write_text(json.dumps(document), encoding="utf-8")  # one line
+    outcome = import_file(db, path, skip_invalid=True, report_dir=tmp_path)
+    assert outcome.summary.entries.inserted == 2
+    assert {p.record for p in outcome.summary.skipped} == {"entries[1]"}
+    assert one_row(db)["pledged"] == 40.0

@@ -109,11 +109,17 @@ def _summed_in_database(
     retraction, -1), as the write path sums it (``ledger.writes.deltas``), summed by the database:
     one row per group comes back, not one per version. Money that is not finite is not converted."""
     entry = ledger_entry
-    dimensions = [entry.c[n] for n in DELTA_DIMENSIONS if n in entry.c]
+    given = entry.c.amount.is_not(None)
+    # As the write path keeps it: the currency only of amounts left unconverted.
+    unexplained = and_(given, or_(entry.c.eur.is_(None), entry.c.usd.is_(None), ~_finite(entry.c.eur)))
+    dimensions = [
+        case((unexplained, entry.c.currency)).label("currency") if n == "currency" else entry.c[n]
+        for n in DELTA_DIMENSIONS
+        if n in entry.c
+    ]
     year = cast(extract("year", entry.c.event_date), Integer)
     month = cast(extract("month", entry.c.event_date), Integer)
     sums = []
-    given = entry.c.amount.is_not(None)
     for name in MONEY:
         value = entry.c[name]
         whole_cents = cast(func.round(value * 100), Float)
@@ -136,7 +142,7 @@ def _summed_in_database(
             *sums,
         )
         .where(*where)
-        .group_by(at, *dimensions, year, month)
+        .group_by(at, *(getattr(d, "element", d) for d in dimensions), year, month)
     )
     types = polars_schema(ledger_total_delta)
     names = ["at", *(c.name for c in dimensions), "year", "month", "entries", *(c.name for c in sums)]

@@ -184,7 +184,7 @@ ledger_total_delta = Table(
     Column("recipient", String(64)),
     Column("category", String(16), nullable=False),
     Column("subtype", String(32)),
-    Column("currency", String(3)),  # as given: why an amount was not converted
+    Column("currency", String(3)),  # only of amounts not converted: why they were not
     Column("year", Integer, nullable=False),
     Column("month", Integer, nullable=False),
     Column("entries", Integer, nullable=False),
@@ -242,6 +242,8 @@ META_COLUMNS = ("_line", "_record", "recorded_at")
 def conform(frame: pl.DataFrame, *, keep_meta: bool = False) -> pl.DataFrame:
     """Give a frame every entry column, in order, with the canonical types (missing → null);
     with ``keep_meta`` the reader's line numbers, labels and record times stay alongside."""
+    if not frame.width:  # literals alone would make one row of nulls, not none
+        return pl.DataFrame(schema=ENTRY_SCHEMA)
     columns = []
     for name, dtype in ENTRY_SCHEMA.items():
         if name in frame.columns:

@@ -109,6 +109,19 @@ def plan_problems(plans: pl.DataFrame, *, file: str | None) -> list[Problem]:
     return sorted(found, key=lambda p: (p.line or 0, p.field or ""))
 
 
+def rows_of(problems: Iterable[Problem], frame: pl.DataFrame) -> pl.Expr:
+    """The rows of ``frame`` the problems are about: by line and record where the reader labels
+    its records (the records of a JSON document may all share one line, and only the bad ones are
+    left out), else by line."""
+    given = [p for p in problems if p.line is not None]
+    if RECORD not in frame.columns:
+        return pl.col(LINE).is_in(pl.Series([p.line for p in given], dtype=pl.Int64).implode())
+    whole_lines = pl.Series([p.line for p in given if p.record is None], dtype=pl.Int64)
+    pairs = pl.Series([f"{p.line}\x1f{p.record}" for p in given if p.record is not None], dtype=pl.Utf8)
+    labelled = pl.concat_str([pl.col(LINE).cast(pl.Utf8), pl.col(RECORD)], separator="\x1f")
+    return pl.col(LINE).is_in(whole_lines.implode()) | labelled.is_in(pairs.implode()).fill_null(False)
+
+
 def named_records(problems: list[Problem], entries: pl.DataFrame) -> list[Problem]:
     """``problems`` with the record each is about named where the reader gave no label (a skip
     report lists records, so each needs a name): its dataset and reference, else its id."""

@@ -33,6 +33,7 @@ from ltsplan.ledger.rules import (
     entry_problems,
     named_records,
     plan_problems,
+    rows_of,
     unknown_source_problems,
 )
 from ltsplan.provenance.imports import (
@@ -137,7 +138,7 @@ def write_batch(
             raise InvalidInput(problems)
         bad_lines = {p.line for p in row_level}
         skipped = named_records(row_level, entries)
-        entries = entries.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
+        entries = entries.filter(rows_of(row_level, entries).not_())
         kept_plans = batch.plans
         if kept_plans is not None and LINE in kept_plans.columns:
             kept_plans = kept_plans.filter(pl.col(LINE).is_in(list(bad_lines)).not_())
@@ -418,9 +419,15 @@ def deltas(rows: pl.DataFrame, *, sign: int, at: pl.Expr) -> pl.DataFrame:
     """What versions move the totals by (``sign`` 1 as they arrive, -1 as they leave), at ``at``."""
     has_amount = pl.col("amount").is_not_null() if "amount" in rows.columns else pl.lit(True)
     money = [cents(pl.col(n).cast(pl.Float64)).alias(f"{n}_cents") for n in ("eur", "usd")]
+    # The currency is kept only where it explains an amount left unconverted: a dimension for
+    # every converted entry would multiply the groups every answer sums.
+    unexplained = has_amount & (
+        pl.col("eur").is_null() | pl.col("usd").is_null() | ~pl.col("eur").is_finite()
+    )
     return (
         rows.with_columns(
             *money,
+            pl.when(unexplained).then(pl.col("currency")).alias("currency"),
             has_amount.alias("_has_amount"),
             at.cast(pl.Datetime("us")).alias("at"),
             pl.col("event_date").cast(pl.Date).dt.year().alias("year"),

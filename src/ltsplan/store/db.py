@@ -131,6 +131,12 @@ def _leave_wal(connection: Connection) -> bool:
     return True
 
 
+def _temp_store(connection: Connection, where: str) -> None:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA temp_store={where}")
+
+
 def _return_to_wal(connection: Connection) -> None:
     """Back to WAL after a bulk transaction. If a connection that opened the file meanwhile keeps
     it busy, this one is closed instead: the next connection to open it switches it back."""
@@ -226,6 +232,10 @@ class Database:
         with self.engine.connect() as connection, _busy(self.url):
             connection.execution_options(**{WRITES: True})
             journaled = bulk and self.dialect == "sqlite" and _leave_wal(connection)
+            if journaled:
+                # Sorts (an index built over millions of new ids) spill to a temporary file
+                # instead of holding every key in memory: an import's memory stays bounded.
+                _temp_store(connection, "FILE")
             try:
                 with connection.begin():
                     if self.dialect == "postgresql":
@@ -233,6 +243,7 @@ class Database:
                     yield connection
             finally:
                 if journaled:
+                    _temp_store(connection, "MEMORY")
                     _return_to_wal(connection)
 
     @contextmanager

@@ -19,7 +19,7 @@ from ltsplan.formats.cells import unprotect_expr
 from ltsplan.ledger.formats.native_sources import SOURCE_COLUMNS, SourceLabel, cite_sources
 from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.phasing import schedule_problems
-from ltsplan.ledger.rules import LINE, RECORD, entry_problems
+from ltsplan.ledger.rules import LINE, RECORD, entry_problems, rows_of
 from ltsplan.provenance.model import SOURCE, Source
 from ltsplan.records.fields import DATE, ID, NUMBER
 from ltsplan.store.ids import IdSet, has_repeats, id_hashes, record_id_expr
@@ -118,9 +118,8 @@ class NativeRows:
         schedules = schedule_problems(frame, typed_problems)  # a schedule must divide its amount and period
         bad = pl.concat([typed_problems, source_problems, id_problems, schedules])
         found.extend(self._as_problems(bad))
-        bad_lines = {*bad.get_column(LINE).to_list(), *(p.line for p in found if p.line is not None)}
-        if bad_lines:
-            is_bad = pl.col(LINE).is_in(pl.Series(list(bad_lines), dtype=pl.Int64).implode())
+        if any(p.line is not None for p in found):
+            is_bad = rows_of(found, frame)
             invalid, valid = frame.filter(is_bad), frame.filter(is_bad.not_())
         else:
             invalid, valid = frame.clear(), frame

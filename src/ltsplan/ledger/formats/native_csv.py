@@ -29,7 +29,8 @@ from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
 from ltsplan.prefetch import prefetched
 
-CHUNK_BYTES = 32 << 20  # about 150,000 ledger rows per block
+CHUNK_BYTES = 8 << 20  # about 37,000 ledger rows per block: the frames a block becomes, twice over
+# (one written while the next is read), stay within an import's memory bound
 BOM = b"\xef\xbb\xbf"
 
 

@@ -111,7 +111,14 @@ def _rebuild(moment: str, sign: int, condition: str | None) -> None:
         )
     year = sa.cast(sa.extract("year", entry.c.event_date), sa.Integer)
     month = sa.cast(sa.extract("month", entry.c.event_date), sa.Integer)
-    dimensions = [entry.c[n] for n in DIMENSIONS]
+    unexplained = sa.and_(
+        given,
+        sa.or_(entry.c.eur.is_(None), entry.c.usd.is_(None), ~entry.c.eur.between(-LARGEST, LARGEST)),
+    )
+    dimensions = [
+        sa.case((unexplained, entry.c.currency)).label("currency") if n == "currency" else entry.c[n]
+        for n in DIMENSIONS
+    ]
     chosen = sa.select(
         entry.c[moment],
         *dimensions,
@@ -123,7 +130,7 @@ def _rebuild(moment: str, sign: int, condition: str | None) -> None:
         sums[1],
         sums[3],
         sa.func.sum(sa.case((given, 0), else_=1)) * sign,
-    ).group_by(entry.c[moment], *dimensions, year, month)
+    ).group_by(entry.c[moment], *(getattr(d, "element", d) for d in dimensions), year, month)
     if condition is not None:
         chosen = chosen.where(sa.text(condition))
     op.execute(delta.insert().from_select(names, chosen))
