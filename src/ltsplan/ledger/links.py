@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from ltsplan.errors import Problem
 from ltsplan.ledger.model import ledger_entry
 from ltsplan.ledger.rules import LINE, named_records
-from ltsplan.store.ids import IdSet, id_hashes
+from ltsplan.store.ids import IdMap, id_hashes
 from ltsplan.store.time import live_where
 
 NO_COMMITMENT = (
@@ -29,61 +29,31 @@ NO_COMMITMENT = (
 )
 
 
-class CommitmentTerms:
-    """The currency and valuation day of each commitment an import gives, by 64-bit id hash, in
-    sorted runs that merge as they grow (as ``store.ids.IdSet`` keeps ids): 15 bytes a commitment,
-    and a lookup is a binary search per run, never a copy of what is held."""
-
-    def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # hashes, currency, day
-
-    def add(self, hashes: np.ndarray, currency: pl.Series, valued_on: pl.Series) -> None:
-        codes = np.array(currency.fill_null("").to_list(), dtype="S3")
-        days = valued_on.cast(pl.Int32).fill_null(np.iinfo(np.int32).min).to_numpy()
-        order = np.argsort(hashes, kind="stable")
-        self.runs.append((hashes[order], codes[order], days[order]))
-        while len(self.runs) > 1 and self.runs[-2][0].size <= 2 * self.runs[-1][0].size:
-            newer, older = self.runs.pop(), self.runs.pop()
-            merged = [np.concatenate([o, n]) for o, n in zip(older, newer, strict=True)]
-            order = np.argsort(merged[0], kind="stable")
-            self.runs.append((merged[0][order], merged[1][order], merged[2][order]))
-
-    def find(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each hash: whether it is held, and its currency and day (days since 1970)."""
-        held = np.zeros(hashes.size, dtype=bool)
-        currency = np.full(hashes.size, b"", dtype="S3")
-        days = np.zeros(hashes.size, dtype=np.int32)
-        for keys, codes, valued in self.runs:
-            if not keys.size:
-                continue
-            at = np.minimum(np.searchsorted(keys, hashes), keys.size - 1)
-            hit = keys[at] == hashes
-            held |= hit
-            currency[hit] = codes[at[hit]]
-            days[hit] = valued[at[hit]]
-        return held, currency, days
+# A commitment's terms, beside its id hash: its currency and the day its money is valued on.
+TERMS = np.dtype([("currency", "S3"), ("day", np.int32)])
 
 
 @dataclass
 class CommitmentLinks:
     """The commitments an import has given so far, and the entries waiting for theirs."""
 
-    given: IdSet = field(default_factory=IdSet)
+    # The commitments given so far, by id hash, each with its terms (11 bytes more): a delivery in
+    # its commitment's currency is valued at its commitment's rate (``terms``).
+    given: IdMap = field(default_factory=lambda: IdMap(TERMS))
     held_entries: list[pl.DataFrame] = field(default_factory=list)  # as read (lines, labels)
     held_stored: list[pl.DataFrame] = field(default_factory=list)  # as they would be stored
-    # The given commitments' currency and valuation day, by id hash (15 bytes a commitment): a
-    # delivery in its commitment's currency is valued at its commitment's rate (``terms``).
-    given_terms: CommitmentTerms = field(default_factory=lambda: CommitmentTerms())
 
     def note(self, entries: pl.DataFrame) -> None:
         """Remember the commitments of a batch about to be written (or, for a file already refused,
         read), before its own links are asked: an entry may name a commitment of its own batch."""
         commitments = entries.filter(pl.col("kind") == "commitment")
         hashes = id_hashes(commitments.get_column("id"))
-        self.given.add(hashes)
         if commitments.height:
+            terms = np.empty(commitments.height, dtype=TERMS)
+            terms["currency"] = commitments.get_column("currency").fill_null("").to_list()
             valued_on = commitments.select(pl.coalesce("value_date", "event_date")).to_series()
-            self.given_terms.add(hashes, commitments.get_column("currency"), valued_on)
+            terms["day"] = valued_on.cast(pl.Int32).fill_null(0).to_numpy()  # a refused file: any day
+            self.given.add(hashes, terms)
 
     def terms(self, connection: Connection, commitment_ids: pl.Series) -> pl.DataFrame:
         """For each commitment id (given by this import or stored and live): its currency
@@ -91,13 +61,15 @@ class CommitmentLinks:
         wanted = pl.DataFrame({"commitment_id": commitment_ids}).unique()
         wanted = wanted.with_columns(pl.Series("_hash", id_hashes(wanted.get_column("commitment_id"))))
         schema = {"committed_in": pl.Utf8, "valued_on": pl.Date}
-        held, currency, valued_on = self.given_terms.find(wanted.get_column("_hash").to_numpy())
+        held, terms = self.given.find(wanted.get_column("_hash").to_numpy())
         found = (
             wanted.filter(pl.Series(held))
             .select("commitment_id")
             .with_columns(
-                pl.Series("committed_in", currency[held].astype("U3"), dtype=pl.Utf8).replace("", None),
-                pl.Series("valued_on", valued_on[held], dtype=pl.Int32).cast(pl.Date),
+                pl.Series("committed_in", terms["currency"][held].astype("U3"), dtype=pl.Utf8).replace(
+                    "", None
+                ),
+                pl.Series("valued_on", terms["day"][held], dtype=pl.Int32).cast(pl.Date),
             )
         )
         rest = wanted.filter(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import polars_hash  # noqa: F401  (registers the stable .chash namespace on expressions)
 
@@ -61,7 +62,7 @@ def has_repeats(ids: pl.Series, hashes: np.ndarray) -> bool:
 class IdSet:
     """A set of ids that grows batch by batch and answers, a batch at a time, which ids it holds:
     the ids a transaction wrote (store/history.py), the records a file has given so far
-    (ledger/native.py).
+    (ledger/native.py). ``IdMap`` keeps a value beside each.
 
     Kept as 64-bit hashes (8 bytes an id: 40 MB for 5 million) in sorted runs; a bitmap of about
     a byte per id held answers most ids that are not there without a search. Runs merge while
@@ -72,6 +73,7 @@ class IdSet:
 
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
+        self.values: list[np.ndarray | None] = []  # beside each run, in its order (IdMap)
         self.held = 0
         self.bits = np.zeros(1 << 13, dtype=np.uint8)  # 2^16 bits, grown with the ids held
 
@@ -81,21 +83,30 @@ class IdSet:
 
     def holds(self, hashes: np.ndarray) -> np.ndarray:
         """For each hash, whether it was added (two ids that share a hash are taken as one)."""
+        return self._found(hashes)[0]
+
+    def _found(self, hashes: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]:
+        """Whether each hash is held, and where: (positions among ``hashes``, run, index in it),
+        the earliest added first."""
         byte, bit = self._slots(hashes)
         held = (self.bits[byte] & bit) != 0
+        places: list[tuple[np.ndarray, int, np.ndarray]] = []
         if held.any():
             at = np.flatnonzero(held)
             wanted = hashes[at]
             order = np.argsort(wanted)
             ordered = wanted[order]  # sorted keys: each search starts where the last one ended
             found = np.zeros(ordered.size, dtype=bool)
-            for run in self.runs:
+            for number, run in enumerate(self.runs):
                 where = np.minimum(np.searchsorted(run, ordered), run.size - 1)
-                found |= run[where] == ordered
+                hit = (run[where] == ordered) & ~found
+                if hit.any():
+                    places.append((at[order][hit], number, where[hit]))
+                found |= hit
             held[at[order]] = found
-        return held
+        return held, places
 
-    def add(self, hashes: np.ndarray) -> None:
+    def add(self, hashes: np.ndarray, values: np.ndarray | None = None) -> None:
         if not hashes.size:
             return
         self.held += hashes.size
@@ -104,13 +115,44 @@ class IdSet:
             for run in self.runs:
                 self._mark(run)
         self._mark(hashes)
-        self.runs.append(np.sort(hashes))
+        order = np.argsort(hashes, kind="stable")
+        self.runs.append(hashes[order])
+        self.values.append(None if values is None else values[order])
         while len(self.runs) > 1 and self.runs[-2].size <= min(2 * self.runs[-1].size, self.MERGED_RUN):
             newer, older = self.runs.pop(), self.runs.pop()
+            newer_values, older_values = self.values.pop(), self.values.pop()
             merged = np.concatenate([older, newer])
-            merged.sort(kind="stable")  # two sorted runs: a merge
-            self.runs.append(merged)
+            order = np.argsort(merged, kind="stable")  # two sorted runs: a merge; the older first
+            self.runs.append(merged[order])
+            self.values.append(
+                None
+                if older_values is None or newer_values is None
+                else np.concatenate([older_values, newer_values])[order]
+            )
 
     def _mark(self, hashes: np.ndarray) -> None:
         byte, bit = self._slots(hashes)
         np.bitwise_or.at(self.bits, byte, bit)
+
+
+class IdMap(IdSet):
+    """An ``IdSet`` with a value beside each id (a line, a currency and a day): one set of sorted
+    runs serves both questions, so the ids are not kept twice."""
+
+    def __init__(self, dtype: npt.DTypeLike) -> None:
+        super().__init__()
+        self.dtype = np.dtype(dtype)
+
+    def add(self, hashes: np.ndarray, values: np.ndarray | None = None) -> None:
+        assert values is not None and values.shape[0] == hashes.size
+        super().add(hashes, values.astype(self.dtype, copy=False))
+
+    def find(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash: whether it is held, and the value added with it first (zero if not)."""
+        held, places = self._found(hashes)
+        out = np.zeros(hashes.size, dtype=self.dtype)
+        for positions, run, index in places:
+            stored = self.values[run]
+            assert stored is not None
+            out[positions] = stored[index]
+        return held, out

@@ -22,7 +22,7 @@ from ltsplan.ledger.phasing import schedule_problems
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems, rows_of
 from ltsplan.provenance.model import SOURCE, Source
 from ltsplan.records.fields import DATE, ID, NUMBER
-from ltsplan.store.ids import IdSet, has_repeats, id_hashes, record_id_expr
+from ltsplan.store.ids import IdMap, has_repeats, id_hashes, record_id_expr
 from ltsplan.store.time import utcnow
 
 INPUT_COLUMNS = [*NATIVE_COLUMNS, "recorded_at", *SOURCE_COLUMNS]
@@ -102,8 +102,7 @@ class NativeRows:
     unprotect: bool = True
     labels: dict[str, SourceLabel] = field(default_factory=dict)
     described: dict[str, tuple[Source, int]] = field(default_factory=dict)
-    seen: IdSet = field(default_factory=IdSet)
-    lines: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (hashes, lines)
+    seen: IdMap = field(default_factory=lambda: IdMap(np.int32))  # each id's first line
 
     def batches(self, raw: pl.DataFrame, problems: list[Problem] | None = None) -> list[LedgerBatch]:
         """``raw``: text columns named as in INPUT_COLUMNS plus ``_line`` (and optionally
@@ -280,27 +279,17 @@ class NativeRows:
 
     def _duplicates(self, frame: pl.DataFrame) -> pl.DataFrame:
         """A record given twice in one file, in this batch or an earlier one. Ids are hashed to 64
-        bits and kept in an ``IdSet``; only when a record is given twice (a file to refuse) are the
-        earlier batches' lines searched for where it was first."""
+        bits and kept in an ``IdMap`` with the line each was first given on (12 bytes a record)."""
         ids = frame.get_column("id")
         hashes = id_hashes(ids)
         lines = frame.get_column(LINE).to_numpy()
         earlier = self.seen.holds(hashes)
-        self.seen.add(hashes)
-        self.lines.append((hashes, lines))
+        self.seen.add(hashes, lines)
         if not earlier.any() and not has_repeats(ids, hashes):
             return _no_problems()
-        rows = pl.DataFrame({LINE: lines, "_hash": hashes, RECORD: frame.get_column(RECORD)})
-        given = rows.get_column("_hash").implode()
-        firsts = (
-            pl.concat(
-                pl.DataFrame({"_hash": h, "_first": n}).filter(pl.col("_hash").is_in(given))
-                for h, n in self.lines
-            )
-            .group_by("_hash")
-            .agg(pl.col("_first").min())
-        )
-        twice = rows.join(firsts, on="_hash").filter(pl.col("_first") != pl.col(LINE))
+        _, firsts = self.seen.find(hashes)  # the line each id was first given on
+        rows = pl.DataFrame({LINE: lines, RECORD: frame.get_column(RECORD), "_first": firsts})
+        twice = rows.filter(pl.col("_first") != pl.col(LINE))
         return twice.select(
             LINE,
             RECORD,
