@@ -27,7 +27,7 @@ def scenario() -> dict[str, Any]:
 
 
 def members_on(scenario: dict[str, Any], body: str, day: date) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for m in scenario["memberships"]:
         codes = m.get("members") or [m["member"]]
         if m["body"] == body and m["from"] <= day and (m.get("to") is None or day < m["to"]):
@@ -50,21 +50,28 @@ def test_loading_the_scenario_twice_changes_nothing(db: Database) -> None:
     assert "nothing changed" in lines[0]
 
 
-def test_in_june_2023_every_decision_is_pending_with_the_wary_allies_named(
+def test_in_june_2023_not_while_fighting_is_every_allys_condition_and_the_us_and_germany_are_wary(
     db: Database, scenario: dict[str, Any]
 ) -> None:
     demo_pathway.load(db)
     with db.reading() as c:
         rows = {r["decision"]: r for r in service.decisions(c, JUNE).records()}
+        positions = {r["actor"]: r for r in service.positions(c, "invite-ukraine", JUNE).records()}
     june_members = members_on(scenario, "NATO", date(2023, 6, 14))
-    wary = next(p for p in scenario["positions"] if p.get("actors") and p["date"] == date(2023, 6, 14))
     invite = rows["invite-ukraine"]
     assert invite["consensus"] == "pending" and invite["status"] == "open"
     assert invite["members"] == len(june_members)
-    assert invite["conditional"].split(", ") == sorted(wary["actors"])
+    # the general allied agreement is every member's condition, not two members' position
+    assert invite["conditional"].split(", ") == sorted(june_members)
+    agreement = "Ukraine joins only once fighting has ended (general allied agreement)"
+    assert all(positions[m]["conditions"].startswith(agreement) for m in june_members)
+    wary = {m for m in june_members if "wary" in positions[m]["conditions"]}
+    assert wary == {"USA", "DEU"}
     assert "RUS: oppose" in invite["non_members"]  # shown, but not a blocker
     assert invite["blockers"] == ""
-    assert {r["status"] for r in rows.values()} == {"open"}
+    assert {
+        r["status"] for r in rows.values() if r["decision"] in {d["code"] for d in scenario["decisions"]}
+    } == {"open"}
 
 
 def test_after_vilnius_the_council_and_programme_are_adopted_and_the_invitation_deferred(
@@ -74,7 +81,7 @@ def test_after_vilnius_the_council_and_programme_are_adopted_and_the_invitation_
     with db.reading() as c:
         rows = {r["decision"]: r for r in service.decisions(c, as_of(date(2023, 7, 12))).records()}
     outcomes = {o["decision"]: o["result"] for o in scenario["outcomes"]}
-    assert {k: r["status"] for k, r in rows.items()} == outcomes
+    assert {k: rows[k]["status"] for k in outcomes} == outcomes
     vilnius_members = members_on(scenario, "NATO", date(2023, 7, 11))
     assert rows["upgrade-cooperation"]["consensus"] == "adopted"
     assert rows["upgrade-cooperation"]["support"] == len(vilnius_members)
@@ -116,4 +123,5 @@ def test_positions_list_every_member_and_mark_non_members_as_not_counting(db: Da
         rows = {r["actor"]: r for r in service.positions(c, "invite-ukraine", JUNE).records()}
     assert rows["RUS"]["stance"] == "oppose" and rows["RUS"]["counts"] is False
     assert rows["USA"]["stance"] == "conditional" and "(C2)" in rows["USA"]["sources"]
-    assert rows["FRA"]["stance"] == "no position"
+    assert rows["FRA"]["stance"] == "conditional" and "wary" not in rows["FRA"]["conditions"]
+    assert rows["UKR"]["stance"] == "support" and rows["UKR"]["counts"] is False

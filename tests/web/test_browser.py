@@ -1,6 +1,7 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright against a real uvicorn
 server on a loopback port, over the demonstration data. Screenshots of the main pages are kept in
-tests/screenshots/ (named in the README)."""
+tests/screenshots/ (named in the README). The fixtures here (``server``, ``browser``) are shared by
+the other browser tests; test_pages_every_route.py visits every page of the route table."""
 
 from __future__ import annotations
 

@@ -9,6 +9,11 @@ written. The body's schema in the OpenAPI description is derived from the record
 
 ``revise=True`` (PUT) also requires every record to exist already: a PUT makes a new version of a
 record, it does not create one.
+
+One record kind at a time (``POST /api/pathway/positions``, ``/decisions``, ``/outcomes``,
+``/conditions``, ``/condition-statuses``, ``/api/objectives/assessments``, ``/statements``): a body is
+one record in its file form, or a list of them, each with its ``sources`` — ids of stored sources,
+``{source: ID, quote}``, or a new source given whole — written the same way (``pathway.recording``).
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ltsplan.api.bodies import BODY, JsonBody
+from ltsplan.pathway import recording
 from ltsplan.pathway.imports import write_body
 from ltsplan.pathway.scenario import PARTS
 from ltsplan.provenance.model import ACTOR, SOURCE
 from ltsplan.readiness import imports as readiness
 from ltsplan.readiness.formats import SECTIONS as READINESS
-from ltsplan.records.schemas import document_schema
+from ltsplan.records.schemas import document_schema, record_schema
 from ltsplan.records.writing import SectionsWriter, Written
 from ltsplan.standards import imports as standards
 from ltsplan.standards.formats import SECTIONS as STANDARDS
@@ -104,7 +110,8 @@ def _routes(
 standards_router = APIRouter(prefix="/api", tags=["standards"])
 readiness_router = APIRouter(prefix="/api", tags=["readiness"])
 pathway_router = APIRouter(prefix="/api", tags=["pathway"])
-ROUTERS = (standards_router, readiness_router, pathway_router)
+objectives_router = APIRouter(prefix="/api", tags=["objectives"])
+ROUTERS = (standards_router, readiness_router, pathway_router, objectives_router)
 
 _routes(
     standards_router,
@@ -133,3 +140,62 @@ _routes(
     ),
     write_scenario,
 )
+
+
+class RecordWritten(RecordsWritten):
+    """What recording did, and the id of each record and of each new source."""
+
+    ids: list[str]
+    new_sources: list[str]
+
+
+_SOURCE_REF = {
+    "anyOf": [
+        {"type": "string", "description": "the id of a stored source"},
+        {
+            "type": "object",
+            "properties": {"source": {"type": "string"}, "quote": {"type": "string"}},
+            "required": ["source"],
+            "description": "a stored source's id and the words the record rests on",
+        },
+        {
+            **record_schema(SOURCE, {"quote": {"type": "string"}}),
+            "description": "a new source, given whole (its grade: reliability A–F, credibility 1–6)",
+        },
+    ]
+}
+
+
+def _record_route(router: APIRouter, path: str, kind: str) -> None:
+    record = recording.record_type(kind)
+    one = record_schema(record, {"sources": {"type": "array", "items": _SOURCE_REF, "minItems": 1}})
+    schema = {"anyOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+    body = {"requestBody": {"content": {"application/json": {"schema": schema}}, "required": True}}
+
+    @router.post(path, status_code=201, summary=f"Record a {record.title}", openapi_extra=body)
+    def create(database: DatabaseDep, document: JsonBody) -> RecordWritten:
+        records = document if isinstance(document, list) else [document]
+        with database.transaction() as connection:
+            done = recording.record(connection, kind, records, now=utcnow(), origin=BODY, fmt="api")
+        answer = _answer(done.written)
+        return RecordWritten(**answer.model_dump(), ids=done.ids, new_sources=done.new_sources)
+
+    create.__name__ = f"record_{kind.replace('-', '_')}"
+    create.__doc__ = (
+        f"One {record.title} (or a list) in its file form, each with its `sources`: stored source ids, "
+        "`{source, quote}`, or a new source given whole. Checked as an import of the same records; every "
+        "problem is listed (422, with the record and field) and nothing is written. Recording the same "
+        "record again changes nothing; the same natural key with other values is a new version."
+    )
+
+
+for _router, _path, _kind in (
+    (pathway_router, "/pathway/positions", "position"),
+    (pathway_router, "/pathway/decisions", "decision"),
+    (pathway_router, "/pathway/outcomes", "outcome"),
+    (pathway_router, "/pathway/conditions", "condition"),
+    (pathway_router, "/pathway/condition-statuses", "condition-status"),
+    (objectives_router, "/objectives/assessments", "assessment"),
+    (objectives_router, "/objectives/statements", "statement"),
+):
+    _record_route(_router, _path, _kind)

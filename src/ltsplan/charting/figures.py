@@ -3,7 +3,9 @@
 The helpers here give every chart (the ledger's below, ``standards_charts``, ``readiness_charts``)
 the same look and the same output: ``new_figure``, ``set_titles`` (the report's title on the left,
 "as known on …" or another subtitle on the right), ``no_data``, ``style_axis`` (light horizontal grid,
-no top or right frame) and ``save_figure`` (PNG and SVG beside each other).
+no top or right frame) and ``save_figure`` (PNG and SVG beside each other). They share the pages'
+palette (``CATEGORICAL``, from ``vega``) and units: ``money_axis`` writes "€500 bn" as the pages do,
+``percent_axis`` "45%".
 """
 
 from __future__ import annotations
@@ -16,15 +18,37 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ltsplan.charting.vega import CATEGORICAL, money_label
 from ltsplan.report import Report
 
 SUBTLE = "#555555"
+PALETTE = CATEGORICAL  # the pages' categorical palette: a category has one colour everywhere
+
+
+def category_colour(index: int) -> str:
+    """The palette's ``index``-th colour (it repeats past twelve categories)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def money_axis(axis: Any, currency: str, which: str = "y") -> None:
+    """Tick labels on ``which`` axis as money people read ("€500 bn", "$3.2 bn"): the pages' units."""
+    formatter = FuncFormatter(lambda value, _: money_label(value, currency))
+    (axis.yaxis if which == "y" else axis.xaxis).set_major_formatter(formatter)
+
+
+def percent_axis(axis: Any, which: str = "y", *, whole: float = 100.0) -> None:
+    """Tick labels on ``which`` axis as "45%" (values out of ``whole``: 100, or 1 for shares)."""
+    formatter = PercentFormatter(xmax=whole, decimals=0)
+    (axis.yaxis if which == "y" else axis.xaxis).set_major_formatter(formatter)
 
 
 def new_figure(width: float = 10, height: float = 5.5, dpi: int = 120) -> tuple[Any, Any]:
-    """A figure with one axis."""
-    return plt.subplots(figsize=(width, height), dpi=dpi)
+    """A figure with one axis, whose lines and bars take the palette's colours in turn."""
+    figure, axis = plt.subplots(figsize=(width, height), dpi=dpi)
+    axis.set_prop_cycle(color=list(PALETTE))
+    return figure, axis
 
 
 def as_known_on(report: Report) -> str:

@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from ltsplan.cli.common import (
     AsOfOption,
@@ -30,6 +32,8 @@ from ltsplan.readiness import exports, imports, roadmap
 from ltsplan.readiness import reports as service
 from ltsplan.readiness.formats import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
+from ltsplan.render import format_cell, render
+from ltsplan.report import Report
 
 app = typer.Typer(
     help="Readiness: force elements against their targets, rolled up the force tree, per domain and "
@@ -56,6 +60,77 @@ OnOption = Annotated[
 ]
 
 
+TERMINAL_WIDTH = 100  # characters the roll-up's table fits by default
+# The columns the table shows by default, per level, under shorter names; the first text column
+# named here takes what width is left and is cut with "…" beyond it.
+BRIEF_COLUMNS = {
+    "element": (
+        "element",
+        "name",
+        "targets",
+        "met",
+        "score",
+        "computed_level",
+        "override_level",
+        "mission_capability",
+    ),
+    "domain": ("domain", "targets", "met", "expired", "unassessed", "score", "level"),
+    "standard": ("standard", "targets", "met", "expired", "unassessed", "score", "level"),
+}
+STRETCHED = {"element": "name", "domain": "domain", "standard": "standard"}
+SHORT_NAMES = {"computed_level": "level", "override_level": "override", "mission_capability": "mission"}
+NARROWEST = 12  # the stretched column never narrower than this
+
+
+def fitted(report: Report, level: str, width: int) -> Report:
+    """The roll-up as a terminal of ``width`` characters shows it: the columns that say most, under
+    shorter names, and the stretched column (an element's name, a standard's designator) cut with
+    "…" to the width the others leave; notes say what was left out and how to see it."""
+    frame = report.frame
+    keep = [c for c in BRIEF_COLUMNS[level] if c in frame.columns]
+    stretched = STRETCHED[level]
+    others = [c for c in keep if c != stretched]
+
+    def widest(column: str) -> int:
+        shown = SHORT_NAMES.get(column, column)
+        cells = [format_cell(v, report.units.get(column)) for v in frame.get_column(column).to_list()]
+        return max([len(shown), *map(len, cells)])
+
+    # A table of n columns spends 3n + 1 characters on borders and padding.
+    room = width - (3 * len(keep) + 1) - sum(widest(c) for c in others)
+    limit = max(room, NARROWEST)
+    texts = frame.get_column(stretched).cast(pl.Utf8)
+    cut = int((texts.str.len_chars() > limit).sum())
+    frame = frame.select(keep).with_columns(
+        pl.when(pl.col(stretched).str.len_chars() > limit)
+        .then(pl.col(stretched).str.slice(0, limit - 1) + "…")
+        .otherwise(pl.col(stretched))
+        .alias(stretched)
+    )
+    left_out = [c for c in report.frame.columns if c not in keep]
+    notes = list(report.notes)
+    if left_out:
+        notes.append(
+            f"{len(left_out)} column(s) left out to fit {width} characters ({', '.join(left_out)}): --wide "
+            "shows every column; --format csv or json gives them whole"
+        )
+    if cut:
+        notes.append(f"{cut} {stretched}(s) longer than {limit} characters are cut with …")
+    renamed = {c: SHORT_NAMES[c] for c in keep if c in SHORT_NAMES}
+    units = {renamed.get(c, c): u for c, u in report.units.items() if c in keep}
+    return Report(report.title, frame.rename(renamed), notes, units, report.sources, report.params)
+
+
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help=f"Every column, as wide as the terminal (default: the main columns, in {TERMINAL_WIDTH} "
+        "characters at most).",
+    ),
+]
+
+
 @app.command()
 def rollup(
     rule: RuleOption = None,
@@ -63,23 +138,33 @@ def rollup(
     on: OnOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """Readiness per element (rolled up the force tree), per domain or per standard.
 
-    Shows the computed level beside any commander's override, and mission capability apart.
+    Shows the computed level beside any commander's override, and mission capability apart. The
+    table fits 100 characters (fewer on a narrower terminal): the main columns, long names cut
+    with "…"; --wide shows every column, and csv and json always carry everything.
 
     Example: ltsplan readiness rollup --rule lowest --level element --as-of 2025-06-30
+    Example: ltsplan readiness rollup --wide
     """
     check_choice(rule, RULES, "--rule")
     check_choice(level, LEVELS, "--level")
-    answer(
-        db,
-        fmt,
-        lambda connection: service.rollup_report(
+
+    def query(connection: Connection) -> Report:
+        return service.rollup_report(
             connection, rule=rule, by=level, on=parse_day(on, "--on"), moment=parse_as_of(as_of)
-        ),
-    )
+        )
+
+    if fmt != "table" or wide:
+        answer(db, fmt, query)
+        return
+    with database(db).reading() as connection:
+        report = query(connection)
+    width = min(Console().width, TERMINAL_WIDTH)
+    render(fitted(report, level, width), "table", Console(width=width))
 
 
 @app.command()

@@ -1,10 +1,13 @@
 """Objectives questions: the scoreboard (each assessor's latest verdict, side by side, with how far
 they diverge), one objective in full, and the searchable statements.
+
+``moment`` is record time (what was known then); ``on`` valid time (the day verdicts are taken on:
+each assessor's latest assessment dated on or before it), by default the moment's date, else today.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 from sqlalchemy import Connection, and_, exists, or_, select
@@ -48,9 +51,17 @@ _SCOREBOARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def scoreboard(connection: Connection, moment: datetime | None) -> Report:
+def _day(moment: datetime | None, on: date | None) -> date:
+    return on if on is not None else valid_day(moment)
+
+
+def _known(moment: datetime | None) -> str:
+    return f"as known on {moment:%Y-%m-%d}" if moment else "as known now"
+
+
+def scoreboard(connection: Connection, moment: datetime | None, on: date | None = None) -> Report:
     state = load_objectives(connection, moment)
-    day = valid_day(moment)
+    day = _day(moment, on)
     names = actor_names(connection, moment)
     links = evidence_map(connection, "objective_assessment", [a.id for a in state.assessments], moment)
     rows = []
@@ -78,14 +89,18 @@ def scoreboard(connection: Connection, moment: datetime | None) -> Report:
                 }
             )
     frame = pl.DataFrame(rows, schema=_SCOREBOARD_SCHEMA)
-    notes = [SCALE_NOTE, f"each assessor's latest assessment dated on or before {day.isoformat()}"]
+    notes = [
+        SCALE_NOTE,
+        f"each assessor's latest assessment dated on or before {day.isoformat()}, {_known(moment)}",
+    ]
     if not rows:
         notes.append("no objectives recorded; try `ltsplan demo` or `ltsplan objectives import FILE`")
-    return Report("Objectives scoreboard", frame, notes=notes, params={"as_of": moment})
+    return Report("Objectives scoreboard", frame, notes=notes, params={"as_of": moment, "on": day})
 
 
-def show(connection: Connection, code: str, moment: datetime | None) -> Report:
-    """One objective: who stated it, and every assessment of it over time, with sources and grades."""
+def show(connection: Connection, code: str, moment: datetime | None, on: date | None = None) -> Report:
+    """One objective: who stated it, and every assessment of it dated up to ``on`` (all of them by
+    default), with sources and grades."""
     state = load_objectives(connection, moment)
     if code not in state.objectives:
         known = ", ".join(sorted(state.objectives)) or "none recorded yet"
@@ -93,7 +108,8 @@ def show(connection: Connection, code: str, moment: datetime | None) -> Report:
     o = state.objectives[code]
     names = actor_names(connection, moment)
     mine = sorted(
-        (a for a in state.assessments if a.objective == code), key=lambda a: (a.assessed, a.assessor)
+        (a for a in state.assessments if a.objective == code and (on is None or a.assessed <= on)),
+        key=lambda a: (a.assessed, a.assessor),
     )
     links = evidence_map(connection, "objective_assessment", [a.id for a in mine], moment)
     stated = evidence_map(connection, "objective", [o.id], moment).get(o.id, [])
@@ -134,7 +150,7 @@ def show(connection: Connection, code: str, moment: datetime | None) -> Report:
     notes += [f"source quote: “{e['quote']}” ({e['title']})" for e in stated if e["quote"]]
     if o.note:
         notes.append(o.note)
-    verdicts = latest_verdicts(state.assessments, code, valid_day(moment))
+    verdicts = latest_verdicts(state.assessments, code, _day(moment, on))
     if verdicts.latest:
         notes.append(
             f"latest verdicts: {', '.join(f'{a.assessor}: {a.status}' for a in verdicts.latest)}; "
@@ -145,7 +161,7 @@ def show(connection: Connection, code: str, moment: datetime | None) -> Report:
         frame,
         notes=notes,
         sources=stated,
-        params={"objective": code, "as_of": moment},
+        params={"objective": code, "as_of": moment, "on": on},
     )
 
 

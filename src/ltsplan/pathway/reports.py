@@ -1,8 +1,11 @@
 """Pathway questions: which decisions are open, who supports or blocks them, which membership
 conditions are met — today or as known on any past date, and how the consensus moved over time.
 
-``moment`` is the record-time instant (``store.time.as_of``); the world is judged on its date
-(or today). A decision already taken is judged among the members of the day it was taken.
+Two clocks, independent: ``moment`` is record time (``store.time.as_of``: what was known then);
+``on`` is valid time (the day the world is judged on: its members, positions and outcomes of that
+day). ``on`` defaults to the moment's date, else today, so ``--as-of D`` alone means "on D, as known
+on D", and ``--on D`` alone "on D, as known now" — history recorded today is visible at past dates.
+A decision already taken is judged among the members of the day it was taken.
 """
 
 from __future__ import annotations
@@ -51,9 +54,20 @@ def _names(codes: tuple[str, ...]) -> str:
     return ", ".join(codes)
 
 
-def decisions(connection: Connection, moment: datetime | None) -> Report:
+def judged_day(moment: datetime | None, on: date | None) -> date:
+    """The day the world is judged on: ``on`` when given, else the as-of date, else today."""
+    return on if on is not None else valid_day(moment)
+
+
+def judged(day: date, moment: datetime | None) -> str:
+    """How an answer's two clocks are read, in words for its notes."""
+    known = f"as known on {moment:%Y-%m-%d}" if moment else "as known now"
+    return f"judged on {day.isoformat()}, {known}"
+
+
+def decisions(connection: Connection, moment: datetime | None, on: date | None = None) -> Report:
     state = load_state(connection, moment)
-    day = valid_day(moment)
+    day = judged_day(moment, on)
     rows = []
     for code, d in sorted(state.decisions.items(), key=lambda kv: (kv[1].due or date.max, kv[0])):
         c = consensus_on(state, code, day)
@@ -84,11 +98,11 @@ def decisions(connection: Connection, moment: datetime | None) -> Report:
     notes = [
         "consensus (NATO): blocked when any current member opposes, adopted when every current member "
         "supports, pending otherwise; non-members' positions are shown but never count (docs/pathway.md)",
-        f"judged on {day.isoformat()}" + (" with what was known then" if moment else ""),
+        judged(day, moment),
     ]
     if not rows:
         notes.append("no decisions recorded; try `ltsplan demo` or `ltsplan pathway import FILE`")
-    return Report("Decisions: status and consensus", frame, notes=notes, params={"as_of": moment})
+    return Report("Decisions: status and consensus", frame, notes=notes, params={"as_of": moment, "on": day})
 
 
 _DECISION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -111,10 +125,10 @@ _DECISION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def positions(connection: Connection, code: str, moment: datetime | None) -> Report:
+def positions(connection: Connection, code: str, moment: datetime | None, on: date | None = None) -> Report:
     """Every member's latest position (or none), and non-members' positions, with sources."""
     state = load_state(connection, moment)
-    day = valid_day(moment)
+    day = judged_day(moment, on)
     c = consensus_on(state, code, day)
     names = actor_names(connection, moment)
     mine = [p for p in state.positions if p.decision == code and p.stated <= c.on]
@@ -159,17 +173,20 @@ def positions(connection: Connection, code: str, moment: datetime | None) -> Rep
     return Report(
         f"Positions on '{code}': {d.title}",
         frame,
-        notes=[f"{c.explanation()} (judged on {c.on.isoformat()}, members of {d.body} on that day)"],
-        params={"decision": code, "as_of": moment},
+        notes=[
+            f"{c.explanation()} (members of {d.body} on {c.on.isoformat()})",
+            judged(c.on, moment),
+        ],
+        params={"decision": code, "as_of": moment, "on": day},
     )
 
 
-def history(connection: Connection, code: str, moment: datetime | None) -> Report:
+def history(connection: Connection, code: str, moment: datetime | None, on: date | None = None) -> Report:
     """The consensus on a decision at each date on which it could change (a position stated, a
-    member joining or leaving), with what changed."""
+    member joining or leaving) up to ``on``, with what changed."""
     state = load_state(connection, moment)
     d = _decision(state, code)
-    day = valid_day(moment)
+    day = judged_day(moment, on)
     mine = [p for p in state.positions if p.decision == code]
     rows = []
     previous: Consensus | None = None
@@ -179,7 +196,7 @@ def history(connection: Connection, code: str, moment: datetime | None) -> Repor
         c = consensus_on(state, code, on)
         if c.on != on:  # decided before this day: its judgement no longer moves
             break
-        changed = [f"{p.actor}: {p.stance}" for p in mine if p.stated == on]
+        changed = [f"{p.actor}: {p.stance}" for p in sorted(mine, key=lambda p: p.actor) if p.stated == on]
         if previous is not None:
             changed += [f"{m} joined" for m in c.members if m not in previous.members]
             changed += [f"{m} left" for m in previous.members if m not in c.members]
@@ -220,17 +237,19 @@ def history(connection: Connection, code: str, moment: datetime | None) -> Repor
         frame,
         notes=[
             "one row per date on which a position was stated, a member joined or left, or an outcome "
-            "was recorded (valid time), judged with what was known "
-            + (f"on {day.isoformat()}" if moment else "today")
+            f"was recorded (valid time), up to {day.isoformat()}, "
+            + (f"as known on {moment:%Y-%m-%d}" if moment else "as known now")
         ],
-        params={"decision": code, "as_of": moment},
+        params={"decision": code, "as_of": moment, "on": day},
     )
 
 
-def conditions(connection: Connection, moment: datetime | None, decision: str | None = None) -> Report:
+def conditions(
+    connection: Connection, moment: datetime | None, decision: str | None = None, on: date | None = None
+) -> Report:
     """Each pathway condition's status and the pathway's status derived from them."""
     state = load_state(connection, moment)
-    day = valid_day(moment)
+    day = judged_day(moment, on)
     codes = sorted({c.decision for c in state.conditions})
     if decision is not None:
         _decision(state, decision)
@@ -277,7 +296,13 @@ def conditions(connection: Connection, moment: datetime | None, decision: str | 
         },
     )
     notes.append("pathway: open when every condition is met, closed when any is not met, uncertain otherwise")
-    return Report("Pathway conditions", frame, notes=notes, params={"as_of": moment, "decision": decision})
+    notes.append(judged(day, moment))
+    return Report(
+        "Pathway conditions",
+        frame,
+        notes=notes,
+        params={"as_of": moment, "decision": decision, "on": day},
+    )
 
 
 def position_list(connection: Connection, moment: datetime | None) -> Report:

@@ -118,6 +118,21 @@ def _depths(parent: np.ndarray) -> np.ndarray:
     raise ValueError("the force-element tree has a cycle")
 
 
+def subtree(parent: np.ndarray, root: int) -> np.ndarray:
+    """Which elements are ``root`` or below it (a boolean mask), from each element's parent index
+    (-1 for none): the set an element's rolled-up figures cover. One vector step per level."""
+    inside = np.zeros(parent.size, dtype=bool)
+    inside[root] = True
+    has = np.flatnonzero(parent >= 0)
+    for _ in range(parent.size):
+        grown = inside.copy()
+        grown[has] |= inside[parent[has]]
+        if np.array_equal(grown, inside):
+            break
+        inside = grown
+    return inside
+
+
 DENSE_LIMIT = 50_000_000  # element × requirement keys looked up through a dense table up to this
 
 

@@ -6,10 +6,17 @@ from pathlib import Path
 
 import polars as pl
 
-from ltsplan.charting.figures import as_known_on, new_figure, no_data, save_figure, set_titles, style_axis
+from ltsplan.charting.figures import (
+    as_known_on,
+    category_colour,
+    new_figure,
+    no_data,
+    percent_axis,
+    save_figure,
+    set_titles,
+    style_axis,
+)
 from ltsplan.report import Report
-
-PALETTE = ("#1f4e79", "#2e8b57", "#d2691e", "#8b1a1a", "#6a5acd", "#b8860b", "#2f4f4f", "#c71585")
 
 
 def coverage_curve(report: Report, output: Path) -> list[Path]:
@@ -29,16 +36,17 @@ def coverage_curve(report: Report, output: Path) -> list[Path]:
                 days,
                 shares,
                 label=label,
-                color=PALETTE[index % len(PALETTE)],
+                color=category_colour(index),
                 linewidth=2,
                 marker="o",
                 markersize=3,
             )
         axis.legend(loc="upper left", frameon=False, fontsize=8, ncol=2 if len(groups) > 6 else 1)
         axis.set_ylim(0, 100)
+        percent_axis(axis)
     else:
         no_data(axis, "no applicable standards")
-    axis.set_ylabel("implemented ÷ applicable standards, %")
+    axis.set_ylabel("implemented ÷ applicable standards")
     set_titles(axis, report, as_known_on(report))
     if any("FICTIONAL" in n for n in report.notes):
         figure.text(

@@ -13,7 +13,7 @@ from ltsplan.objectives import reports as objectives
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
-from ltsplan.views.pathway import source_links
+from ltsplan.views.pathway import On, source_links
 
 views = ListViews("objectives")
 
@@ -27,18 +27,18 @@ def scoreboard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str
 
 
 @views.list("/objectives", title="Objectives scoreboard", row_links=scoreboard_links)
-def scoreboard(connection: Connection, moment: AsOf) -> Report:
+def scoreboard(connection: Connection, moment: AsOf, on: On = None) -> Report:
     """Each party's stated objectives with every assessor's latest verdict, graded by source."""
     return objectives.with_assessment_sources(
-        connection, objectives.scoreboard(connection, moment), moment, None
+        connection, objectives.scoreboard(connection, moment, on), moment, None
     )
 
 
 @views.list("/objectives/{code}", title="An objective and its assessments", row_links=cited)
-def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()]) -> Report:
+def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()], on: On = None) -> Report:
     """One objective: who stated it, and each assessment over time with its evidence."""
     return objectives.with_assessment_sources(
-        connection, objectives.show(connection, code, moment), moment, code
+        connection, objectives.show(connection, code, moment, on), moment, code
     )
 
 

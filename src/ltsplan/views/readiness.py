@@ -1,21 +1,24 @@
-"""Readiness over HTTP: by force element, the element × standard heatmap, milestones and gaps;
-and the overview's readiness and milestone panels."""
+"""Readiness over HTTP: by force element, the element × standard heatmap, milestones and gaps; the
+pictures of the heatmap page and of an element's page (its targets and those below it, element ×
+requirement); and the overview's readiness and milestone panels."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Path, Query
 from sqlalchemy import Connection
 
-from ltsplan.readiness import evaluations, roadmap
+from ltsplan.readiness import charts, evaluations, roadmap
 from ltsplan.readiness import reports as readiness
 from ltsplan.readiness.charts import heatmap_spec
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
 from ltsplan.views.deps import AsOf, Day
-from ltsplan.views.lists import ListViews, link_column, panel
+from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 
 views = ListViews("readiness")
 
@@ -43,10 +46,73 @@ def elements(
     return readiness.rollup_report(connection, rule=rule, by=by, on=on, moment=moment)
 
 
-@views.list("/readiness/heatmap", title="Readiness heatmap", chart=heatmap_spec, row_links=element_links)
+@views.list("/readiness/heatmap", title="Readiness heatmap", row_links=element_links)
 def heatmap(connection: Connection, moment: AsOf, rule: Rule = None, on: On = None) -> Report:
-    """Score per force element × standard (long form: one row per cell)."""
+    """Score per force element × standard under the rule (long form: one row per cell); the page
+    draws every cell (pictures below), whatever page of the table it shows."""
     return readiness.heatmap_report(connection, rule=rule, on=on, moment=moment)
+
+
+def _element_link(context: LinkContext, rule: str | None, on: date | None) -> charts.Link:
+    return lambda code: context.href(f"/readiness/elements/{quote(code, safe='')}", rule=rule, on=on)
+
+
+def heatmap_pictures(
+    connection: Connection,
+    context: LinkContext,
+    narrow: Callable[[Report], Report],
+    moment: datetime | None = None,
+    rule: str | None = None,
+    on: date | None = None,
+) -> list[dict[str, Any]]:
+    """The heatmap page's picture, from the whole answer (not the page of the table shown), narrowed
+    by the list's column filters (``narrow``: ?element=BN1)."""
+    report = narrow(readiness.heatmap_report(connection, rule=rule, on=on, moment=moment))
+    spec = heatmap_spec(report, _element_link(context, rule, on))
+    if spec is None:
+        return []
+    return [
+        {
+            "id": "readiness-heatmap",
+            "wide": True,
+            "title": f"Elements × standards under the {report.params['rule']} rule",
+            "spec": spec,
+            "report": report,
+            "caption": f"Score of each element's own targets on each standard under the {report.params['rule']} "
+            "rule, in per cent; a cell leads to its element's page.",
+            "csv": context.href("/api/readiness/heatmap.csv", rule=rule, on=on),
+        }
+    ]
+
+
+def element_pictures(
+    connection: Connection,
+    code: str,
+    context: LinkContext,
+    *,
+    rule: str | None,
+    on: date | None,
+    moment: datetime | None,
+) -> list[dict[str, Any]]:
+    """An element's page's picture: the grid of its targets and those of every element below it."""
+    report = charts.target_grid(connection, code, rule=rule, on=on, moment=moment)
+    spec = charts.target_grid_spec(report, _element_link(context, rule, on))
+    if spec is None:
+        return []
+    return [
+        {
+            "id": "target-grid",
+            "title": f"Its targets and those below it, under the {report.params['rule']} rule",
+            "spec": spec,
+            "report": report,
+            "caption": f"Attainment of each target of {code} and of the elements below it (✓ met, ? no result, "
+            "E expired; mandatory targets outlined): the targets its score combines under the "
+            f"{report.params['rule']} rule.",
+        }
+    ]
+
+
+PICTURES = {"/readiness/heatmap": heatmap_pictures}
 
 
 Code = Annotated[str, Path(description="The force element's code.")]

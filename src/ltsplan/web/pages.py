@@ -6,13 +6,14 @@ Every page carries the as-of date: the picker is a GET form, and every link keep
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import polars as pl
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -24,14 +25,17 @@ from ltsplan.ledger import entries as ledger_queries
 from ltsplan.ledger import reports as ledger_reports
 from ltsplan.ledger.entries import source_with_citations
 from ltsplan.ledger.reports import LedgerFilter
-from ltsplan.listing import Page
+from ltsplan.listing import ListQuery, Page, page_of
 from ltsplan.provenance.reports import actor_names
 from ltsplan.readiness import evaluations
 from ltsplan.readiness.reports import element_detail
 from ltsplan.render import format_cell
 from ltsplan.report import Report
+from ltsplan.views import ledger as ledger_views
 from ltsplan.views import overview as dashboard
-from ltsplan.views.deps import AsOf
+from ltsplan.views import pathway as pathway_views
+from ltsplan.views import readiness as readiness_views
+from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import LinkContext, ListView, href
 
 TEMPLATES = FilePath(__file__).parent / "templates"
@@ -126,9 +130,10 @@ def render_list(request: Request, view: ListView, page: Page, params: dict[str, 
         return request.url.path + "?" + urlencode([*kept, ("sort", direction)])
 
     chart = view.chart(page.report) if view.chart else None
+    pictures = list_pictures(request, view, params, link_context)
     return request.app.state.templates.TemplateResponse(
         request,
-        "list.html",
+        "pictures.html" if pictures else "list.html",
         context(
             request,
             page.report.title,
@@ -136,10 +141,57 @@ def render_list(request: Request, view: ListView, page: Page, params: dict[str, 
             page=page,
             table=table_of(page.report, view.row_links, link_context),
             chart=chart,
+            pictures=pictures,
             sort=sort,
             sort_href=sort_href,
         ),
     )
+
+
+# List pages that also show pictures drawn from the whole answer (a list's own chart sees only the
+# page of rows shown): a list's path → its pictures (each domain's views module, PICTURES).
+LIST_PICTURES: dict[str, Callable[..., list[dict[str, Any]]]] = {
+    **ledger_views.PICTURES,
+    **pathway_views.PICTURES,
+    **readiness_views.PICTURES,
+}
+FALLBACK_ROWS = 200  # rows of a picture's table shown without scripts; its CSV has them all
+
+
+def shown_pictures(drawn: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pictures as the templates show them: each with its report as the table shown without scripts."""
+    shown = []
+    for picture in drawn:
+        report: Report = picture["report"]
+        if report.frame.height > FALLBACK_ROWS:
+            note = f"the first {FALLBACK_ROWS} of {report.frame.height} rows; the CSV has them all"
+            report = Report(
+                report.title, report.frame.head(FALLBACK_ROWS), [*report.notes, note], report.units
+            )
+        shown.append({**picture, "table": table_of(report)})
+    return shown
+
+
+def list_pictures(
+    request: Request, view: ListView, params: dict[str, Any], link_context: LinkContext
+) -> list[dict[str, Any]]:
+    draw = LIST_PICTURES.get(view.path)
+    if draw is None:
+        return []
+    # The list's column filters (not its paging) narrow a picture whose data have those columns.
+    filters = ListQuery(filters=ListQuery.parse(request.query_params, view.own_parameters).filters)
+
+    def narrow(report: Report) -> Report:
+        if not all(column in report.frame.columns for column, _, _ in filters.filters):
+            return report
+        return page_of(report, filters, everything=True).report
+
+    state = request.app.state
+    asked = tuple(sorted((k, repr(v)) for k, v in params.items()))
+    with state.database.reading() as connection:
+        key = ("pictures", view.path, asked, filters, link_context.as_of, state.cache.stamp(connection))
+        drawn = state.cache.get_or_compute(key, lambda: draw(connection, link_context, narrow, **params))
+    return shown_pictures(drawn)
 
 
 def _html(request: Request, template: str, title: str, **extra: Any) -> HTMLResponse:
@@ -243,6 +295,7 @@ async def entry_page(request: Request, entry_id: Annotated[str, Path()], moment:
 def _element(
     request: Request, code: str, rule: str | None, on: date | None, moment: datetime | None
 ) -> dict[str, Any]:
+    link_context = LinkContext(request.query_params.get("as_of") or None, {})
     with request.app.state.database.reading() as connection:
         targets, summary = element_detail(connection, code, rule, on, moment)
         day = summary["on"]
@@ -252,6 +305,9 @@ def _element(
             "targets": targets,
             "evaluations": evaluations.evaluations_report(connection, element=code, on=day, moment=moment),
             "findings": evaluations.findings_report(connection, element=code, on=day, moment=moment),
+            "pictures": readiness_views.element_pictures(
+                connection, code, link_context, rule=rule, on=on, moment=moment
+            ),
         }
 
 
@@ -275,4 +331,34 @@ async def element_page(
         targets=table_of(data["targets"]),
         evaluations=table_of(data["evaluations"]),
         findings=table_of(data["findings"]),
+        pictures=shown_pictures(data["pictures"]),
+    )
+
+
+def _decision(request: Request, code: str, on: date | None, moment: datetime | None) -> dict[str, Any]:
+    link_context = LinkContext(request.query_params.get("as_of") or None, {})
+    with request.app.state.database.reading() as connection:
+        return pathway_views.decision_page(connection, code, link_context, moment, on)
+
+
+@router.get("/pathway/decisions/{code}", response_class=HTMLResponse)
+async def decision_page(
+    request: Request,
+    code: Annotated[str, Path()],
+    moment: AsOf,
+    on: Annotated[Day | None, Query()] = None,
+) -> HTMLResponse:
+    """One decision: who holds it up, since when and on what condition; its conditions, positions
+    and the timeline of changes — the same functions as /api/pathway/…"""
+    data = await run_in_threadpool(_decision, request, code, on, moment)
+    link_context = LinkContext(request.query_params.get("as_of") or None, {})
+    return _html(
+        request,
+        "decision.html",
+        data["decision"]["title"],
+        data=data,
+        holdouts=table_of(data["holdouts"]),
+        conditions=table_of(data["conditions"]),
+        positions=table_of(data["positions"], pathway_views.source_links("sources"), link_context),
+        changes=table_of(data["changes"]),
     )
