@@ -322,3 +322,21 @@ def test_skip_invalid_leaves_out_only_the_bad_records_of_a_one_line_json_documen
     assert outcome.summary.entries.inserted == 2
     assert {p.record for p in outcome.summary.skipped} == {"entries[1]"}
     assert one_row(db)["pledged"] == 40.0
+
+
+def test_a_series_over_data_that_report_no_deliveries_has_no_delivered_line(
+    db: Database, tmp_path: Path
+) -> None:
+    from ltsplan.ledger.reports import series
+
+    import_file(
+        db, write(tmp_path / "p.csv", line("A", 1000, dataset="tracker")), recorded_at=datetime(2024, 1, 1)
+    )
+    runner.invoke(app, ["ledger", "dataset", "tracker", "--reports", "commitments", "--db", db.url])
+    with db.transaction() as connection:
+        frame = series(connection).frame
+    assert frame.get_column("pledged_cumulative").to_list() == [1000.0]
+    assert frame.get_column("delivered_cumulative").to_list() == [None]
+    drawn = runner.invoke(app, ["ledger", "chart", "-o", str(tmp_path / "s.png"), "--db", db.url])
+    assert drawn.exit_code == 0, drawn.output
+    assert (tmp_path / "s.png").stat().st_size > 0 and (tmp_path / "s.svg").stat().st_size > 0

@@ -146,7 +146,7 @@ def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:
         .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("period"))
         .sort("period")
     )
-    return monthly.select(
+    series = monthly.select(
         "period",
         "pledged",
         "allocated",
@@ -155,3 +155,9 @@ def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:
         pl.col("allocated").cum_sum().alias("allocated_cumulative"),
         pl.col("delivered").cum_sum().alias("delivered_cumulative"),
     )
+    reported = REPORTS_DELIVERIES not in sums.columns or bool(sums.get_column(REPORTS_DELIVERIES).any())
+    if reported:
+        return series
+    # No data behind the series report deliveries: no line at zero, but none at all.
+    nothing = pl.lit(None, dtype=pl.Float64)
+    return series.with_columns(nothing.alias("delivered"), nothing.alias("delivered_cumulative"))
