@@ -1,96 +1,22 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright against a real uvicorn
 server on a loopback port, over the demonstration data. Screenshots of the main pages are kept in
-tests/screenshots/ (named in the README). The fixtures here (``server``, ``browser``) are shared by
-the other browser tests; test_pages_every_route.py visits every page of the route table."""
+tests/screenshots/ (named in the README). The set-up is conftest.py's, shared by every browser
+test; test_pages_every_route.py visits every page of the route table."""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-
-from ltsplan import demo
-from ltsplan.config import Settings
-from ltsplan.server import create_app
-from ltsplan.store.db import open_database
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("LTSPLAN_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 JUNE_2023 = "2023-06-14"
-
-if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-    pytest.skip(
-        f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
-    database = open_database(url)
-    demo.run(database)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=url), database=database),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start within 20 s")
-        time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-        database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from test_browser import browser, server  # noqa: F401 — the same demo server and browser
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(browser: object) -> Iterator[tuple[object, list[str]]]:  # noqa: F811
+def watched(browser: object) -> Iterator[tuple[object, list[str]]]:
     """A page, and every error the browser's console reported on it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     opened = context.new_page()
@@ -37,14 +36,14 @@ def every_chart_drawn(page: object) -> None:
         assert charts.nth(index).get_attribute("data-rendered") == "true", charts.nth(index).inner_text()
 
 
-def test_the_policy_allows_no_inline_script_and_no_eval(server: str) -> None:  # noqa: F811
+def test_the_policy_allows_no_inline_script_and_no_eval(server: str) -> None:
     policy = httpx.get(server + "/").headers["content-security-policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
 
 def test_the_overview_draws_its_charts_and_tooltips_with_a_clean_console(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[object, list[str]],
 ) -> None:
     page, said = watched
@@ -59,7 +58,7 @@ def test_the_overview_draws_its_charts_and_tooltips_with_a_clean_console(
 
 
 def test_a_donor_page_draws_its_chart_with_a_clean_console(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[object, list[str]],
 ) -> None:
     page, said = watched
@@ -72,7 +71,7 @@ def test_a_donor_page_draws_its_chart_with_a_clean_console(
 
 @pytest.mark.parametrize("path", ["/ledger/totals", "/readiness/heatmap"])
 def test_a_list_page_draws_its_chart_with_a_clean_console(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[object, list[str]],
     path: str,
 ) -> None:

@@ -18,7 +18,6 @@ import json
 import math
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from test_browser import SCREENSHOTS, browser, server  # noqa: F401 — one demo server and browser
 
 from ltsplan.charting.vega import base_spec, money_expr, money_label
 from ltsplan.config import Settings
 from ltsplan.server import create_app
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 # Where each path parameter's value comes from in the demonstration data: the route's path up to
 # the parameter → the API list (and its query) whose first row gives it, and the column.
@@ -82,7 +81,7 @@ ROUTES = routes_of_the_app()
 
 
 @pytest.fixture(scope="module")
-def samples(server: str) -> dict[str, str]:  # noqa: F811
+def samples(server: str) -> dict[str, str]:
     """Each ``PARAMETERS`` prefix with its path filled from the demonstration data."""
     filled: dict[str, str] = {}
     for prefix, (api, params, column) in PARAMETERS.items():
@@ -136,20 +135,6 @@ def rows_of(spec: dict[str, Any]) -> int:
     parts += spec.get("concat", []) + ([spec["spec"]] if "spec" in spec else [])
     inline = [p["data"]["values"] for p in parts if isinstance(p.get("data"), dict) and "values" in p["data"]]
     return sum(len(values) for values in inline) + sum(len(v) for v in spec.get("datasets", {}).values())
-
-
-@pytest.fixture
-def watched(browser: object) -> Iterator[tuple[Any, list[str]]]:  # noqa: F811
-    """A page at 1280 × 900, and every error the browser's console reported on it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    opened = context.new_page()
-    said: list[str] = []
-    opened.on("console", lambda message: said.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: said.append(str(error)))
-    try:
-        yield opened, said
-    finally:
-        context.close()
 
 
 def open_page(page: Any, url: str) -> Any:
@@ -234,7 +219,7 @@ def test_the_pages_are_read_from_the_route_table() -> None:
 @pytest.mark.parametrize("route", ROUTES)
 def test_every_page_answers_draws_its_charts_and_fits(
     route: str,
-    server: str,  # noqa: F811
+    server: str,
     samples: dict[str, str],
     watched: tuple[Any, list[str]],
 ) -> None:
@@ -273,7 +258,7 @@ MONEY_VALUES = [
 
 
 def test_the_money_expression_gives_the_python_text_under_the_pages_policy(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[Any, list[str]],
 ) -> None:
     """The expression every money axis and tooltip uses, run by vega-interpreter in the page (no
@@ -311,7 +296,7 @@ def test_the_money_expression_gives_the_python_text_under_the_pages_policy(
 
 @pytest.mark.parametrize("path", ["/ledger/totals", "/ledger/series"])
 def test_money_axes_read_in_currency_units(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[Any, list[str]],
     path: str,
 ) -> None:
@@ -326,7 +311,7 @@ def test_money_axes_read_in_currency_units(
 
 
 def test_the_fulfilment_chart_draws_not_reported_groups_as_their_own_state(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[Any, list[str]],
 ) -> None:
     page, said = watched
@@ -352,7 +337,7 @@ def test_the_fulfilment_chart_draws_not_reported_groups_as_their_own_state(
 
 
 def test_long_cells_of_the_decisions_are_cut_with_their_text_in_the_title(
-    server: str,  # noqa: F811
+    server: str,
     watched: tuple[Any, list[str]],
 ) -> None:
     page, _ = watched

@@ -2,109 +2,20 @@
 server over the demonstration data, under the pages' security policy): the decisions page's grid
 and timeline, a decision's page, the donors maps and the readiness heatmaps draw one mark per row of
 the answers behind them — the whole answer, not the page of the table shown — and the console stays
-clean. The browser set-up is test_browser.py's, copied."""
+clean. The browser set-up is conftest.py's."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pycountry
 import pytest
-import uvicorn
-
-from ltsplan import demo
-from ltsplan.config import Settings
-from ltsplan.server import create_app
-from ltsplan.store.db import open_database
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("LTSPLAN_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ATLAS = Path(__file__).resolve().parents[2] / "src/ltsplan/web/static/vendor/world-atlas/countries-110m.json"
-
-if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-    pytest.skip(
-        f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('pictures') / 'demo.db'}"
-    database = open_database(url)
-    demo.run(database)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=url), database=database),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start within 20 s")
-        time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-        database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def watched(browser: object) -> Iterator[tuple[object, list[str]]]:
-    """A page, and every error the browser's console reported on it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    opened = context.new_page()
-    said: list[str] = []
-    opened.on("console", lambda message: said.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: said.append(str(error)))
-    try:
-        yield opened, said
-    finally:
-        context.close()
 
 
 def drawn(page: object, picture: str) -> None:
