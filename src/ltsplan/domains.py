@@ -9,6 +9,7 @@ from ltsplan.ledger import model as ledger
 from ltsplan.ledger import money
 from ltsplan.objectives import model as objectives
 from ltsplan.pathway import model as pathway
+from ltsplan.planner import model as planner
 from ltsplan.provenance import aliases
 from ltsplan.provenance import model as provenance
 from ltsplan.readiness import model as readiness
@@ -24,6 +25,7 @@ RECORDS: tuple[RecordType, ...] = (
     *readiness.RECORDS,
     *pathway.RECORDS,
     *objectives.RECORDS,
+    *planner.RECORDS,
 )
 # Tables that hold no records of their own: the log of writes, the ledger's maintained totals,
 # the exchange-rate files loaded.

@@ -43,6 +43,7 @@ PARAMETERS: dict[str, tuple[str, dict[str, str], str]] = {
     "/readiness/elements/{code}": ("/api/readiness/elements", {}, "element"),
     "/pathway/decisions/{code}": ("/api/pathway/decisions", {}, "decision"),
     "/objectives/{code}": ("/api/objectives", {}, "objective"),
+    "/plans/{code}": ("/api/plans", {}, "plan"),
 }
 NOT_PAGES = ("/api", "/static")
 # Vega's own marks (not axes, legends or titles) a drawn chart has at least one of.

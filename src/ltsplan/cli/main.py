@@ -11,7 +11,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ltsplan import demo as demo_service
-from ltsplan.cli import actors, ledger, objectives, pathway, rates, readiness, serve, standards
+from ltsplan.cli import actors, ledger, objectives, pathway, plan, rates, readiness, serve, standards
 from ltsplan.cli.common import DbOption, DelayedProgress, database, fail, parse_recorded_at
 from ltsplan.errors import LtsplanError
 from ltsplan.ledger.imports import READERS, import_file
@@ -46,6 +46,7 @@ app.add_typer(standards.app, name="standards")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(pathway.app, name="pathway")
 app.add_typer(objectives.app, name="objectives")
+app.add_typer(plan.app, name="plan")
 app.add_typer(rates.app, name="rates")
 app.add_typer(actors.app, name="actors")
 app.registered_commands.extend(serve.app.registered_commands)

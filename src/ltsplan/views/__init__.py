@@ -6,7 +6,7 @@ build on this package and never import each other.
 
 from __future__ import annotations
 
-from ltsplan.views import ledger, objectives, pathway, readiness, sources, standards
+from ltsplan.views import ledger, objectives, pathway, planner, readiness, sources, standards
 from ltsplan.views.lists import ListViews
 
 # In the order of the pages' navigation.
@@ -15,6 +15,7 @@ ALL: tuple[ListViews, ...] = (
     sources.views,
     standards.views,
     readiness.views,
+    planner.views,
     pathway.views,
     objectives.views,
 )

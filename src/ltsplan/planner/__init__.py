@@ -1,0 +1,1 @@
+"""The planner: the allocation of support packages that closes the readiness gaps fastest."""
