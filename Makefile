@@ -6,7 +6,7 @@ DB ?= ltsplan.db
 BENCH ?=
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint typecheck check bench serve clean
+.PHONY: install demo test lint typecheck check bench bench-tiny serve clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,10 @@ typecheck:
 
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH)
+
+# Every benchmark (or BENCH) at its tiny size, results in a scratch directory: what CI runs.
+bench-tiny: install
+	$(BIN)/python benchmarks/run.py --tiny $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

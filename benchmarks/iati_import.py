@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree
 
-from benchmarks.common import DATA, generate_apart, peak_rss_mb, peak_rss_mib, write_result
+from benchmarks.common import DATA, generate_apart, peak_rss_mb, peak_rss_mib, sized, write_result
 
 
 def parse_only(path: Path) -> float:
@@ -46,7 +46,9 @@ def parse_only(path: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=float, default=1024.0, help="file size in MiB (default 1024)")
+    parser.add_argument(
+        "--size-mb", type=float, default=sized(1024.0, 2.0), help="file size in MiB (default 1024)"
+    )
     args = parser.parse_args(argv)
 
     path = DATA / f"iati-{args.size_mb:g}mb.xml"

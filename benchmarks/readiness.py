@@ -21,7 +21,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import peak_rss_mb, write_result
+from benchmarks.common import peak_rss_mb, sized, write_result
 from benchmarks.generate_readiness import START, generate
 from ltsplan.readiness.programmes import month_ends
 from ltsplan.readiness.rollup import EPOCH, prepare
@@ -97,9 +97,9 @@ def loop_rollup(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--elements", type=int, default=2000)
-    parser.add_argument("--requirements", type=int, default=1000)
-    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--elements", type=int, default=sized(2000, 60))
+    parser.add_argument("--requirements", type=int, default=sized(1000, 40))
+    parser.add_argument("--months", type=int, default=sized(36, 6))
     parser.add_argument("--share", type=float, default=1.0)
     args = parser.parse_args(argv)
     inputs = generate(args.elements, args.requirements, args.months, args.share)

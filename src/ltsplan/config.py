@@ -13,6 +13,9 @@ DEFAULT_DATABASE_URL = "sqlite:///ltsplan.db"
 # records), and small enough that a hostile client cannot make the server hold much.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 MAX_BODY_VARIABLE = "LTSPLAN_MAX_BODY_BYTES"
+ANSWER_CACHE_VARIABLE = "LTSPLAN_ANSWER_CACHE"
+SWITCHED_ON = ("1", "true", "yes", "on")
+SWITCHED_OFF = ("0", "false", "no", "off")
 
 
 def database_url_from(value: str | None) -> str:
@@ -43,16 +46,41 @@ def max_body_bytes_from(value: int | None) -> int:
     return limit
 
 
+def answer_cache_from(value: bool | None) -> bool:
+    """Whether the server keeps answers (views/cache.py): the value given, else
+    $LTSPLAN_ANSWER_CACHE (1/0, true/false, yes/no, on/off), else on."""
+    if value is not None:
+        return value
+    text = os.environ.get(ANSWER_CACHE_VARIABLE, "").strip()
+    if not text or text.lower() in SWITCHED_ON:
+        return True
+    if text.lower() in SWITCHED_OFF:
+        return False
+    raise InvalidInput(
+        [Problem(f"'{text[:40]}' is neither on nor off; use 1 or 0", field=ANSWER_CACHE_VARIABLE)],
+        f"${ANSWER_CACHE_VARIABLE} is not valid",
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     reporting_currency: str = "EUR"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies are answered 413
+    # Off, every request computes its answer: what a first visit after a write costs, which the
+    # api_load benchmark measures beside the cached figures.
+    answer_cache: bool = True
 
     @classmethod
-    def from_environment(cls, database: str | None = None, max_body_bytes: int | None = None) -> Settings:
+    def from_environment(
+        cls,
+        database: str | None = None,
+        max_body_bytes: int | None = None,
+        answer_cache: bool | None = None,
+    ) -> Settings:
         return cls(
             database_url=database_url_from(database),
             reporting_currency=os.environ.get("LTSPLAN_CURRENCY", "EUR").upper(),
             max_body_bytes=max_body_bytes_from(max_body_bytes),
+            answer_cache=answer_cache_from(answer_cache),
         )

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ltsplan import __version__, api, views, web
 from ltsplan.api import docs
-from ltsplan.api.fastpath import CachedAnswers
+from ltsplan.api.fastpath import CachedAnswers, answer_threads
 from ltsplan.config import Settings
 from ltsplan.store.db import Database, open_database
 from ltsplan.views import errors
@@ -31,6 +32,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        threads = answer_threads(store)
+        if threads is not None:  # beyond that a request waits for a thread, not for a connection
+            to_thread.current_default_thread_limiter().total_tokens = threads
         yield
         if database is None:
             store.dispose()
@@ -48,7 +52,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = store
-    app.state.cache = AnswerCache()
+    # Answer cache off (Settings.answer_cache): a cache that keeps nothing, so every request computes.
+    app.state.cache = AnswerCache() if settings.answer_cache else AnswerCache(size=0)
     app.state.templates = pages.templates()
     app.state.render_list = pages.render_list
     app.state.page_context = pages.context
@@ -65,7 +70,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     for group in views.ALL:
         app.include_router(group.web)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
-    app.add_middleware(CachedAnswers, state=app.state)
+    if settings.answer_cache:
+        app.add_middleware(CachedAnswers, state=app.state)
     # Added last, so outermost: it sees every answer, the cached ones included.
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
     return app

@@ -9,16 +9,38 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHEABLE = ("application/json", "text/csv")
 NOT_CACHED = ("/api/docs",)
+# Threads for reading the stamp, apart from those computing answers: a cached answer does not wait
+# behind forty long computations for a thread.
+STAMP_THREADS = 4
+
+
+# An answer may hold two connections at once (the overview's panels open their own beside the one
+# it reads with).
+CONNECTIONS_PER_ANSWER = 2
+
+
+def answer_threads(database: Any) -> int | None:
+    """How many answers may be computed at once (threads from the app's thread pool) so that they
+    and the stamp readers never wait for a database connection: a wait for one gives up after the
+    pool's timeout (30 s) with a 500, while a request waiting for a thread waits its turn. None when
+    the pool has no limit."""
+    pool = database.engine.pool
+    size, overflow = getattr(pool, "size", None), getattr(pool, "_max_overflow", -1)
+    if size is None or overflow < 0:
+        return None
+    return max(1, (size() + overflow - STAMP_THREADS) // CONNECTIONS_PER_ANSWER)
 
 
 class CachedAnswers:
     def __init__(self, app: ASGIApp, state: Any) -> None:
         self.app = app
         self.state = state
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -30,8 +52,11 @@ class CachedAnswers:
         ):
             await self.app(scope, receive, send)
             return
-        with self.state.database.reading() as connection:
-            stamp = self.state.cache.stamp(connection)
+        # On a thread: a connection can be slow to come (the pool busy with long answers, a
+        # PostgreSQL server far away), and on the event loop that wait would stall every request.
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(STAMP_THREADS)
+        stamp = await anyio.to_thread.run_sync(self._stamp, limiter=self._limiter)
         key = ("answer", path, scope.get("query_string", b""), stamp)
         found = self.state.cache.peek(key)
         if found is not None:
@@ -55,3 +80,8 @@ class CachedAnswers:
             await send(message)
 
         await self.app(scope, receive, keep)
+
+    def _stamp(self) -> tuple[Any, ...]:
+        with self.state.database.reading() as connection:
+            stamp: tuple[Any, ...] = self.state.cache.stamp(connection)
+            return stamp
