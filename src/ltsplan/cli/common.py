@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from ltsplan.config import Settings
 from ltsplan.errors import LtsplanError
 from ltsplan.formats.text import printable
+from ltsplan.records.sections import FORMATS as SECTION_FORMATS
 from ltsplan.records.writing import Written, skip_summary
 from ltsplan.render import FORMATS, render
 from ltsplan.report import Report
@@ -44,6 +45,13 @@ AsOfOption = Annotated[
 FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, csv or json."),
+]
+# ``--format`` of a file of sections (records.sections: the same four forms for every domain).
+FormatFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help=f"One of {', '.join(SECTION_FORMATS)}; guessed from the name when omitted."
+    ),
 ]
 SkipInvalidOption = Annotated[
     bool,

@@ -17,6 +17,7 @@ from ltsplan.cli.common import (
     AsOfOption,
     DbOption,
     DelayedProgress,
+    FormatFileOption,
     FormatOption,
     SkipInvalidOption,
     answer,
@@ -84,12 +85,6 @@ class SolverProgress(DelayedProgress):
             self.task = self.progress.add_task(self.description, total=self.total)
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=done)  # type: ignore[arg-type]
-
-
-FormatFileOption = Annotated[
-    str | None,
-    typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
-]
 
 
 @app.command("import")

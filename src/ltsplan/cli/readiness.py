@@ -16,6 +16,7 @@ from ltsplan.cli.common import (
     AsOfOption,
     ChartOutputOption,
     DbOption,
+    FormatFileOption,
     FormatOption,
     SkipInvalidOption,
     answer,
@@ -327,12 +328,6 @@ def burnup(
     with database(db).reading() as connection:
         report = roadmap.burnup_report(connection, on=parse_day(on, "--on"), moment=parse_as_of(as_of))
     print_written(draw(report, output))
-
-
-FormatFileOption = Annotated[
-    str | None,
-    typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
-]
 
 
 @app.command("import")
