@@ -46,11 +46,14 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, csv or json."),
 ]
-# ``--format`` of a file of sections (records.sections: the same four forms for every domain).
+# ``--format`` of a file of sections (records.sections: the same four forms for every domain),
+# checked as it is read: an unknown one is misuse (exit 2).
 FormatFileOption = Annotated[
     str | None,
     typer.Option(
-        "--format", help=f"One of {', '.join(SECTION_FORMATS)}; guessed from the name when omitted."
+        "--format",
+        help=f"One of {', '.join(SECTION_FORMATS)}; guessed from the name when omitted.",
+        callback=lambda fmt: None if fmt is None else check_format(fmt, SECTION_FORMATS),
     ),
 ]
 SkipInvalidOption = Annotated[

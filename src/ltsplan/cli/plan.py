@@ -22,7 +22,6 @@ from ltsplan.cli.common import (
     SkipInvalidOption,
     answer,
     check_choice,
-    check_format,
     database,
     emit,
     error_console,
@@ -31,7 +30,6 @@ from ltsplan.cli.common import (
     print_result,
 )
 from ltsplan.planner import exports, imports, plans, reality, reports
-from ltsplan.planner.formats import FORMATS
 from ltsplan.planner.model import BINDINGS
 from ltsplan.planner.problem import OBJECTIVES
 from ltsplan.planner.solve import Options
@@ -104,8 +102,6 @@ def import_command(
 
     Example: ltsplan plan import packages.yaml
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     written = imports.import_path(database(db), path, fmt=fmt, skip_invalid=skip_invalid)
     print_result(written, path)
 
@@ -131,8 +127,6 @@ def export_command(
 
     Example: ltsplan plan export plan.xlsx --plan DEMO-2024-FICTIONAL
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     count, written = exports.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of), plan=plan)
     Console(highlight=False).print(f"wrote {count} records to " + ", ".join(str(p) for p in written))
 

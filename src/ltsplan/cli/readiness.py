@@ -21,7 +21,6 @@ from ltsplan.cli.common import (
     SkipInvalidOption,
     answer,
     check_choice,
-    check_format,
     database,
     parse_as_of,
     parse_day,
@@ -31,7 +30,6 @@ from ltsplan.cli.common import (
 from ltsplan.readiness import evaluations as evaluation_reports
 from ltsplan.readiness import exports, imports, roadmap
 from ltsplan.readiness import reports as service
-from ltsplan.readiness.formats import FORMATS
 from ltsplan.readiness.model import CAPABILITIES, LEVELS, OVERRIDE_LEVELS, RULES
 from ltsplan.render import format_cell, render
 from ltsplan.report import Report
@@ -350,8 +348,6 @@ def import_command(
 
     Example: ltsplan readiness import readiness.yaml
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     written = imports.import_path(database(db), path, fmt=fmt, skip_invalid=skip_invalid)
     print_result(written, path)
 
@@ -372,8 +368,6 @@ def export_command(
 
     Example: ltsplan readiness export readiness.xlsx --as-of 2025-06-30
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     count, written = exports.export_path(database(db), path, fmt=fmt, moment=parse_as_of(as_of))
     Console(highlight=False).print(f"wrote {count} records to " + ", ".join(str(p) for p in written))
 

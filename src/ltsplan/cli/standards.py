@@ -11,9 +11,9 @@ from rich.console import Console
 from ltsplan.cli.common import (
     AsOfOption,
     DbOption,
+    FormatFileOption,
     FormatOption,
     SkipInvalidOption,
-    check_format,
     database,
     emit,
     parse_as_of,
@@ -23,7 +23,6 @@ from ltsplan.cli.common import (
 from ltsplan.standards import exports, reports
 from ltsplan.standards import imports as service
 from ltsplan.standards.charts import coverage_curve
-from ltsplan.standards.formats import FORMATS
 from ltsplan.standards.formats import SECTION_NAMES as SECTIONS
 
 app = typer.Typer(
@@ -89,10 +88,7 @@ def import_command(
     paths: Annotated[
         list[Path], typer.Argument(help="Files to import together (standards, requirements, adoption).")
     ],
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
-    ] = None,
+    fmt: FormatFileOption = None,
     skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
@@ -103,8 +99,6 @@ def import_command(
 
     Example: ltsplan standards import catalogue.csv requirements.yaml adoption.xlsx
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     written = service.import_files(database(db), paths, fmt=fmt, skip_invalid=skip_invalid)
     print_result(written, ", ".join(str(p) for p in paths))
 
@@ -114,10 +108,7 @@ def export_command(
     path: Annotated[
         Path, typer.Argument(help="Where to write: .yaml, .json, .csv or .xlsx.", show_default=False)
     ],
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help=f"One of {', '.join(FORMATS)}; guessed from the name when omitted."),
-    ] = None,
+    fmt: FormatFileOption = None,
     section: Annotated[
         list[str] | None,
         typer.Option("--section", help=f"Only these sections ({', '.join(SECTIONS)}); repeatable."),
@@ -132,8 +123,6 @@ def export_command(
 
     Example: ltsplan standards export catalogue.xlsx --as-of 2023-06-14
     """
-    if fmt is not None:
-        check_format(fmt, FORMATS)
     for name in section or ():
         if name not in SECTIONS:
             raise typer.BadParameter(
