@@ -7,7 +7,7 @@ milliseconds over millions of entries, today or as of any past date.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 from sqlalchemy import Connection, Float, Table, and_, cast, func, select
@@ -17,7 +17,7 @@ from ltsplan.errors import InvalidInput, LtsplanError, NotFound, Problem
 from ltsplan.ledger import analytics
 from ltsplan.ledger.datasets import datasets_not_reporting
 from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
-from ltsplan.ledger.money import EPOCH, rates_for
+from ltsplan.ledger.money import rates_for
 from ltsplan.ledger.phasing import phased_sums
 from ltsplan.provenance.aliases import as_actors, references_of, summed_as_actors
 from ltsplan.provenance.reports import actor_names
@@ -219,18 +219,16 @@ def unconverted_causes(
         .limit(4)
     )
     table = rates_for(connection)
-    last_day = (table.last_day - EPOCH).days
     parts = []
     for code, count in connection.execute(statement):
-        quoted = table.days.get(code)
         if code is None:
             why = "no currency given"
-        elif code in ("EUR", "USD") or (quoted is not None and int(quoted[-1]) >= last_day - 7):
-            why = f"{code}, dated outside the ECB's quotes ({table.first_day} to {table.last_day})"
-        elif quoted is not None:
-            why = f"{code}, dated after its last ECB quote ({EPOCH + timedelta(days=int(quoted[-1]))})"
-        else:
+        elif code not in table.currencies:
             why = f"{code}, which the ECB does not quote"
+        elif table.converted_until(code) is not None:  # the table's own rule for a stopped currency
+            why = f"{code}, dated after its last ECB quote ({table.last_quote(code)})"
+        else:
+            why = f"{code}, dated outside the ECB's quotes ({table.first_day} to {table.last_day})"
         parts.append(f"{int(count):,} in {why}")
     return "; ".join(parts) or "see the entries"
 
