@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ltsplan.errors import InvalidInput, NotFound
 from ltsplan.ledger.imports import import_file
 from ltsplan.ledger.model import ledger_entry
-from ltsplan.ledger.reports import LedgerFilter, lag_pairs, totals
+from ltsplan.ledger.reports import LedgerFilter, lag_counts, totals
 from ltsplan.provenance.aliases import (
     actor_alias,
     donor_map,
@@ -154,9 +154,10 @@ def test_a_donor_filter_takes_in_the_references_that_name_the_donor(imported: Da
 
 def test_lags_count_a_references_deliveries_under_its_actor(imported: Database) -> None:
     with imported.reading() as connection:
-        pairs = lag_pairs(connection, None, LedgerFilter(donors=("USA",)))
-    assert pairs.get_column("donor").to_list() == ["USA"]
-    assert pairs.get_column("lag_days").to_list() == [(62)]  # 2023-03-01 → 2023-05-02
+        counts = lag_counts(connection, ["donor"], None, LedgerFilter(donors=("USA",)))
+    assert counts.get_column("donor").to_list() == ["USA"]
+    assert counts.get_column("lag_days").to_list() == [(62)]  # 2023-03-01 → 2023-05-02
+    assert counts.get_column("deliveries").to_list() == [1]
 
 
 def alias_count(db: Database) -> int:

@@ -12,6 +12,7 @@ Money arrives as whole cents (``eur_cents``, ``usd_cents``) and is summed as suc
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
@@ -119,22 +120,57 @@ def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.Da
     return rates.select(ordered).sort(by or "pledged")
 
 
-def lag_distribution(pairs: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """Days from commitment to delivery, as a distribution per group (``pairs`` has ``lag_days``)."""
-    lag = pl.col("lag_days")
-    aggregated = [
-        pl.len().alias("deliveries"),
-        lag.min().alias("min"),
-        lag.quantile(0.25, "linear").alias("p25"),
-        lag.median().alias("median"),
-        lag.quantile(0.75, "linear").alias("p75"),
-        lag.quantile(0.9, "linear").alias("p90"),
-        lag.max().alias("max"),
-        lag.mean().alias("mean"),
-    ]
-    if not by:
-        return pairs.select(aggregated)
-    return pairs.group_by(by).agg(aggregated).sort(by)
+LAG_QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
+
+
+def lag_distribution(counts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Days from commitment to delivery as a distribution per group, from ``counts``: deliveries by
+    ``by`` and lag (``lag_days``, null when a date is missing: counted, not measured). Quantiles
+    interpolate linearly between the order statistics, as ``Expr.quantile(q, "linear")`` does over
+    the deliveries one by one, read off the running count instead of a sort of every delivery."""
+    keys = by or ["_all"]
+    ordered = counts.with_columns(pl.lit(0).alias("_all")) if not by else counts
+    measured = ordered.filter(pl.col("lag_days").is_not_null()).sort([*keys, "lag_days"])
+    lag = measured.get_column("lag_days").cast(pl.Float64).to_numpy()
+    running = measured.get_column("deliveries").cum_sum().to_numpy()
+    groups = (
+        measured.with_row_index("_row")
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("_row").first().alias("_first"),
+            pl.col("deliveries").sum().alias("_measured"),
+            (pl.col("lag_days") * pl.col("deliveries")).sum().alias("_lag_days"),
+            pl.col("lag_days").min().alias("min"),
+            pl.col("lag_days").max().alias("max"),
+        )
+    )
+    first = groups.get_column("_first").cast(pl.Int64).to_numpy()
+    n = groups.get_column("_measured").to_numpy()
+    before = np.where(first > 0, running[np.maximum(first - 1, 0)], 0)
+
+    def nth(rank: np.ndarray) -> np.ndarray:
+        """The lag of each group's delivery of 0-based ``rank`` in lag order."""
+        return lag[np.searchsorted(running, before + rank, side="right")]
+
+    quantiles = {}
+    for name, q in LAG_QUANTILES.items():
+        position = q * (n - 1)
+        low = np.floor(position)
+        below, above = nth(low), nth(np.minimum(low + 1, n - 1))
+        quantiles[name] = below + (position - low) * (above - below)
+    distribution = groups.with_columns(
+        *(pl.Series(name, values) for name, values in quantiles.items()),
+        (pl.col("_lag_days") / pl.col("_measured")).alias("mean"),
+    )
+    every = ordered.group_by(keys).agg(pl.col("deliveries").sum().cast(pl.UInt32))
+    columns = ["deliveries", "min", *LAG_QUANTILES, "max", "mean"]
+    joined = every.join(distribution, on=keys, how="left", nulls_equal=True).select(*keys, *columns)
+    if not by:  # one row, as for any aggregate over nothing: no deliveries, no figures
+        whole = joined.drop("_all")
+        if whole.is_empty():
+            whole = pl.DataFrame([(0, *[None] * (len(columns) - 1))], schema=whole.schema, orient="row")
+        return whole
+    return joined.sort(by)
 
 
 def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:

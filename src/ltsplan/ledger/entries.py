@@ -12,6 +12,7 @@ from sqlalchemy import Connection, String, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, NotFound, Problem
+from ltsplan.ledger.cube import ledger_copy
 from ltsplan.ledger.model import ALLOCATED_STAGES, ENTRY, PLEDGED_STAGES, ledger_entry
 from ltsplan.listing import ListQuery, Page
 from ltsplan.provenance.model import CREDIBILITY, RELIABILITY, evidence, source
@@ -19,7 +20,7 @@ from ltsplan.provenance.reports import evidence_for, get_source
 from ltsplan.report import Report
 from ltsplan.store.db import query_frame
 from ltsplan.store.pages import page_from_table
-from ltsplan.store.time import live_at, version_at
+from ltsplan.store.time import live_at, polars_schema, version_at
 
 # The entries' list: every field but the period, the value date and the note, and when it was known.
 ENTRY_COLUMNS = [
@@ -30,19 +31,56 @@ ENTRY_COLUMNS = [
 MEASURES = ("announced", "pledged", "allocated", "delivered")
 
 
+ENTRIES_TITLE = "Ledger entries"
+ENTRIES_SORT = [("event_date", True)]
+ENTRIES_UNITS = {"eur": "EUR", "usd": "USD"}
+
+
 def entries(connection: Connection, moment: datetime | None, query: ListQuery, *, everything: bool) -> Page:
+    shown = _page_in_memory(connection, moment, query, everything=everything)
+    if shown is not None:
+        return shown
     return page_from_table(
         connection,
         ledger_entry,
         ENTRY_COLUMNS,
         [live_at(ledger_entry, moment)],
         query,
-        title="Ledger entries",
+        title=ENTRIES_TITLE,
         everything=everything,
-        default_sort=[("event_date", True)],
-        units={"eur": "EUR", "usd": "USD"},
+        default_sort=ENTRIES_SORT,
+        units=ENTRIES_UNITS,
         params={"as_of": moment},
     )
+
+
+def _page_in_memory(
+    connection: Connection, moment: datetime | None, query: ListQuery, *, everything: bool
+) -> Page | None:
+    """A page of the whole list sorted by columns that are never empty, found in the ledger's copy
+    in memory (ledger/cube.py) instead of sorting a million rows; None for anything else (filters,
+    every row at once, a sort on a column that may be empty), which SQL answers."""
+    sort = tuple(query.sort) or tuple(ENTRIES_SORT)
+    if query.filters or (everything and not query.page_given):
+        return None
+    if any(c not in ENTRY_COLUMNS or ledger_entry.c[c].nullable for c, _ in sort):
+        return None
+    offset = (query.page - 1) * query.per_page
+    found = ledger_copy(connection).entry_page(connection, sort, moment, offset, query.per_page)
+    if found is None:
+        return None
+    total, row_ids = found
+    types = polars_schema(ledger_entry)
+    schema = {c: types[c] for c in ["row_id", *ENTRY_COLUMNS]}
+    t = ledger_entry
+    rows = query_frame(connection, select(*(t.c[c] for c in schema)).where(t.c.row_id.in_(row_ids)), schema)
+    frame = (
+        pl.DataFrame({"row_id": row_ids}, schema={"row_id": schema["row_id"]})
+        .join(rows, on="row_id", how="left", maintain_order="left")
+        .drop("row_id")
+    )
+    report = Report(ENTRIES_TITLE, frame, [], dict(ENTRIES_UNITS), params={"as_of": moment})
+    return Page(report, total, query.page, query.per_page)
 
 
 def entry(connection: Connection, entry_id: str, moment: datetime | None) -> dict[str, Any]:

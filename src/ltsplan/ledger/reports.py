@@ -10,16 +10,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, Float, Table, and_, cast, func, select
+from sqlalchemy import Connection, Float, FromClause, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ltsplan.errors import InvalidInput, LtsplanError, NotFound, Problem
 from ltsplan.ledger import analytics
+from ltsplan.ledger.cube import LAG_KEYS, SUMMED, counted_lags, lag_histogram, lag_pairs, ledger_copy
 from ltsplan.ledger.datasets import datasets_not_reporting
 from ltsplan.ledger.model import gdp, ledger_entry, ledger_total_delta
 from ltsplan.ledger.money import rates_for
 from ltsplan.ledger.phasing import phased_sums
-from ltsplan.provenance.aliases import as_actors, references_of, summed_as_actors
+from ltsplan.provenance.aliases import references_of, summed_as_actors
 from ltsplan.provenance.reports import actor_names
 from ltsplan.report import Report
 from ltsplan.store.db import flush_deferred, query_frame
@@ -36,7 +37,8 @@ class LedgerFilter:
     year_from: int | None = None
     year_to: int | None = None
 
-    def conditions(self, table: Table) -> list[ColumnElement[bool]]:
+    def conditions(self, table: FromClause) -> list[ColumnElement[bool]]:
+        """The filter in SQL, over ``table``'s columns (``expressions`` is the same in Polars)."""
         found: list[ColumnElement[bool]] = []
         if self.donors:
             found.append(table.c.donor.in_(self.donors))
@@ -48,6 +50,22 @@ class LedgerFilter:
             found.append(table.c.year >= self.year_from)
         if self.year_to is not None and "year" in table.c:
             found.append(table.c.year <= self.year_to)
+        return found
+
+    def expressions(self) -> list[pl.Expr]:
+        """The filter over a frame of the maintained totals (``conditions`` is the same in SQL)."""
+        found: list[pl.Expr] = []
+        for column, values in (
+            ("donor", self.donors),
+            ("category", self.categories),
+            ("dataset", self.datasets),
+        ):
+            if values:
+                found.append(pl.col(column).is_in(values))
+        if self.year_from is not None:
+            found.append(pl.col("year") >= self.year_from)
+        if self.year_to is not None:
+            found.append(pl.col("year") <= self.year_to)
         return found
 
 
@@ -83,40 +101,37 @@ def delta_sums(
     flush_deferred(connection)  # this transaction's own writes count too
     if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
         filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
-    t = ledger_total_delta
     keys = list(dict.fromkeys([*by, "kind", "stage", "dataset"]))
+    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
+    if sums is None:
+        sums = _summed_in_sql(connection, keys, moment, filters)
+    if "donor" in keys:
+        sums = summed_as_actors(connection, sums, keys, moment)
+    silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
+    return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
+
+
+def _summed_in_sql(
+    connection: Connection, keys: list[str], moment: datetime | None, filters: LedgerFilter
+) -> pl.DataFrame:
+    """``delta_sums``' sums read in SQL: by a writing connection, whose own uncommitted deltas count,
+    or one whose snapshot predates the copy in memory (ledger/cube.py)."""
+    t = ledger_total_delta
     conditions = filters.conditions(t)
     happened = until(t.c.at, moment)
     if happened is not None:
         conditions.append(happened)
     statement = select(
         *[t.c[k] for k in keys],
-        func.sum(t.c.entries).label("entries"),
-        func.sum(cast(t.c.eur_cents, Float)).label("eur_cents"),
-        func.sum(cast(t.c.usd_cents, Float)).label("usd_cents"),
-        func.sum(t.c.eur_missing).label("eur_missing"),
-        func.sum(t.c.usd_missing).label("usd_missing"),
-        func.sum(t.c.no_amount).label("no_amount"),
+        *[func.sum(cast(t.c[s], Float) if s.endswith("_cents") else t.c[s]).label(s) for s in SUMMED],
     ).group_by(*[t.c[k] for k in keys])
     if conditions:
         statement = statement.where(and_(*conditions))
-    rows = connection.execute(statement).all()
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         k: (pl.Int64 if k in ("year", "month") else pl.Utf8) for k in keys
     }
-    schema.update(
-        entries=pl.Int64,
-        eur_cents=pl.Float64,
-        usd_cents=pl.Float64,
-        eur_missing=pl.Int64,
-        usd_missing=pl.Int64,
-        no_amount=pl.Int64,
-    )
-    sums = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    if "donor" in keys:
-        sums = summed_as_actors(connection, sums, keys, moment)
-    silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
-    return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
+    schema.update({s: pl.Float64 if s.endswith("_cents") else pl.Int64 for s in SUMMED})
+    return query_frame(connection, statement, schema)
 
 
 def totals(
@@ -130,13 +145,16 @@ def totals(
     gdp_year: int | None = None,
     share_eu: bool = False,
     phasing: str = "event",
+    sums: pl.DataFrame | None = None,
 ) -> Report:
+    """Pledged, allocated and delivered by ``by``; ``sums`` are ``delta_sums`` already read for this
+    moment and filters by ``by`` or more (so that one reading serves several groupings)."""
     value, missing = _currency(currency)
     notes = []
-    if share_eu and "donor" in by:
+    if sums is None and share_eu and "donor" in by:
         sums, share_note = _shared_eu(connection, by, moment, filters)
         notes.append(share_note)
-    else:
+    elif sums is None:
         sums = delta_sums(connection, by, moment, filters)
     # Multi-year commitments counted over their periods' years instead of their event year.
     sums, phasing_note = phased_sums(connection, sums, by, moment, filters, phasing, share_eu=share_eu)
@@ -204,23 +222,18 @@ def unconverted_causes(
 ) -> str:
     """Why entries have no figure in ``currency``, by the currencies they are in (most first): one
     the ECB never quoted, one whose quotes stopped, or a date outside the quotes."""
-    t = ledger_total_delta
-    missing = func.sum(t.c[f"{currency.lower()}_missing"])
-    conditions = filters.conditions(t)
-    happened = until(t.c.at, moment)
-    if happened is not None:
-        conditions.append(happened)
-    statement = (
-        select(t.c.currency, missing.label("entries"))
-        .where(*conditions)
-        .group_by(t.c.currency)
-        .having(missing != 0)
-        .order_by(missing.desc())
-        .limit(4)
+    missing = f"{currency.lower()}_missing"
+    counted = (
+        delta_sums(connection, ["currency"], moment, filters)
+        .group_by("currency")
+        .agg(pl.col(missing).sum().alias("entries"))
+        .filter(pl.col("entries") != 0)
+        .sort("entries", "currency", descending=[True, False], nulls_last=True)
+        .head(4)
     )
     table = rates_for(connection)
     parts = []
-    for code, count in connection.execute(statement):
+    for code, count in counted.iter_rows():
         if code is None:
             why = "no currency given"
         elif code not in table.currencies:
@@ -304,57 +317,38 @@ def fulfilment(
 ) -> Report:
     """Pledged against delivered (and allocated) by donor and category, worst fulfilment first."""
     groups = by or ["donor", "category"]
-    report = totals(connection, by=groups, currency=currency, moment=moment, filters=filters)
+    return fulfilment_of(totals(connection, by=groups, currency=currency, moment=moment, filters=filters))
+
+
+def fulfilment_of(report: Report) -> Report:
+    """A totals report as fulfilment: worst first, without what fulfilment does not compare."""
     keep = [c for c in report.frame.columns if c not in ("announced", "pledged_pct_gdp", "allocated_pct_gdp")]
-    report.frame = report.frame.select(keep).sort("fulfilment", nulls_last=True)
-    report.title = f"Fulfilment by {' × '.join(groups)} ({currency.upper()})"
-    return report
+    by = " × ".join(report.params["by"]) or "all"
+    return replace(
+        report,
+        title=f"Fulfilment by {by} ({report.params['currency']})",
+        frame=report.frame.select(keep).sort("fulfilment", nulls_last=True),
+        notes=list(report.notes),
+    )
 
 
-def lag_pairs(connection: Connection, moment: datetime | None, filters: LedgerFilter) -> pl.DataFrame:
-    """Each delivery linked to a commitment, with the days between the two (as known at ``moment``)."""
-    d = ledger_entry.alias("d")
-    c = ledger_entry.alias("c")
-    conditions = [
-        d.c.kind == "delivery",
-        d.c.commitment_id.is_not(None),
-        live_at(d, moment),
-        live_at(c, moment),
-    ]
-    for column, values in (
-        ("donor", tuple(references_of(connection, filters.donors, moment)) if filters.donors else ()),
-        ("category", filters.categories),
-        ("dataset", filters.datasets),
-    ):
-        if values:
-            conditions.append(d.c[column].in_(values))
-    statement = (
-        select(
-            d.c.donor,
-            d.c.category,
-            d.c.subtype,
-            d.c.dataset,
-            d.c.event_date.label("delivered_on"),
-            c.c.event_date.label("committed_on"),
-        )
-        .join(c, c.c.id == d.c.commitment_id)
-        .where(and_(*conditions))
-    )
-    frame = query_frame(
-        connection,
-        statement,
-        {
-            "donor": pl.Utf8,
-            "category": pl.Utf8,
-            "subtype": pl.Utf8,
-            "dataset": pl.Utf8,
-            "delivered_on": pl.Date,
-            "committed_on": pl.Date,
-        },
-    )
-    return as_actors(connection, frame, moment).with_columns(
-        (pl.col("delivered_on") - pl.col("committed_on")).dt.total_days().alias("lag_days")
-    )
+def lag_counts(
+    connection: Connection, by: list[str], moment: datetime | None, filters: LedgerFilter
+) -> pl.DataFrame:
+    """Deliveries linked to a commitment, both as known at ``moment``, counted by ``by`` and by the
+    days from the commitment's date to the delivery's (``lag_days``, ``deliveries``)."""
+    flush_deferred(connection)  # this transaction's own writes count too
+    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
+        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
+    # Lags have no year: a year filter does not apply to them.
+    where = replace(filters, year_from=None, year_to=None)
+    counts = ledger_copy(connection).lag_counts(connection, by, moment, where.expressions())
+    if counts is None:
+        pairs = lag_pairs(connection, where.conditions)
+        counts = counted_lags(lag_histogram(pairs), by, moment, [])
+    if "donor" in by:
+        counts = summed_as_actors(connection, counts, [*by, "lag_days"], moment)
+    return counts
 
 
 def lags(
@@ -365,10 +359,20 @@ def lags(
     filters: LedgerFilter = LedgerFilter(),
 ) -> Report:
     groups = by if by is not None else ["donor", "category"]
-    pairs = lag_pairs(connection, moment, filters)
-    frame = analytics.lag_distribution(pairs, groups)
+    unknown = [g for g in groups if g not in LAG_KEYS]
+    if unknown:
+        raise InvalidInput(
+            [
+                Problem(
+                    f"lags cannot be grouped by {', '.join(unknown)}; choose from {', '.join(LAG_KEYS)}",
+                    field="by",
+                )
+            ]
+        )
+    counts = lag_counts(connection, groups, moment, filters)
+    frame = analytics.lag_distribution(counts, groups)
     notes = ["days from the commitment's date to each delivery linked to it"]
-    if pairs.is_empty():
+    if counts.is_empty():
         notes.append("no delivery is linked to a commitment yet, so there is no lag to show")
     units = {k: "days" for k in ("min", "p25", "median", "p75", "p90", "max", "mean")}
     return Report(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Select, String, Table, and_, any_, bindparam, column, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -86,6 +87,36 @@ def after(column_: ColumnElement[Any], moment: datetime) -> ColumnElement[bool]:
     """For an event's own record-time column (a whole release's snapshot): what happened later
     than ``moment``."""
     return column_ > moment
+
+
+def version_span(table: FromClause, prefix: str = "") -> list[ColumnElement[Any]]:
+    """Each version's record-time span, for a copy that answers "current at" itself (ledger/cube.py):
+    when it became current (``since``) and when it stopped (``until``, null while it is current)."""
+    return [table.c.recorded_at.label(f"{prefix}since"), table.c.retracted_at.label(f"{prefix}until")]
+
+
+def current_in_frame(moment: datetime | None, since: str = "since", until: str = "until") -> pl.Expr:
+    """``live_at`` over a frame of spans (``version_span``): current at ``moment``, or now."""
+    if moment is None:
+        return pl.col(until).is_null()
+    return (pl.col(since) <= moment) & (pl.col(until).is_null() | (pl.col(until) > moment))
+
+
+def happened_by_in_frame(column_: str, moment: datetime | None) -> pl.Expr | None:
+    """``until`` over a frame: its rows recorded by ``moment``; None when every row counts."""
+    return None if moment is None else pl.col(column_) <= moment
+
+
+STILL_CURRENT = 2**63 - 1  # the end of a span in microseconds (``current_mask``) that has not ended
+
+
+def current_mask(since_us: np.ndarray, until_us: np.ndarray, moment: datetime | None) -> np.ndarray:
+    """``live_at`` over arrays of spans in microseconds since the epoch (``until_us`` is
+    ``STILL_CURRENT`` while a version is current)."""
+    if moment is None:
+        return until_us == STILL_CURRENT
+    instant = int(pl.Series([moment]).dt.epoch("us")[0])
+    return (since_us <= instant) & (until_us > instant)
 
 
 def known(table: Table, moment: datetime | None, *columns: Any) -> Select[Any]:
