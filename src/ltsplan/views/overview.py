@@ -45,15 +45,18 @@ def headline(totals: Report) -> dict[str, Any]:
 def overview(
     connection: Connection, moment: datetime | None, database: Any = None, currency: str = "EUR"
 ) -> dict[str, Any]:
-    """Everything the overview shows, as plain data (Reports are kept for the tables)."""
-    overall = ledger_reports.totals(connection, by=[], currency=currency, moment=moment)
-    donors = ledger_reports.totals(connection, by=["donor"], currency=currency, moment=moment)
+    """Everything the overview shows, as plain data (Reports are kept for the tables); the page
+    draws its charts from it (``with_charts``), the API has no use for them."""
+    # One reading of the totals by donor serves the headline, the donors and the furthest behind.
+    sums = ledger_reports.delta_sums(connection, ["donor"], moment, ledger_reports.LedgerFilter())
+    overall = ledger_reports.totals(connection, by=[], currency=currency, moment=moment, sums=sums)
+    donors = ledger_reports.totals(connection, by=["donor"], currency=currency, moment=moment, sums=sums)
+    behind = ledger_reports.fulfilment_of(donors)
+    behind.frame = behind.frame.filter(behind.frame.get_column("pledged") > 0).head(10)
     donors.frame = donors.frame.sort("pledged", descending=True, nulls_last=True)
     series = ledger_reports.series(connection, currency=currency, moment=moment)
     figures = headline(overall)
     figures["donors"] = donors.frame.height
-    behind = ledger_reports.fulfilment(connection, by=["donor"], currency=currency, moment=moment)
-    behind.frame = behind.frame.filter(behind.frame.get_column("pledged") > 0).head(10)
     return {
         "as_of": moment,
         "currency": currency,
@@ -62,9 +65,16 @@ def overview(
         "top_donors": donors,
         "behind": behind,
         "series": series,
-        "series_chart": charts.series_lines(series),
-        "donors_chart": charts.totals_bars(donors, limit=15),
         "panels": [p for panel in PANELS for p in panel(connection, moment, database)],
+    }
+
+
+def with_charts(data: dict[str, Any]) -> dict[str, Any]:
+    """The overview with the page's two charts: the cumulative series and the largest donors."""
+    return {
+        **data,
+        "series_chart": charts.series_lines(data["series"]),
+        "donors_chart": charts.totals_bars(data["top_donors"], limit=15),
     }
 
 
@@ -86,7 +96,7 @@ def as_json(data: dict[str, Any]) -> dict[str, Any]:
             return value.isoformat()
         return value
 
-    shown = {k: plain(v) for k, v in data.items() if not k.endswith("_chart") and k != "panels"}
+    shown = {k: plain(v) for k, v in data.items() if k != "panels"}
     shown["panels"] = [
         {"title": p["title"], "report": plain(p.get("report")), "csv": p.get("csv"), "more": p.get("more")}
         for p in data["panels"]

@@ -203,7 +203,7 @@ def _html(request: Request, template: str, title: str, **extra: Any) -> HTMLResp
 
 @router.get("/", response_class=HTMLResponse)
 async def overview_page(request: Request, moment: AsOf) -> HTMLResponse:
-    data = await run_in_threadpool(dashboard.cached_overview, request, moment)
+    data = await run_in_threadpool(lambda: dashboard.with_charts(dashboard.cached_overview(request, moment)))
     as_of = request.query_params.get("as_of") or None
     from ltsplan.views.ledger import figure_links
 
