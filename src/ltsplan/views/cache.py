@@ -35,6 +35,8 @@ class AnswerCache:
         self._table_count = -1
 
     def stamp(self, connection: Connection) -> tuple[Any, ...]:
+        if self.size == 0:  # nothing is kept, so nothing needs telling apart
+            return ()
         tables = sorted(metadata.tables.values(), key=lambda t: t.name)
         if self._statement is None or len(tables) != self._table_count:
             self._statement = stamp_statement(tables, COVERED_ELSEWHERE)
