@@ -98,17 +98,23 @@ def delta_sums(
     """Sums of the maintained deltas up to ``moment``, by ``by`` + kind + stage + dataset, money in
     whole cents (summed as floats: exact below 2^53 cents, and never overflowing), with whether
     each row's dataset reports deliveries (``analytics.REPORTS_DELIVERIES``)."""
-    flush_deferred(connection)  # this transaction's own writes count too
-    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
-        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
     keys = list(dict.fromkeys([*by, "kind", "stage", "dataset"]))
-    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
-    if sums is None:
-        sums = _summed_in_sql(connection, keys, moment, filters)
+    sums = _summed(connection, keys, moment, filters)
     if "donor" in keys:
         sums = summed_as_actors(connection, sums, keys, moment)
     silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
     return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
+
+
+def _summed(
+    connection: Connection, keys: list[str], moment: datetime | None, filters: LedgerFilter
+) -> pl.DataFrame:
+    """The deltas up to ``moment`` summed by ``keys`` as stored: donors as the entries name them."""
+    flush_deferred(connection)  # this transaction's own writes count too
+    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
+        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
+    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
+    return _summed_in_sql(connection, keys, moment, filters) if sums is None else sums
 
 
 def _summed_in_sql(
@@ -224,9 +230,8 @@ def unconverted_causes(
     the ECB never quoted, one whose quotes stopped, or a date outside the quotes."""
     missing = f"{currency.lower()}_missing"
     counted = (
-        delta_sums(connection, ["currency"], moment, filters)
-        .group_by("currency")
-        .agg(pl.col(missing).sum().alias("entries"))
+        _summed(connection, ["currency"], moment, filters)
+        .select("currency", pl.col(missing).alias("entries"))
         .filter(pl.col("entries") != 0)
         .sort("entries", "currency", descending=[True, False], nulls_last=True)
         .head(4)
