@@ -71,6 +71,15 @@ class Settings:
     # api_load benchmark measures beside the cached figures.
     answer_cache: bool = True
 
+    def environment(self) -> dict[str, str]:
+        """These settings as the variables ``from_environment`` reads (for worker processes)."""
+        return {
+            "LTSPLAN_DATABASE_URL": self.database_url,
+            "LTSPLAN_CURRENCY": self.reporting_currency,
+            MAX_BODY_VARIABLE: str(self.max_body_bytes),
+            ANSWER_CACHE_VARIABLE: "1" if self.answer_cache else "0",
+        }
+
     @classmethod
     def from_environment(
         cls,

@@ -20,6 +20,8 @@ from ltsplan import __version__, api, views, web
 from ltsplan.api import docs
 from ltsplan.api.fastpath import CachedAnswers, answer_threads
 from ltsplan.config import Settings
+from ltsplan.ledger.cube import ledger_copy
+from ltsplan.ledger.entries import ENTRIES_SORT
 from ltsplan.store.db import Database, open_database
 from ltsplan.views import errors
 from ltsplan.views.cache import AnswerCache
@@ -35,6 +37,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         threads = answer_threads(store)
         if threads is not None:  # beyond that a request waits for a thread, not for a connection
             to_thread.current_default_thread_limiter().total_tokens = threads
+        # The ledger's copy in memory read before the first request, not by it (a few seconds for
+        # a million entries; requests arriving meanwhile wait in the socket's queue).
+        await to_thread.run_sync(prepare_ledger, store)
         yield
         if database is None:
             store.dispose()
@@ -77,4 +82,15 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["create_app"]
+def prepare_ledger(store: Database) -> None:
+    with store.reading() as connection:
+        ledger_copy(connection).prepare(connection, [tuple(ENTRIES_SORT)])
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``ltsplan serve --workers N``'s processes: settings from the environment
+    the command set for them (``Settings.environment``)."""
+    return create_app(Settings.from_environment())
+
+
+__all__ = ["app_from_environment", "create_app"]

@@ -23,10 +23,12 @@ from ltsplan.server import create_app
 from ltsplan.store.db import Database
 
 EXAMPLES = int(os.environ.get("LTSPLAN_FUZZ_EXAMPLES", "15"))
-# The schema is read when the module is collected; the database behind the app is only created
-# (migrated, then given the demonstration data) when the tests run.
+# The schema is read when the module is collected, from an app that starts (and reads the ledger
+# into memory) as it is read: its database is migrated then, and given the demonstration data
+# only when the tests run.
 FOLDER = Path(tempfile.mkdtemp(prefix="ltsplan-fuzz-"))
 DATABASE = Database(f"sqlite:///{FOLDER / 'ltsplan.db'}")
+DATABASE.migrate()
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json", create_app(Settings(database_url=DATABASE.url), database=DATABASE)
 )
@@ -34,7 +36,6 @@ schema = schemathesis.openapi.from_asgi(
 
 @pytest.fixture(scope="module", autouse=True)
 def demonstration_data() -> Iterator[None]:
-    DATABASE.migrate()
     demo.run(DATABASE)
     try:
         yield

@@ -1,6 +1,7 @@
 """``ltsplan serve`` through the real command line: a port it cannot have is one clear message and
 exit 1 (no "serving" line first); once it says it is serving, the port answers; the body limit
-is taken from --max-body or $LTSPLAN_MAX_BODY_BYTES."""
+is taken from --max-body or $LTSPLAN_MAX_BODY_BYTES; with --workers, that many processes answer,
+with the same settings, and stop with the command."""
 
 from __future__ import annotations
 
@@ -88,3 +89,50 @@ def test_once_it_says_serving_the_port_answers_with_the_limit_given(tmp_path: Pa
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def children_of(pid: int) -> list[int]:
+    """A process's child processes, as Linux lists them."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
+def test_with_workers_several_processes_answer_from_the_same_settings(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *COMMAND,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--max-body",
+            "100",
+            "--db",
+            str(tmp_path / "x.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"open http://127.0.0.1:{port}/" in line, line + (
+            process.stderr.read() if process.stderr else ""
+        )
+        base = f"http://127.0.0.1:{port}"
+        # Each worker answers on the one socket: enough requests reach both, each with the limit.
+        for _ in range(20):
+            assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
+            refused = httpx.post(base + "/api/sources", content=b" " * 101, timeout=30)
+            assert refused.status_code == 413 and "limit of 100 bytes" in refused.json()["error"]
+        workers = [
+            w for w in children_of(process.pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert all(not Path(f"/proc/{w}").exists() for w in workers)  # the workers stopped with it

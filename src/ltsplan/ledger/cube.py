@@ -132,6 +132,13 @@ class LedgerCopy:
         self._lags: tuple[int, Rollups] | None = None
         self._orders: OrderedDict[tuple[tuple[str, bool], ...], tuple[int, EntryOrder]] = OrderedDict()
 
+    def prepare(self, connection: Connection, sorts: Iterable[tuple[tuple[str, bool], ...]]) -> None:
+        """Read now what the first questions would otherwise wait for: the deltas, the lag
+        histogram and the entries in each of ``sorts`` (a server does this as it starts)."""
+        self.lag_counts(connection, [], None, [])
+        for sort in sorts:
+            self.entry_page(connection, sort, None, 0, 1)
+
     def delta_sums(
         self, connection: Connection, keys: Sequence[str], moment: datetime | None, where: Iterable[pl.Expr]
     ) -> pl.DataFrame | None:
