@@ -39,15 +39,16 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, and_, func, select
 
 from ltsplan.ledger.model import ledger_entry, ledger_total_delta
-from ltsplan.store.db import WRITES, query_frame
+from ltsplan.store.db import WRITES, query_frame, query_frames
 from ltsplan.store.time import (
     STILL_CURRENT,
     current_in_frame,
@@ -74,7 +75,7 @@ _DELTAS = {
     **{k: polars_schema(ledger_total_delta)[k] for k in ("row_id", "at", *KEYS)},
     **{s: pl.Float64 if s.endswith("_cents") else pl.Int64 for s in SUMMED},
 }
-_PAIRS = {
+_PAIRS: dict[str, Any] = {
     **dict.fromkeys(LAG_KEYS, pl.Utf8),
     "delivered_on": pl.Date,
     "committed_on": pl.Date,
@@ -279,10 +280,10 @@ def _used(keys: Iterable[str], conditions: Iterable[pl.Expr]) -> frozenset[str]:
 
 def lag_pairs(
     connection: Connection, where: Callable[[FromClause], list[ColumnElement[bool]]] = lambda _: []
-) -> pl.DataFrame:
+) -> Iterator[pl.DataFrame]:
     """Every version of a delivery linked to a commitment, beside every version of that commitment:
-    their dates and record-time spans (``until`` null: still current); ``where`` gives conditions
-    on the delivery's columns."""
+    their dates and record-time spans (``until`` null: still current), in chunks (``lag_histogram``
+    counts each as it comes); ``where`` gives conditions on the delivery's columns."""
     d = ledger_entry.alias("d")
     c = ledger_entry.alias("c")
     statement = (
@@ -296,12 +297,20 @@ def lag_pairs(
         .join(c, c.c.id == d.c.commitment_id)
         .where(and_(d.c.kind == "delivery", d.c.commitment_id.is_not(None), *where(d)))
     )
-    return query_frame(connection, statement, _PAIRS)
+    return query_frames(connection, statement, _PAIRS)
 
 
-def lag_histogram(pairs: pl.DataFrame) -> pl.DataFrame:
+def lag_histogram(pairs: pl.DataFrame | Iterable[pl.DataFrame]) -> pl.DataFrame:
     """``lag_pairs`` counted by dimension, lag and the span during which both versions were current
-    (pairs whose versions were never current together are left out)."""
+    (pairs whose versions were never current together are left out); given chunks of pairs, each
+    is counted as it comes and the counts added up."""
+    if not isinstance(pairs, pl.DataFrame):
+        parts = [lag_histogram(chunk) for chunk in pairs]
+        if not parts:
+            return lag_histogram(pl.DataFrame(schema=_PAIRS))
+        return (
+            pl.concat(parts).group_by(*LAG_KEYS, "lag_days", "since", "until").agg(pl.col("deliveries").sum())
+        )
     since = pl.max_horizontal("delivery_since", "commitment_since")
     until = pl.min_horizontal("delivery_until", "commitment_until")  # nulls ignored: null only if both are
     return (

@@ -294,10 +294,26 @@ def _renumbered(connection: Connection) -> None:
         connection.execute(text("UPDATE alembic_version SET version_num = :at"), {"at": at})
 
 
+# Rows turned into a frame at a time: a row held as Python objects costs some 100 bytes a value,
+# twenty times its place in a frame.
+FRAME_CHUNK_ROWS = 20_000
+
+
+def query_frames(connection: Connection, statement: Any, schema: dict[str, Any]) -> Iterator[pl.DataFrame]:
+    """A query's rows as frames of at most ``FRAME_CHUNK_ROWS`` typed by ``schema`` (its columns
+    in the query's order), read as they are used (a server-side cursor on PostgreSQL)."""
+    result = connection.execute(statement.execution_options(stream_results=True))
+    for chunk in result.partitions(FRAME_CHUNK_ROWS):
+        yield pl.DataFrame([tuple(r) for r in chunk], schema=schema, orient="row")
+
+
 def query_frame(connection: Connection, statement: Any, schema: dict[str, Any]) -> pl.DataFrame:
-    """A query's rows as a frame typed by ``schema`` (its columns in the query's order)."""
-    rows = connection.execute(statement).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    """A query's rows as one frame (``query_frames`` put together): a large answer never lies in
+    memory as Python objects whole."""
+    frames = list(query_frames(connection, statement, schema))
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=True)
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
