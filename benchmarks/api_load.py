@@ -357,6 +357,21 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(w) for w in workers if Path(f"/proc/{w}").exists())
 
 
+def peak_mb(pid: int) -> list[float]:
+    """The peak resident memory of the server's worker processes (or of the server itself, when it
+    has none), in MB (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    listed = [int(c) for c in children.read_text().split()] if children.exists() else []
+    # multiprocessing's resource tracker is a child too; the workers are those it spawned
+    workers = [c for c in listed if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    found = []
+    for process in workers or [pid]:
+        status = Path(f"/proc/{process}/status").read_text().splitlines()
+        line = next(x for x in status if x.startswith("VmHWM:"))
+        found.append(round(int(line.split()[1]) / 1024, 1))
+    return found
+
+
 @dataclass
 class Phase:
     latencies: list[float] = field(default_factory=list)
@@ -365,6 +380,7 @@ class Phase:
     server_cpu: float = 0.0
     client_cpu: float = 0.0
     problems: list[str] = field(default_factory=list)
+    server_peak_mb: list[float] = field(default_factory=list)
 
     def percentiles(self) -> tuple[float, float, float]:
         p50, p95, p99 = np.percentile(self.latencies, [50, 95, 99])
@@ -525,6 +541,7 @@ def measure(path: Path, checker: Checker, *, cached: bool) -> tuple[dict[str, Ph
                     load(port, checker, targets, 1, len(targets), math.inf, server.pid)
                 )
             phases["load"] = on_loop(load(port, checker, targets, CLIENTS, REQUESTS, MAX_SECONDS, server.pid))
+            phases["load"].server_peak_mb = peak_mb(server.pid)
         finally:
             server.terminate()
             try:
@@ -611,6 +628,7 @@ def main(argv: list[str]) -> int:
         "database": "sqlite",
         "workers": WORKERS,
         "ready_seconds": round(ready, 1),
+        "server_peak_mb_per_worker": uncached["load"].server_peak_mb,
     }
     print(
         f"cache off: {len(uncached['load'].latencies):,} requests from {CLIENTS} clients in "
