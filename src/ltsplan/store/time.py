@@ -205,6 +205,12 @@ def live_values(
     return {r[0] for r in connection.execute(known(table, moment, table.c[column_name]))}
 
 
+def any_current(connection: Connection, table: Table, moment: datetime | None) -> bool:
+    """Whether any version of ``table`` was current at ``moment``: one row read, before a report
+    that reads several tables only to find it has nothing to show."""
+    return connection.execute(known(table, moment, table.c.row_id).limit(1)).first() is not None
+
+
 def any_version(connection: Connection, table: Table) -> bool:
     """Whether the table holds any version at all, current or not."""
     return connection.execute(select(table.c.row_id).limit(1)).first() is not None

@@ -10,7 +10,9 @@ from fastapi import Path, Query
 from sqlalchemy import Connection
 
 from ltsplan.objectives import reports as objectives
+from ltsplan.objectives.model import OBJECTIVE
 from ltsplan.report import Report
+from ltsplan.store.time import any_current
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 from ltsplan.views.pathway import On, source_links
@@ -55,6 +57,8 @@ def statements(
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    if not any_current(connection, OBJECTIVE.table, moment):
+        return []
     report = objectives.scoreboard(connection, moment)
     if report.frame.is_empty():
         return []

@@ -15,7 +15,9 @@ from sqlalchemy import Connection
 
 from ltsplan.pathway import charts
 from ltsplan.pathway import reports as pathway
+from ltsplan.pathway.model import DECISION
 from ltsplan.report import Report
+from ltsplan.store.time import any_current
 from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import LinkContext, ListViews, panel
 
@@ -183,6 +185,8 @@ def decision_page(
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
+    if not any_current(connection, DECISION.table, moment):
+        return []
     report = pathway.decisions(connection, moment)
     if report.frame.is_empty():
         return []

@@ -18,7 +18,7 @@ from ltsplan.readiness.charts import heatmap_spec
 from ltsplan.readiness.model import target
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
-from ltsplan.store.time import known
+from ltsplan.store.time import any_current
 from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 
@@ -158,8 +158,8 @@ def gaps(
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:
-    if connection.execute(known(target, moment, target.c.row_id).limit(1)).first() is None:
-        return []  # nothing to draw, and loading every readiness table to find that out is slow
+    if not any_current(connection, target, moment):
+        return []
     heat = readiness.heatmap_report(connection, moment=moment)
     if heat.frame.is_empty():
         return []

@@ -14,7 +14,7 @@ from ltsplan.standards import reports as standards_reports
 from ltsplan.standards.model import requirement, standard_id
 from ltsplan.standards.model import standard as standard_table
 from ltsplan.store.db import Database
-from ltsplan.store.time import live_at
+from ltsplan.store.time import any_current, live_at
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 
@@ -77,6 +77,8 @@ def coverage(connection: Connection, database: Database, moment: AsOf) -> Report
 def dashboard_panel(
     connection: Connection, moment: datetime | None, database: Database
 ) -> list[dict[str, Any]]:
+    if not any_current(connection, standard_table, moment):
+        return []
     report = standards_reports.coverage_report(database, moment=moment)
     if report.frame.is_empty():
         return []
