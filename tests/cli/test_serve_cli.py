@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -67,14 +68,17 @@ def test_a_bad_body_limit_in_the_environment_names_the_variable(tmp_path: Path) 
     assert "LTSPLAN_MAX_BODY_BYTES" in result.stderr and "'lots'" in result.stderr
 
 
-def test_once_it_says_serving_the_port_answers_with_the_limit_given(tmp_path: Path) -> None:
+@contextmanager
+def serving(*args: str, columns: int = 200) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``ltsplan serve`` with ``args`` on a free port, once it says it is serving: the process and
+    its address; stopped with Ctrl+C after."""
     port = free_port()
     process = subprocess.Popen(
-        [*COMMAND, "--port", str(port), "--max-body", "100", "--db", str(tmp_path / "x.db")],
+        [*COMMAND, "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "COLUMNS": "60"},  # narrow: the line must not be wrapped
+        env={**os.environ, "COLUMNS": str(columns)},
     )
     try:
         assert process.stdout is not None
@@ -82,13 +86,22 @@ def test_once_it_says_serving_the_port_answers_with_the_limit_given(tmp_path: Pa
         assert f"open http://127.0.0.1:{port}/" in line, line + (
             process.stderr.read() if process.stderr else ""
         )
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.head(base + "/api/ledger/totals", timeout=30).status_code == 200
-        refused = httpx.post(base + "/api/sources", content=b" " * 101, timeout=30)
-        assert refused.status_code == 413 and "limit of 100 bytes" in refused.json()["error"]
+        yield process, f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def refuses_a_body_over(base: str, limit: int) -> bool:
+    refused = httpx.post(base + "/api/sources", content=b" " * (limit + 1), timeout=30)
+    return refused.status_code == 413 and f"limit of {limit} bytes" in refused.json()["error"]
+
+
+def test_once_it_says_serving_the_port_answers_with_the_limit_given(tmp_path: Path) -> None:
+    # narrow: the line must not be wrapped
+    with serving("--max-body", "100", "--db", str(tmp_path / "x.db"), columns=60) as (_, base):
+        assert httpx.head(base + "/api/ledger/totals", timeout=30).status_code == 200
+        assert refuses_a_body_over(base, 100)
 
 
 def children_of(pid: int) -> list[int]:
@@ -98,41 +111,14 @@ def children_of(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
 def test_with_workers_several_processes_answer_from_the_same_settings(tmp_path: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *COMMAND,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--max-body",
-            "100",
-            "--db",
-            str(tmp_path / "x.db"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert f"open http://127.0.0.1:{port}/" in line, line + (
-            process.stderr.read() if process.stderr else ""
-        )
-        base = f"http://127.0.0.1:{port}"
+    args = ("--workers", "2", "--max-body", "100", "--db", str(tmp_path / "x.db"))
+    with serving(*args) as (process, base):
         # Each worker answers on the one socket: enough requests reach both, each with the limit.
         for _ in range(20):
             assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
-            refused = httpx.post(base + "/api/sources", content=b" " * 101, timeout=30)
-            assert refused.status_code == 413 and "limit of 100 bytes" in refused.json()["error"]
+            assert refuses_a_body_over(base, 100)
         workers = [
             w for w in children_of(process.pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()
         ]
         assert len(workers) == 2
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
     assert all(not Path(f"/proc/{w}").exists() for w in workers)  # the workers stopped with it

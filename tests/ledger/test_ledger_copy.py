@@ -19,13 +19,12 @@ from sqlalchemy import and_, select
 from starlette.datastructures import QueryParams
 
 from ltsplan.ledger import cube
-from ltsplan.ledger.entries import ENTRIES_SORT, ENTRIES_TITLE, ENTRY_COLUMNS, entries
+from ltsplan.ledger.entries import entries, page_in_sql
 from ltsplan.ledger.imports import import_file
 from ltsplan.ledger.model import ledger_entry
 from ltsplan.ledger.reports import LedgerFilter, _summed_in_sql, lags
 from ltsplan.listing import ListQuery
 from ltsplan.store.db import Database, query_frame
-from ltsplan.store.pages import page_from_table
 from ltsplan.store.time import live_at
 
 HEADER = (
@@ -224,18 +223,9 @@ def test_lags_from_the_histogram_equal_the_quantiles_of_each_delivery(db: Databa
         assert_frame_equal(got, expected, check_dtypes=False, abs_tol=1e-9)
 
 
-def page_in_sql(db: Database, moment: datetime | None, query: ListQuery) -> pl.DataFrame:
+def page_read_in_sql(db: Database, moment: datetime | None, query: ListQuery) -> pl.DataFrame:
     with db.reading() as connection:
-        page = page_from_table(
-            connection,
-            ledger_entry,
-            ENTRY_COLUMNS,
-            [live_at(ledger_entry, moment)],
-            query,
-            title=ENTRIES_TITLE,
-            everything=False,
-            default_sort=ENTRIES_SORT,
-        )
+        page = page_in_sql(connection, moment, query, everything=False)
     return page.report.frame.with_columns(pl.lit(page.total).alias("total"))
 
 
@@ -250,7 +240,7 @@ def test_pages_of_entries_from_the_copy_equal_those_sorted_in_sql(
             with db.reading() as connection:
                 shown = entries(connection, moment, query, everything=False)
             got = shown.report.frame.with_columns(pl.lit(shown.total).alias("total"))
-            assert_frame_equal(got, page_in_sql(db, moment, query), check_dtypes=False)
+            assert_frame_equal(got, page_read_in_sql(db, moment, query), check_dtypes=False)
 
 
 def test_a_reader_whose_snapshot_predates_the_copy_reads_the_tables(db: Database, tmp_path: Path) -> None:

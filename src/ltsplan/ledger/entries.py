@@ -38,8 +38,14 @@ ENTRIES_UNITS = {"eur": "EUR", "usd": "USD"}
 
 def entries(connection: Connection, moment: datetime | None, query: ListQuery, *, everything: bool) -> Page:
     shown = _page_in_memory(connection, moment, query, everything=everything)
-    if shown is not None:
-        return shown
+    return page_in_sql(connection, moment, query, everything=everything) if shown is None else shown
+
+
+def page_in_sql(
+    connection: Connection, moment: datetime | None, query: ListQuery, *, everything: bool
+) -> Page:
+    """A page of entries sorted, filtered and cut in SQL (any query; ``entries`` asks the copy in
+    memory first)."""
     return page_from_table(
         connection,
         ledger_entry,
