@@ -5,11 +5,17 @@
 descriptions, participating organisations, locations, sectors, budgets (some revised), planned
 disbursements, a commitment, a few disbursements and expenditures, an incoming-funds transaction
 and a results section — about 6 KB and 7 transactions each. The same seed gives the same file.
+
+Beside the file, ``counts_path(file)`` (JSON) says what an import must find in it, counted as it is
+written: activities, entries (each activity's commitment and its 3–7 disbursements and
+expenditures; its incoming funds are not counted, as IATI's provider counts them) and plans (three
+yearly budgets, a revised one replacing its original, and one planned disbursement).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 from pathlib import Path
@@ -56,7 +62,17 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def activity(rng: random.Random, n: int) -> str:
+PLANS_PER_ACTIVITY = (
+    4  # three yearly budgets (a revised one replaces its original) and one planned disbursement
+)
+
+
+def counts_path(file: Path) -> Path:
+    return file.with_suffix(".counts.json")
+
+
+def activity(rng: random.Random, n: int, entries: list[int] | None = None) -> str:
+    """One activity's XML; ``entries`` gains the number of ledger entries it holds."""
     ref, name = PUBLISHERS[n % len(PUBLISHERS)]
     ident = f"{ref}-P{n:08d}"
     currency = rng.choice(CURRENCIES)
@@ -108,7 +124,10 @@ def activity(rng: random.Random, n: int) -> str:
         f'<value currency="{currency}" value-date="{year}-02-10">{total}</value>'
         f'<provider-org ref="{ref}" provider-activity-id="{ref}-F{n:08d}"><narrative>{name}</narrative></provider-org></transaction>'
     )
-    for k in range(rng.randint(3, 7)):
+    flows = rng.randint(3, 7)
+    if entries is not None:
+        entries.append(1 + flows)  # the commitment and the disbursements and expenditures
+    for k in range(flows):
         code = "3" if k % 2 == 0 else "4"
         month = 1 + (k * 2) % 12
         value = rng.randint(1, total // 5_000 + 1) * 1000 * (-1 if rng.random() < 0.01 else 1)
@@ -142,16 +161,19 @@ def generate(size_mb: float, target: Path | None = None, seed: int = 2023) -> Pa
     rng = random.Random(seed)
     written = 0
     n = 0
+    entries: list[int] = []
     with target.open("w", encoding="utf-8") as out:
         head = '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" generated-datetime="2025-01-01T00:00:00Z">\n'
         out.write(head)
         written += len(head)
         while written < wanted:
-            chunk = "".join(activity(rng, n + i) for i in range(200))
+            chunk = "".join(activity(rng, n + i, entries) for i in range(200))
             n += 200
             out.write(chunk)
             written += len(chunk.encode("utf-8"))
         out.write("</iati-activities>\n")
+    counts = {"activities": n, "entries": sum(entries), "plans": n * PLANS_PER_ACTIVITY}
+    counts_path(target).write_text(json.dumps(counts) + "\n")
     return target
 
 
