@@ -328,14 +328,27 @@ def test_an_activity_reported_twice_is_a_problem_naming_the_first(tmp_path: Path
     assert "first at line 3" in problems[0].message
 
 
-def test_large_files_arrive_in_bounded_batches_with_progress(tmp_path: Path) -> None:
-    count = iati.BATCH_ACTIVITIES * 2 + 10
-    path = activity_file(
-        tmp_path, "\n".join(activity(f"XM-EXAMPLE-R-{i}", transaction("3")) for i in range(count))
-    )
-    seen: list[int] = []
-    batches = list(read_iati(path, progress=seen.append))
-    assert len(batches) >= 3
-    assert all(b.entries.height <= iati.BATCH_ACTIVITIES for b in batches)
-    assert sum(b.entries.height for b in batches) == count
-    assert seen == sorted(seen) and seen[-1] == path.stat().st_size
+def test_large_files_arrive_in_batches_bounded_by_bytes_with_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch holds the activities of about BATCH_BYTES of XML, however many that is: small
+    activities make many to a batch, large ones few."""
+    monkeypatch.setattr(iati, "BATCH_BYTES", 64 << 10)
+    small = [activity(f"XM-EXAMPLE-R-{i}", transaction("3")) for i in range(1_500)]
+    large = [
+        activity(f"XM-EXAMPLE-L-{i}", "".join(transaction("3", value=str(100 + k)) for k in range(40)))
+        for i in range(150)
+    ]
+    for name, activities in (("small", small), ("large", large)):
+        (tmp_path / name).mkdir()
+        path = activity_file(tmp_path / name, "\n".join(activities))
+        seen: list[int] = []
+        batches = list(read_iati(path, progress=seen.append))
+        per_activity = len(activities[0].encode())
+        # the bytes asked for, the parser's read-ahead (at most as much again) and one activity
+        most = 2 * iati.BATCH_BYTES // per_activity + 1
+        activities_in = [b.entries.get_column("_line").n_unique() for b in batches]  # one a line
+        assert len(batches) >= 3, name
+        assert max(activities_in) <= most, (name, activities_in, most)
+        assert sum(activities_in) == len(activities)
+        assert seen == sorted(seen) and seen[-1] == path.stat().st_size
