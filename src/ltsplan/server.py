@@ -83,6 +83,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 
 def prepare_ledger(store: Database) -> None:
+    """Read the ledger's copy in memory (ledger/cube.py) that this process's answers come from."""
     with store.reading() as connection:
         ledger_copy(connection).prepare(connection, [tuple(ENTRIES_SORT)])
 

@@ -101,7 +101,7 @@ def serve(
     """
     import uvicorn
 
-    from ltsplan.server import create_app
+    from ltsplan.server import create_app, prepare_ledger
     from ltsplan.store.db import open_database
 
     try:
@@ -111,14 +111,18 @@ def serve(
         fail(error)
         return
     try:
+        ready = ""
         if workers == 1:
             application = create_app(settings)
+            # Read here, so that the address printed answers at once (its start then finds it read).
+            prepare_ledger(application.state.database)
         else:  # the database migrated once, here, not by each worker as it starts
             open_database(settings.database_url).dispose()
+            ready = f"; its {workers} workers answer once each has read the ledger into memory"
         shown = f"http://{shown_host(host)}:{port}"
         Console(highlight=False, soft_wrap=True).print(
             f"ltsplan is serving {settings.database_url} — open {shown}/ "
-            f"(API docs at {shown}/api/docs); press Ctrl+C to stop"
+            f"(API docs at {shown}/api/docs){ready}; press Ctrl+C to stop"
         )
         if workers == 1:
             uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[sock])
