@@ -6,8 +6,11 @@ milliseconds over millions of entries, today or as of any past date.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Float, FromClause, and_, cast, func, select
@@ -37,36 +40,47 @@ class LedgerFilter:
     year_from: int | None = None
     year_to: int | None = None
 
-    def conditions(self, table: FromClause) -> list[ColumnElement[bool]]:
-        """The filter in SQL, over ``table``'s columns (``expressions`` is the same in Polars)."""
-        found: list[ColumnElement[bool]] = []
-        if self.donors:
-            found.append(table.c.donor.in_(self.donors))
-        if self.categories:
-            found.append(table.c.category.in_(self.categories))
-        if self.datasets:
-            found.append(table.c.dataset.in_(self.datasets))
-        if self.year_from is not None and "year" in table.c:
-            found.append(table.c.year >= self.year_from)
-        if self.year_to is not None and "year" in table.c:
-            found.append(table.c.year <= self.year_to)
+    def checks(self) -> list[tuple[str, str, Any]]:
+        """The filter as (column, test, value), written in SQL by ``conditions`` and in Polars by
+        ``expressions`` from this one list."""
+        found: list[tuple[str, str, Any]] = [
+            (column, "in", values)
+            for column, values in (
+                ("donor", self.donors),
+                ("category", self.categories),
+                ("dataset", self.datasets),
+            )
+            if values
+        ]
+        if self.year_from is not None:
+            found.append(("year", ">=", self.year_from))
+        if self.year_to is not None:
+            found.append(("year", "<=", self.year_to))
         return found
 
+    def conditions(self, table: FromClause) -> list[ColumnElement[bool]]:
+        """The filter in SQL, over ``table``'s columns (a table without years is not filtered by
+        year)."""
+        return [
+            _IN_SQL[test](table.c[column], value)
+            for column, test, value in self.checks()
+            if column != "year" or "year" in table.c
+        ]
+
     def expressions(self) -> list[pl.Expr]:
-        """The filter over a frame of the maintained totals (``conditions`` is the same in SQL)."""
-        found: list[pl.Expr] = []
-        for column, values in (
-            ("donor", self.donors),
-            ("category", self.categories),
-            ("dataset", self.datasets),
-        ):
-            if values:
-                found.append(pl.col(column).is_in(values))
-        if self.year_from is not None:
-            found.append(pl.col("year") >= self.year_from)
-        if self.year_to is not None:
-            found.append(pl.col("year") <= self.year_to)
-        return found
+        """The filter over a frame of the maintained totals."""
+        return [_IN_POLARS[test](pl.col(column), value) for column, test, value in self.checks()]
+
+
+_IN_SQL: dict[str, Callable[[Any, Any], Any]] = {
+    "in": lambda column, values: column.in_(values),
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+_IN_POLARS: dict[str, Callable[[Any, Any], Any]] = {
+    **_IN_SQL,
+    "in": lambda column, values: column.is_in(values),
+}
 
 
 def parse_dimensions(text: str) -> list[str]:
@@ -110,11 +124,18 @@ def _summed(
     connection: Connection, keys: list[str], moment: datetime | None, filters: LedgerFilter
 ) -> pl.DataFrame:
     """The deltas up to ``moment`` summed by ``keys`` as stored: donors as the entries name them."""
-    flush_deferred(connection)  # this transaction's own writes count too
-    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
-        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
+    filters = _as_stored(connection, filters, moment)
     sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
     return _summed_in_sql(connection, keys, moment, filters) if sums is None else sums
+
+
+def _as_stored(connection: Connection, filters: LedgerFilter, moment: datetime | None) -> LedgerFilter:
+    """``filters`` as the stored rows name things: a donor by every name its entries may give it
+    (provenance/aliases.py); this transaction's own writes are flushed first, so that they count."""
+    flush_deferred(connection)
+    if not filters.donors:
+        return filters
+    return replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
 
 
 def _summed_in_sql(
@@ -342,11 +363,8 @@ def lag_counts(
 ) -> pl.DataFrame:
     """Deliveries linked to a commitment, both as known at ``moment``, counted by ``by`` and by the
     days from the commitment's date to the delivery's (``lag_days``, ``deliveries``)."""
-    flush_deferred(connection)  # this transaction's own writes count too
-    if filters.donors:  # entries may name a donor by another name (provenance/aliases.py)
-        filters = replace(filters, donors=tuple(references_of(connection, filters.donors, moment)))
     # Lags have no year: a year filter does not apply to them.
-    where = replace(filters, year_from=None, year_to=None)
+    where = replace(_as_stored(connection, filters, moment), year_from=None, year_to=None)
     counts = ledger_copy(connection).lag_counts(connection, by, moment, where.expressions())
     if counts is None:
         pairs = lag_pairs(connection, where.conditions)
@@ -379,7 +397,7 @@ def lags(
     notes = ["days from the commitment's date to each delivery linked to it"]
     if counts.is_empty():
         notes.append("no delivery is linked to a commitment yet, so there is no lag to show")
-    units = {k: "days" for k in ("min", "p25", "median", "p75", "p90", "max", "mean")}
+    units = dict.fromkeys(("min", *analytics.LAG_QUANTILES, "max", "mean"), "days")
     return Report(
         f"Delivery lag by {' × '.join(groups) or 'all'}",
         frame,
