@@ -14,6 +14,8 @@ DEFAULT_DATABASE_URL = "sqlite:///ltsplan.db"
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 MAX_BODY_VARIABLE = "LTSPLAN_MAX_BODY_BYTES"
 ANSWER_CACHE_VARIABLE = "LTSPLAN_ANSWER_CACHE"
+DATABASE_URL_VARIABLE = "LTSPLAN_DATABASE_URL"
+CURRENCY_VARIABLE = "LTSPLAN_CURRENCY"
 SWITCHED_ON = ("1", "true", "yes", "on")
 SWITCHED_OFF = ("0", "false", "no", "off")
 
@@ -21,7 +23,7 @@ SWITCHED_OFF = ("0", "false", "no", "off")
 def database_url_from(value: str | None) -> str:
     """Accept a SQLAlchemy URL or a plain file path (taken as a SQLite file)."""
     if not value:
-        return os.environ.get("LTSPLAN_DATABASE_URL") or DEFAULT_DATABASE_URL
+        return os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser()}"
@@ -74,8 +76,8 @@ class Settings:
     def environment(self) -> dict[str, str]:
         """These settings as the variables ``from_environment`` reads (for worker processes)."""
         return {
-            "LTSPLAN_DATABASE_URL": self.database_url,
-            "LTSPLAN_CURRENCY": self.reporting_currency,
+            DATABASE_URL_VARIABLE: self.database_url,
+            CURRENCY_VARIABLE: self.reporting_currency,
             MAX_BODY_VARIABLE: str(self.max_body_bytes),
             ANSWER_CACHE_VARIABLE: "1" if self.answer_cache else "0",
         }
@@ -89,7 +91,7 @@ class Settings:
     ) -> Settings:
         return cls(
             database_url=database_url_from(database),
-            reporting_currency=os.environ.get("LTSPLAN_CURRENCY", "EUR").upper(),
+            reporting_currency=os.environ.get(CURRENCY_VARIABLE, "EUR").upper(),
             max_body_bytes=max_body_bytes_from(max_body_bytes),
             answer_cache=answer_cache_from(answer_cache),
         )
