@@ -304,26 +304,30 @@ class Staging:
 
     def _scratch(self) -> Any:
         if self._adbc is None:
-            import adbc_driver_sqlite.dbapi
+            # ADBC's low-level API, not its DB-API module: that one imports pyarrow.dataset and with
+            # it pandas (about 90 MB resident) for nothing an ingest needs; Polars hands its
+            # columns over through the Arrow C stream interface itself.
+            import adbc_driver_manager
+            import adbc_driver_sqlite
 
             handle, name = tempfile.mkstemp(
                 prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", suffix=".db", dir=self.directory
             )
             os.close(handle)
             self._path = Path(name)
-            self._adbc = adbc_driver_sqlite.dbapi.connect(name, autocommit=True)
-            cursor = self._adbc.cursor()
-            try:  # a scratch file: no journal, no syncing (it is gone after the transaction)
-                cursor.execute("PRAGMA page_size=65536")  # a sixteenth of the system calls
-                cursor.execute("PRAGMA journal_mode=OFF")
-                cursor.execute("PRAGMA synchronous=OFF")
-            finally:
-                cursor.close()
-        return self._adbc
+            database = adbc_driver_sqlite.connect(name)
+            self._adbc = (database, adbc_driver_manager.AdbcConnection(database))
+            # Pages of 64 KiB: a sixteenth of the system calls. No journal, no syncing: the file
+            # is gone after the transaction.
+            for pragma in ("page_size=65536", "journal_mode=OFF", "synchronous=OFF"):
+                _run(self._adbc[1], f"PRAGMA {pragma}")
+        return self._adbc[1]
 
     def _close_adbc(self) -> None:
         if self._adbc is not None:
-            self._adbc.close()
+            database, connection = self._adbc
+            connection.close()
+            database.close()
             self._adbc = None
 
     def _remove_file(self) -> None:
@@ -338,12 +342,31 @@ class Staging:
 def _ingest(scratch: Any, name: str, frame: pl.DataFrame) -> None:
     """Write a part into the scratch database, on the staging thread: ADBC binds the Arrow
     columns in C with the GIL released, while the transaction's thread goes on with the next batch."""
-    cursor = scratch.cursor()
+    import adbc_driver_manager
+
+    statement = adbc_driver_manager.AdbcStatement(scratch)
     try:
-        # As Arrow's large strings: ADBC reads them a quarter faster than Polars' string views.
-        cursor.adbc_ingest(name, frame.to_arrow())
+        statement.set_options(
+            **{
+                adbc_driver_manager.INGEST_OPTION_TARGET_TABLE: name,
+                adbc_driver_manager.INGEST_OPTION_MODE: adbc_driver_manager.INGEST_OPTION_MODE_CREATE,
+            }
+        )
+        statement.bind_stream(frame.__arrow_c_stream__())
+        statement.execute_update()
     finally:
-        cursor.close()
+        statement.close()
+
+
+def _run(scratch: Any, sql: str) -> None:
+    import adbc_driver_manager
+
+    statement = adbc_driver_manager.AdbcStatement(scratch)
+    try:
+        statement.set_sql_query(sql)
+        statement.execute_update()
+    finally:
+        statement.close()
 
 
 SCRATCH_PREFIX = ".ltsplan-staging-"
