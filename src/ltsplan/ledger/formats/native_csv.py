@@ -29,8 +29,10 @@ from ltsplan.ledger.model import LedgerBatch, conform
 from ltsplan.ledger.rules import LINE
 from ltsplan.prefetch import prefetched
 
-CHUNK_BYTES = 8 << 20  # about 37,000 ledger rows per block: the frames a block becomes, twice over
-# (one written while the next is read), stay within an import's memory bound
+# About 18,000 ledger rows per block. The frames a block becomes are held at several stages at once
+# (blocks read ahead, batches checked ahead, one being written, one being staged): on 1 M rows,
+# 4 MiB blocks peak at about 480 MB against about 540 MB for 8 MiB, in the same time.
+CHUNK_BYTES = 4 << 20
 BOM = b"\xef\xbb\xbf"
 
 
