@@ -30,8 +30,9 @@ from ltsplan.ledger.rules import LINE
 from ltsplan.prefetch import prefetched
 
 # About 18,000 ledger rows per block. The frames a block becomes are held at several stages at once
-# (blocks read ahead, batches checked ahead, one being written, one being staged): on 1 M rows,
-# 4 MiB blocks peak at about 480 MB against about 540 MB for 8 MiB, in the same time.
+# (blocks read ahead, batches checked ahead, one being written, one being staged). On 1 M rows,
+# paired runs: 4 MiB blocks peak at 394 MiB against 476 MiB for 8 MiB, for about 10 % more time
+# (each batch has a fixed cost of some tens of milliseconds); the memory bound is the harder one.
 CHUNK_BYTES = 4 << 20
 BOM = b"\xef\xbb\xbf"
 
