@@ -36,6 +36,7 @@ from ltsplan.ledger.writes import (
     write_batch,
 )
 from ltsplan.prefetch import prefetched
+from ltsplan.provenance.model import Source
 from ltsplan.records.writing import Written, log_run, write_skip_report
 from ltsplan.store.bulk import bulk_load
 from ltsplan.store.db import Database, streaming_cache
@@ -227,6 +228,7 @@ def write_batches(
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     links = CommitmentLinks()
+    sources_written: dict[str, Source] = {}
     conversions = []
     for batch in batches:
         entries = batch.entries
@@ -239,7 +241,12 @@ def write_batches(
             continue
         try:
             part = write_batch(
-                connection, batch, recorded_at=recorded_at, skip_invalid=skip_invalid, links=links
+                connection,
+                batch,
+                recorded_at=recorded_at,
+                skip_invalid=skip_invalid,
+                links=links,
+                sources_written=sources_written,
             )
         except InvalidInput as invalid:
             problems.extend(invalid.problems)
