@@ -26,6 +26,7 @@ from ltsplan.ledger.money import conversion_notes_of, rates_for
 from ltsplan.ledger.writes import (
     PreparedBatch,
     WriteSummary,
+    WrittenBefore,
     end_before_later_snapshots,
     prepare,
     record_snapshot,
@@ -36,7 +37,6 @@ from ltsplan.ledger.writes import (
     write_batch,
 )
 from ltsplan.prefetch import prefetched
-from ltsplan.provenance.model import Source
 from ltsplan.records.writing import Written, log_run, write_skip_report
 from ltsplan.store.bulk import bulk_load
 from ltsplan.store.db import Database, streaming_cache
@@ -228,7 +228,7 @@ def write_batches(
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     links = CommitmentLinks()
-    sources_written: dict[str, Source] = {}
+    given_before = WrittenBefore()
     conversions = []
     for batch in batches:
         entries = batch.entries
@@ -246,7 +246,7 @@ def write_batches(
                 recorded_at=recorded_at,
                 skip_invalid=skip_invalid,
                 links=links,
-                sources_written=sources_written,
+                written=given_before,
             )
         except InvalidInput as invalid:
             problems.extend(invalid.problems)

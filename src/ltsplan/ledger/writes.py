@@ -6,7 +6,7 @@ and plans, or nothing at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -113,6 +113,27 @@ def validate(connection: Connection, batch: PreparedBatch, *, file: str | None) 
     return sorted([*prepared.problems, *cited], key=lambda p: (p.line or 0, p.field or ""))
 
 
+@dataclass
+class WrittenBefore:
+    """What earlier batches of one write gave besides their records: the sources they cite (by id)
+    and what their datasets report. Every batch of a file gives them again, mostly unchanged, and
+    looking each up again in the store cost about 15 ms a batch; one given differently is written
+    (a revision), and remembered as given last."""
+
+    sources: dict[str, Source] = field(default_factory=dict)
+    reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def new_sources(self, sources: list[Source]) -> list[Source]:
+        fresh = [s for s in sources if self.sources.get(s.id) != s]
+        self.sources.update((s.id, s) for s in fresh)
+        return fresh
+
+    def new_reports(self, reports: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        fresh = {name: tuple(m) for name, m in reports.items() if self.reports.get(name) != tuple(m)}
+        self.reports.update(fresh)
+        return fresh
+
+
 def write_batch(
     connection: Connection,
     batch: LedgerBatch | PreparedBatch,
@@ -121,13 +142,13 @@ def write_batch(
     file: str | None = None,
     skip_invalid: bool = False,
     links: CommitmentLinks | None = None,
-    sources_written: dict[str, Source] | None = None,
+    written: WrittenBefore | None = None,
 ) -> WriteSummary:
     """Validate the whole batch, then write it; with ``skip_invalid`` bad rows are left out and
     listed, otherwise any problem stops the write and every problem is reported. With ``links``,
     entries naming a commitment not known yet are held back there (``ledger.links``). With
-    ``sources_written`` (the sources earlier batches of the same write gave, by id), a source
-    given again unchanged is not written again."""
+    ``written``, sources and datasets' declarations that earlier batches of the same write gave
+    unchanged are not written again."""
     prepared = (
         batch if isinstance(batch, PreparedBatch) else prepare(batch, rates=rates_for(connection), file=file)
     )
@@ -155,16 +176,13 @@ def write_batch(
             stored = stored.filter(
                 pl.col("id").is_in(entries.filter(waiting).get_column("id").implode()).not_()
             )
-    sources = batch.sources
-    if sources_written is not None:
-        # Every batch of a file names the sources its rows cite, mostly the same few: looking each
-        # up again in the store cost about 15 ms a batch.
-        sources = [s for s in sources if sources_written.get(s.id) != s]
-        sources_written.update((s.id, s) for s in sources)
+    sources, reports = batch.sources, batch.reports
+    if written is not None:
+        sources, reports = written.new_sources(sources), written.new_reports(reports)
     store_sources(connection, sources, recorded_at=recorded_at)
     store_actors(connection, _actors_for(connection, entries, batch), recorded_at=recorded_at)
     store_evidence(connection, batch.evidence, recorded_at=recorded_at)
-    store_reports(connection, batch.reports, recorded_at=recorded_at)
+    store_reports(connection, reports, recorded_at=recorded_at)
     if links is not None:
         stored = valued_like_commitments(connection, stored, links, prepared.rates)
     entry_result = store_entries(connection, stored, recorded_at=recorded_at)
