@@ -168,6 +168,10 @@ def streaming_cache(connection: Connection, kib: int = STREAMING_CACHE_KIB) -> I
     raw.execute(f"PRAGMA cache_size=-{int(kib)}")
     try:
         yield
+        # The work deferred to the commit (staged rows inserted, indexes built, totals written)
+        # is done here, under the small cache too: done at the commit, after the cache was
+        # restored, a 100 MB IATI import with staged batches went from 211 MB resident to 285 MB.
+        flush_deferred(connection)
     finally:
         raw.execute(f"PRAGMA cache_size={int(before)}")
 
