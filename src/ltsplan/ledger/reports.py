@@ -41,8 +41,8 @@ class LedgerFilter:
     year_to: int | None = None
 
     def checks(self) -> list[tuple[str, str, Any]]:
-        """The filter as (column, test, value), written in SQL by ``conditions`` and in Polars by
-        ``expressions`` from this one list."""
+        """The filter as (column, test, value), written in SQL by ``conditions`` and applied to the
+        copy in memory (``cube.TESTS``) from this one list."""
         found: list[tuple[str, str, Any]] = [
             (column, "in", values)
             for column, values in (
@@ -67,19 +67,11 @@ class LedgerFilter:
             if column != "year" or "year" in table.c
         ]
 
-    def expressions(self) -> list[pl.Expr]:
-        """The filter over a frame of the maintained totals."""
-        return [_IN_POLARS[test](pl.col(column), value) for column, test, value in self.checks()]
-
 
 _IN_SQL: dict[str, Callable[[Any, Any], Any]] = {
     "in": lambda column, values: column.in_(values),
     ">=": operator.ge,
     "<=": operator.le,
-}
-_IN_POLARS: dict[str, Callable[[Any, Any], Any]] = {
-    **_IN_SQL,
-    "in": lambda column, values: column.is_in(values),
 }
 
 
@@ -125,7 +117,7 @@ def _summed(
 ) -> pl.DataFrame:
     """The deltas up to ``moment`` summed by ``keys`` as stored: donors as the entries name them."""
     filters = _as_stored(connection, filters, moment)
-    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
+    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.checks())
     return _summed_in_sql(connection, keys, moment, filters) if sums is None else sums
 
 
@@ -365,7 +357,7 @@ def lag_counts(
     days from the commitment's date to the delivery's (``lag_days``, ``deliveries``)."""
     # Lags have no year: a year filter does not apply to them.
     where = replace(_as_stored(connection, filters, moment), year_from=None, year_to=None)
-    counts = ledger_copy(connection).lag_counts(connection, by, moment, where.expressions())
+    counts = ledger_copy(connection).lag_counts(connection, by, moment, where.checks())
     if counts is None:
         pairs = lag_pairs(connection, where.conditions)
         counts = counted_lags(lag_histogram(pairs), by, moment, [])
