@@ -255,3 +255,43 @@ def test_a_reader_whose_snapshot_predates_the_copy_reads_the_tables(db: Database
         assert after is not None and after.get_column("entries").sum() > before.get_column("entries").sum()
         if db.dialect == "sqlite":  # PostgreSQL's statements each see what is committed
             assert cube.ledger_copy(early).delta_sums(early, keys, None, []) is None
+
+
+@pytest.mark.parametrize("counted, numbered", [(1 << 16, 2**62), (0, 2**62), (0, 0)])
+def test_arrays_sum_as_polars_groups_whichever_way_they_number_the_groups(
+    monkeypatch: pytest.MonkeyPatch, counted: int, numbered: int
+) -> None:
+    """Counted in place of every combination, sorted by number, or sorted by rows of codes: the
+    same groups and sums as Polars' group_by, empty values and filters included."""
+    monkeypatch.setattr(cube, "COUNTED", counted)
+    monkeypatch.setattr(cube, "COUNTED_PER_ROW", 4 if counted else 0)
+    monkeypatch.setattr(cube, "NUMBERED", numbered)
+    rng = random.Random(7)
+    size = 500
+    frame = pl.DataFrame(
+        {
+            "at": [datetime(2023, 1, 1) + timedelta(days=rng.randint(0, 3)) for _ in range(size)],
+            "donor": [rng.choice(["DEU", "FRA", None, "USA", "Ä"]) for _ in range(size)],
+            "year": [rng.choice([2022, 2023, None]) for _ in range(size)],
+            "kind": [rng.choice(["commitment", "delivery"]) for _ in range(size)],
+            "entries": [rng.randint(-2, 3) for _ in range(size)],
+            "eur_cents": [float(rng.randint(-(10**9), 10**12)) for _ in range(size)],
+        },
+        schema_overrides={"year": pl.Int64},
+    )
+    arrays = cube.Arrays(frame, ("at",), ("entries", "eur_cents"))
+    checks = [("donor", "in", ("DEU", "USA", "Ä")), ("year", ">=", 2023)]
+    for keys, where in ((["donor", "year", "kind"], []), (["kind"], checks), ([], checks), (["year"], [])):
+        got = arrays.summed(keys, arrays.chosen(where))
+        expected = frame
+        for column, test, value in where:
+            expected = expected.filter(
+                pl.col(column).is_in(value) if test == "in" else pl.col(column) >= value
+            )
+        expected = expected.group_by(keys or pl.lit(1).alias("_all")).agg(
+            pl.col("entries").sum(), pl.col("eur_cents").sum()
+        )
+        expected = expected.select(*keys, "entries", "eur_cents")
+        assert_frame_equal(in_order(got), in_order(expected), check_dtypes=False)
+        if keys:  # in the keys' order, empty values first
+            assert_frame_equal(got, got.sort(keys, nulls_last=False))

@@ -77,6 +77,12 @@ SMALL = 20_000
 # Entry orders kept (one per sort asked for), and the first slice of an order looked at for a page.
 ORDERS = 2
 FIRST_LOOK = 4_096
+# Sums by up to COUNTED combinations of codes (or COUNTED_PER_ROW a row) are counted in place of
+# each; more are sorted; past NUMBERED combinations (too many to number in 64 bits) the rows of codes
+# are sorted.
+COUNTED = 1 << 16
+COUNTED_PER_ROW = 4
+NUMBERED = 2**62
 
 _DELTAS = {
     **{k: polars_schema(ledger_total_delta)[k] for k in ("row_id", "at", *KEYS)},
@@ -147,11 +153,11 @@ class Arrays:
         size = self.height if index is None else len(index)
         sizes = [len(self.values[k]) for k in keys]
         space = math.prod(sizes)
-        if space < 2**62:
+        if space < NUMBERED or not keys:
             group = np.zeros(size, dtype=np.int64)
             for code, cardinality in zip(codes, sizes, strict=True):
                 group = group * cardinality + code
-            if space <= max(4 * size, 1 << 16):  # counted in place of every combination: no sort
+            if space <= max(COUNTED_PER_ROW * size, COUNTED):  # no sort
                 found = np.flatnonzero(np.bincount(group, minlength=space))
                 sums = {c: np.bincount(group, weights=a, minlength=space)[found] for c, a in counts.items()}
             else:
