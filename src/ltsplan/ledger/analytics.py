@@ -12,6 +12,7 @@ Money arrives as whole cents (``eur_cents``, ``usd_cents``) and is summed as suc
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -160,20 +161,28 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.nda
     values first, as a sort puts them): each column's value per group, and each row's group."""
     if not by:
         return [], np.zeros(frame.height, dtype=np.int64)
-    combined = np.zeros(frame.height, dtype=np.int64)
     distinct: list[list[Any]] = []
+    codes = []
     for b in by:
         column = frame.get_column(b).to_list()
         values = [None, *sorted({v for v in column if v is not None})]
-        code = {v: i for i, v in enumerate(values)}
-        combined = combined * len(values) + np.array([code[v] for v in column], dtype=np.int64)
+        number = {v: i for i, v in enumerate(values)}
+        codes.append(np.array([number[v] for v in column], dtype=np.int64))
         distinct.append(values)
-    found, group = np.unique(combined, return_inverse=True)
-    keys: list[list[Any]] = []
-    for values in reversed(distinct):
-        found, code = np.divmod(found, len(values))
-        keys.append([values[i] for i in code.tolist()])
-    keys.reverse()
+    if math.prod(len(values) for values in distinct) < 2**62:  # each combination numbered
+        combined = np.zeros(frame.height, dtype=np.int64)
+        for code, values in zip(codes, distinct, strict=True):
+            combined = combined * len(values) + code
+        found, group = np.unique(combined, return_inverse=True)
+        found_codes = []
+        for values in reversed(distinct):
+            found, code = np.divmod(found, len(values))
+            found_codes.append(code)
+        found_codes.reverse()
+    else:  # too many to number in 64 bits: the rows of codes, sorted
+        table, group = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+        found_codes = [table[:, i] for i in range(len(by))]
+    keys = [[values[i] for i in code.tolist()] for code, values in zip(found_codes, distinct, strict=True)]
     return keys, group.reshape(-1)
 
 
