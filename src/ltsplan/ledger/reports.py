@@ -108,8 +108,9 @@ def delta_sums(
     sums = _summed(connection, keys, moment, filters)
     if "donor" in keys:
         sums = summed_as_actors(connection, sums, keys, moment)
-    silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
-    return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
+    silent = datasets_not_reporting(connection, "deliveries", moment)
+    reports = [None if d is None else d not in silent for d in sums.get_column("dataset").to_list()]
+    return sums.hstack([pl.Series(analytics.REPORTS_DELIVERIES, reports, dtype=pl.Boolean)])
 
 
 def _summed(
@@ -183,9 +184,9 @@ def totals(
     units.update(fulfilment="share", allocation_rate="share")
     if "donor" in by:
         names = actor_names(connection, moment)
-        frame = frame.with_columns(
-            pl.col("donor").replace_strict(names, default=pl.col("donor")).alias("donor_name")
-        ).select("donor", "donor_name", *[c for c in frame.columns if c != "donor"])
+        shown = [names.get(d, d) for d in frame.get_column("donor").to_list()]
+        frame = frame.select("donor", *[c for c in frame.columns if c != "donor"])
+        frame.insert_column(1, pl.Series("donor_name", shown, dtype=pl.Utf8))
         frame, gdp_note = _with_gdp_share(connection, frame, sums, by, moment, gdp_year)
         if gdp_note:
             notes.append(gdp_note)
@@ -215,19 +216,24 @@ def _coverage_notes(
     """What the figures leave out, and why: amounts with no figure in ``currency`` (named by their
     currencies and dates), entries that give quantities only, and data that report no deliveries."""
     notes = []
-    not_converted = int(frame.get_column("not_converted").sum()) if frame.height else 0
+    not_converted = int(frame.get_column("not_converted").sum())
     if not_converted:
         causes = unconverted_causes(connection, currency, moment, filters)
         notes.append(
             f"{not_converted:,} entries have an amount with no {currency} figure ({causes}) and are "
             "left out of the sums; see docs/ledger.md"
         )
-    quantity_only = int(frame.get_column("quantity_only").sum()) if frame.height else 0
+    quantity_only = int(frame.get_column("quantity_only").sum())
     if quantity_only:
         notes.append(f"{quantity_only:,} entries give a quantity and no amount; they are counted, not summed")
-    silent = sums.filter(pl.col(analytics.REPORTS_DELIVERIES).not_()).get_column("dataset").unique().sort()
-    if silent.len():
-        shown = ", ".join(silent.head(5).to_list()) + ("…" if silent.len() > 5 else "")
+    reports = zip(
+        sums.get_column("dataset").to_list(),
+        sums.get_column(analytics.REPORTS_DELIVERIES).to_list(),
+        strict=True,
+    )
+    silent = sorted({d for d, reported in reports if reported is False and d is not None})
+    if silent:
+        shown = ", ".join(silent[:5]) + ("…" if len(silent) > 5 else "")
         notes.append(
             f"{shown} report no deliveries: where a row's data are only these, delivered and "
             "fulfilment are not reported (empty), not 0 %; the allocation rate (allocated ÷ "
@@ -241,17 +247,17 @@ def unconverted_causes(
 ) -> str:
     """Why entries have no figure in ``currency``, by the currencies they are in (most first): one
     the ECB never quoted, one whose quotes stopped, or a date outside the quotes."""
-    missing = f"{currency.lower()}_missing"
-    counted = (
-        _summed(connection, ["currency"], moment, filters)
-        .select("currency", pl.col(missing).alias("entries"))
-        .filter(pl.col("entries") != 0)
-        .sort("entries", "currency", descending=[True, False], nulls_last=True)
-        .head(4)
+    sums = _summed(connection, ["currency"], moment, filters)
+    missing = zip(
+        sums.get_column("currency").to_list(),
+        sums.get_column(f"{currency.lower()}_missing").to_list(),
+        strict=True,
     )
+    # Most first, then by code (no currency last).
+    counted = sorted(((c, n) for c, n in missing if n), key=lambda cn: (-cn[1], cn[0] is None, cn[0] or ""))
     table = rates_for(connection)
     parts = []
-    for code, count in counted.iter_rows():
+    for code, count in counted[:4]:
         if code is None:
             why = "no currency given"
         elif code not in table.currencies:
