@@ -156,6 +156,10 @@ def _nullable(name: str, values: np.ndarray, shown: np.ndarray) -> pl.Series:
     )
 
 
+# Up to this many rows, a column's values are numbered in Python (a Polars rank costs more for few).
+NUMBERED_IN_PYTHON = 2_000
+
+
 def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.ndarray]:
     """The groups of ``frame``'s rows by the columns ``by``, numbered in their sorted order (empty
     values first, as a sort puts them): each column's value per group, and each row's group."""
@@ -164,10 +168,15 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.nda
     distinct: list[list[Any]] = []
     codes = []
     for b in by:
-        column = frame.get_column(b).to_list()
-        values = [None, *sorted({v for v in column if v is not None})]
-        number = {v: i for i, v in enumerate(values)}
-        codes.append(np.array([number[v] for v in column], dtype=np.int64))
+        column = frame.get_column(b)
+        if column.len() > NUMBERED_IN_PYTHON:
+            values = [None, *column.drop_nulls().unique().sort().to_list()]
+            codes.append(column.rank("dense").fill_null(0).cast(pl.Int64).to_numpy())
+        else:
+            given = column.to_list()
+            values = [None, *sorted({v for v in given if v is not None})]
+            number = {v: i for i, v in enumerate(values)}
+            codes.append(np.array([number[v] for v in given], dtype=np.int64))
         distinct.append(values)
     if math.prod(len(values) for values in distinct) < 2**62:  # each combination numbered
         combined = np.zeros(frame.height, dtype=np.int64)
@@ -191,52 +200,51 @@ LAG_QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
 
 def lag_distribution(counts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """Days from commitment to delivery as a distribution per group, from ``counts``: deliveries by
-    ``by`` and lag (``lag_days``, null when a date is missing: counted, not measured). Quantiles
-    interpolate linearly between the order statistics, as ``Expr.quantile(q, "linear")`` does over
-    the deliveries one by one, read off the running count instead of a sort of every delivery."""
-    keys = by or ["_all"]
-    ordered = counts.with_columns(pl.lit(0).alias("_all")) if not by else counts
-    measured = ordered.filter(pl.col("lag_days").is_not_null()).sort([*keys, "lag_days"])
-    lag = measured.get_column("lag_days").cast(pl.Float64).to_numpy()
-    running = measured.get_column("deliveries").cum_sum().to_numpy()
-    groups = (
-        measured.with_row_index("_row")
-        .group_by(keys, maintain_order=True)
-        .agg(
-            pl.col("_row").first().alias("_first"),
-            pl.col("deliveries").sum().alias("_measured"),
-            (pl.col("lag_days") * pl.col("deliveries")).sum().alias("_lag_days"),
-            pl.col("lag_days").min().alias("min"),
-            pl.col("lag_days").max().alias("max"),
-        )
-    )
-    first = groups.get_column("_first").cast(pl.Int64).to_numpy()
-    n = groups.get_column("_measured").to_numpy()
+    ``by`` and lag (``lag_days``, null when a date is missing: counted, not measured), ordered by
+    ``by`` (empty values first). Quantiles interpolate linearly between the order statistics, as
+    ``Expr.quantile(q, "linear")`` does over the deliveries one by one, read off the running count
+    instead of a sort of every delivery. Computed over NumPy arrays (see ``totals``)."""
+    keys, group = _groups(counts, by)
+    size = len(keys[0]) if by else 1
+    lag = counts.get_column("lag_days").cast(pl.Float64).to_numpy()
+    deliveries = counts.get_column("deliveries").to_numpy().astype(np.float64)
+    every = np.bincount(group, weights=deliveries, minlength=size)
+    kept = ~np.isnan(lag) & (deliveries != 0)
+    order = np.lexsort((lag[kept], group[kept]))  # by group, then lag
+    group, lag, deliveries = group[kept][order], lag[kept][order], deliveries[kept][order]
+    n = np.bincount(group, weights=deliveries, minlength=size)
+    lag_days = np.bincount(group, weights=lag * deliveries, minlength=size)
+    running = np.cumsum(deliveries)
+    if not len(lag):  # nothing measured: every figure is empty, read off one stand-in
+        lag, running = np.zeros(1), np.zeros(1)
+    first = np.searchsorted(group, np.arange(size), side="left")
+    last = np.searchsorted(group, np.arange(size), side="right") - 1
+    measured = n > 0
+    first, last = np.where(measured, first, 0), np.where(measured, last, 0)
     before = np.where(first > 0, running[np.maximum(first - 1, 0)], 0)
 
     def nth(rank: np.ndarray) -> np.ndarray:
         """The lag of each group's delivery of 0-based ``rank`` in lag order."""
-        return lag[np.searchsorted(running, before + rank, side="right")]
+        found = np.searchsorted(running, before + rank, side="right")
+        return lag[np.minimum(found, len(lag) - 1)]  # past the end only where nothing is measured
 
-    quantiles = {}
+    columns = [pl.Series(b, values, dtype=counts.schema[b]) for b, values in zip(by, keys, strict=True)]
+    columns.append(pl.Series("deliveries", every.astype(np.int64), dtype=pl.UInt32))
+    columns.append(_nullable_whole("min", lag[first], measured))
     for name, q in LAG_QUANTILES.items():
         position = q * (n - 1)
         low = np.floor(position)
         below, above = nth(low), nth(np.minimum(low + 1, n - 1))
-        quantiles[name] = below + (position - low) * (above - below)
-    distribution = groups.with_columns(
-        *(pl.Series(name, values) for name, values in quantiles.items()),
-        (pl.col("_lag_days") / pl.col("_measured")).alias("mean"),
-    )
-    every = ordered.group_by(keys).agg(pl.col("deliveries").sum().cast(pl.UInt32))
-    columns = ["deliveries", "min", *LAG_QUANTILES, "max", "mean"]
-    joined = every.join(distribution, on=keys, how="left", nulls_equal=True).select(*keys, *columns)
-    if not by:  # one row, as for any aggregate over nothing: no deliveries, no figures
-        whole = joined.drop("_all")
-        if whole.is_empty():
-            whole = pl.DataFrame([(0, *[None] * (len(columns) - 1))], schema=whole.schema, orient="row")
-        return whole
-    return joined.sort(by)
+        columns.append(_nullable(name, below + (position - low) * (above - below), measured))
+    columns.append(_nullable_whole("max", lag[last], measured))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns.append(_nullable("mean", lag_days / n, measured))
+    return pl.DataFrame(columns)
+
+
+def _nullable_whole(name: str, values: np.ndarray, shown: np.ndarray) -> pl.Series:
+    whole = [int(v) if s else None for v, s in zip(values.tolist(), shown.tolist(), strict=True)]
+    return pl.Series(name, whole, dtype=pl.Int64)
 
 
 def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:

@@ -1,6 +1,7 @@
-"""``analytics.totals`` (computed over NumPy arrays) gives what the same rules written as Polars
-expressions give, on random sums: groups that cancel out, data that report no deliveries, pledged
-totals under a cent, empty dimension values, negative corrections."""
+"""The analytics computed over NumPy arrays give what Polars gives on random inputs: ``totals`` what
+the same rules written as Polars expressions give (groups that cancel out, data that report no
+deliveries, pledged totals under a cent, empty dimension values, negative corrections), and
+``lag_distribution`` the quantiles of every delivery one by one."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def random_sums(rng: random.Random, size: int, reports: bool, no_amount: bool) -
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_totals_over_arrays_equal_the_rules_as_polars_expressions(seed: int) -> None:
+def test_totals_over_arrays_equal_the_rules_as_polars_expressions(seed: int, numbering: None) -> None:
     rng = random.Random(seed)
     sums = random_sums(rng, rng.choice([1, 5, 60, 400]), reports=seed % 3 != 0, no_amount=seed % 2 == 0)
     for by in ([], ["donor"], ["year", "donor"], ["dataset", "kind", "stage"]):
@@ -114,3 +115,39 @@ def test_totals_of_no_sums_have_the_columns_and_no_rows() -> None:
     got = analytics.totals(empty, ["donor"], "eur", "eur_missing")
     assert got.height == 0
     assert got.columns == totals_as_expressions(empty, ["donor"], "eur", "eur_missing").columns
+
+
+def test_lag_distribution_equals_the_quantiles_of_each_delivery_one_by_one(numbering: None) -> None:
+    rng = random.Random(4)
+    for size in (0, 1, 7, 300):
+        rows = [
+            {
+                "donor": rng.choice(["DEU", None, "USA", "Ä"]),
+                "category": rng.choice(["military", "financial"]),
+                "lag_days": rng.choice([None, -3, 0, rng.randint(0, 900)]),
+                "deliveries": rng.randint(1, 4),
+            }
+            for _ in range(size)
+        ]
+        counts = pl.DataFrame(
+            rows, schema={"donor": pl.Utf8, "category": pl.Utf8, "lag_days": pl.Int64, "deliveries": pl.Int64}
+        )
+        each = counts.select(pl.exclude("deliveries").repeat_by(pl.col("deliveries"))).explode(pl.all())
+        lag = pl.col("lag_days")
+        figures = [
+            pl.len().cast(pl.UInt32).alias("deliveries"),
+            lag.min().alias("min"),
+            *(lag.quantile(q, "linear").alias(name) for name, q in analytics.LAG_QUANTILES.items()),
+            lag.max().alias("max"),
+            lag.mean().alias("mean"),
+        ]
+        for by in ([], ["donor"], ["category", "donor"]):
+            got = analytics.lag_distribution(counts, by)
+            expected = each.group_by(by).agg(figures).sort(by) if by else each.select(figures)
+            assert_frame_equal(got, expected, check_dtypes=False, abs_tol=1e-9, rel_tol=1e-12)
+
+
+@pytest.fixture(params=[2_000, 0], ids=["numbered in Python", "ranked by Polars"])
+def numbering(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups are numbered the same whichever way a column's values are numbered."""
+    monkeypatch.setattr(analytics, "NUMBERED_IN_PYTHON", request.param)
