@@ -1,6 +1,7 @@
 """The ledger's copy in memory (ledger/cube.py) answers as the tables do, on random histories: the
 totals' sums and their rollups, delivery lags from the histogram, and pages of entries, today and
-as of past dates, before and after more is written, and never from a state a reader cannot see.
+as of past dates, before and after more is written, and never from a state a reader cannot see;
+so do the small tables held beside it (store/held.py): names, aliases, datasets' declarations.
 
 Each answer is compared with the same question asked of the tables one row at a time: the deltas
 summed in SQL, the lags of each linked delivery joined in SQL and put through Polars' own
@@ -15,17 +16,22 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import and_, select
+from sqlalchemy import Connection, and_, event, select
 from starlette.datastructures import QueryParams
 
 from ltsplan.ledger import cube
+from ltsplan.ledger.datasets import declare, reported_measures
 from ltsplan.ledger.entries import entries, page_in_sql
 from ltsplan.ledger.imports import import_file
-from ltsplan.ledger.model import ledger_entry
-from ltsplan.ledger.reports import LedgerFilter, _summed_in_sql, lags
+from ltsplan.ledger.model import ledger_dataset, ledger_entry
+from ltsplan.ledger.reports import LedgerFilter, _summed_in_sql, lags, totals
 from ltsplan.listing import ListQuery
+from ltsplan.provenance.aliases import actor_alias, aliases_at, record_alias, remove_alias
+from ltsplan.provenance.imports import actor_record, store_actors
+from ltsplan.provenance.model import actor
+from ltsplan.provenance.reports import actor_names
 from ltsplan.store.db import Database, query_frame
-from ltsplan.store.time import live_at
+from ltsplan.store.time import known, live_at, live_rows, utcnow
 
 HEADER = (
     "reference,dataset,kind,stage,donor,recipient,category,subtype,event_date,amount,currency,"
@@ -295,3 +301,87 @@ def test_arrays_sum_as_polars_groups_whichever_way_they_number_the_groups(
         assert_frame_equal(in_order(got), in_order(expected), check_dtypes=False)
         if keys:  # in the keys' order, empty values first
             assert_frame_equal(got, got.sort(keys, nulls_last=False))
+
+
+def lookups_in_sql(db: Database, moment: datetime | None) -> tuple[dict, dict, dict]:
+    """Actors' names, aliases and datasets' declarations as known at ``moment``, read in SQL."""
+    with db.reading() as connection:
+        names = dict(connection.execute(known(actor, moment, actor.c.code, actor.c.name)).all())
+        aliases = dict(
+            connection.execute(known(actor_alias, moment, actor_alias.c.reference, actor_alias.c.actor)).all()
+        )
+        declared = {r["dataset"]: r["reports"] for r in live_rows(connection, ledger_dataset, moment)}
+    return names, aliases, declared
+
+
+def lookups_held(connection: Connection, moment: datetime | None) -> tuple[dict, dict, dict]:
+    declared = {d: ", ".join(m) for d, m in reported_measures(connection, moment).items()}
+    return actor_names(connection, moment), aliases_at(connection, moment), declared
+
+
+def test_names_aliases_and_declarations_held_in_memory_answer_as_of_every_date(
+    db: Database, tmp_path: Path
+) -> None:
+    """Held in memory (store/held.py), the small tables a question reads answer as the tables do,
+    as of dates before and after a rename, a new declaration and an alias withdrawn (a retraction
+    alone adds no row) — and a reader that began before those writes still sees the state before."""
+    history(db, tmp_path, seed=13, waves=WAVES[:2])
+    record_alias(db, "SE-0", "SWE")
+    with db.reading() as connection:  # the tables are held from here on
+        before = lookups_held(connection, None)
+        named = totals(connection, by=["donor"]).frame
+    assert dict(zip(named["donor"], named["donor_name"], strict=True))["DEU"] == "Germany"
+    first = utcnow()
+    with db.reading() as early:
+        assert lookups_held(early, None) == before  # this reader's snapshot begins here
+        with db.transaction() as connection:
+            store_actors(
+                connection,
+                [actor_record("DEU", "state", "Federal Republic of Germany")],
+                recorded_at=utcnow(),
+            )
+        declare(db, "other", "commitments, allocations")
+        remove_alias(db, "SE-0")
+        if db.dialect == "sqlite":  # PostgreSQL's statements each see what is committed
+            assert lookups_held(early, None) == before
+    for moment in (None, WAVES[0], first, utcnow()):
+        with db.reading() as connection:
+            assert lookups_held(connection, moment) == lookups_in_sql(db, moment)
+    with db.reading() as connection:
+        names, aliases, declared = lookups_held(connection, None)
+        renamed = totals(connection, by=["donor"]).frame
+        then = totals(connection, by=["donor"], moment=first).frame
+    assert names["DEU"] == "Federal Republic of Germany" and "SE-0" not in aliases
+    assert declared["other"] == "commitments, allocations"
+    assert (
+        dict(zip(renamed["donor"], renamed["donor_name"], strict=True))["DEU"]
+        == "Federal Republic of Germany"
+    )
+    assert dict(zip(then["donor"], then["donor_name"], strict=True))["DEU"] == "Germany"
+
+
+def test_a_question_answered_from_memory_asks_the_database_one_query(db: Database, tmp_path: Path) -> None:
+    """Whether the deltas and the small tables changed is asked once per reading transaction, in
+    one query; the totals, their names and notes, the series and the lags ask nothing more."""
+    history(db, tmp_path, seed=17, waves=WAVES[:2])
+    statements: list[str] = []
+
+    def count(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SET", "SHOW")):
+            statements.append(statement)
+
+    def questions(moment: datetime | None) -> None:
+        with db.reading() as connection:
+            totals(connection, by=["donor"], moment=moment)
+            totals(connection, by=["year", "category"], moment=moment, filters=LedgerFilter(donors=("DEU",)))
+            lags(connection, by=["donor"], moment=moment)
+
+    questions(None)  # the first question reads what it holds
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for moment in (None, WAVES[0]):
+            statements.clear()
+            questions(moment)
+            assert len(statements) == 1, statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

@@ -4,7 +4,9 @@ entries is answered by grouping a few thousand rows.
 ``ledger_total_delta`` only ever gains rows: a write appends what it adds and what it takes away,
 never changes or deletes a row, and writes run one after another (store/db.py), so row numbers
 grow in commit order, and every change to an entry (a version, a retraction) adds one. A process
-keeps one copy per database, and the highest delta row number it holds says which state it is of.
+keeps one copy per database, and the highest delta row number it holds says which state it is of
+(the table's highest is asked once per reading transaction, with the small tables held beside the
+copy: store/held.py).
 
 - **Deltas.** The copy is brought up to date by reading the rows numbered above the highest it
   holds. From it, *rollups* are kept: the deltas summed over every dimension a kind of question
@@ -55,7 +57,8 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, and_, func, select
 
 from ltsplan.ledger.model import ledger_entry, ledger_total_delta
-from ltsplan.store.db import WRITES, query_frame, query_frames
+from ltsplan.store.db import query_frame, query_frames
+from ltsplan.store.held import changes
 from ltsplan.store.time import (
     STILL_CURRENT,
     current_in_frame,
@@ -305,11 +308,13 @@ class LedgerCopy:
         return total, held[1].current(moment, offset, limit)
 
     def _current(self, connection: Connection) -> bool:
-        """Bring the deltas up to the state ``connection`` sees; False when they cannot serve it."""
-        if connection.get_execution_options().get(WRITES, False):
-            return False
+        """Bring the deltas up to the state ``connection`` sees; False when they cannot serve it (it
+        writes, or its snapshot is older)."""
         t = ledger_total_delta
-        highest = connection.execute(select(func.coalesce(func.max(t.c.row_id), 0))).scalar_one()
+        stamps = changes(connection, t)
+        if stamps is None:
+            return False
+        highest = stamps[t.name][0]
         if highest < self._upto:  # a snapshot from before rows this copy already holds
             return False
         if highest > self._upto:

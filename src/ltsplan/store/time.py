@@ -126,6 +126,13 @@ def current_mask(since_us: np.ndarray, until_us: np.ndarray, moment: datetime | 
     return (since_us <= instant) & (until_us > instant)
 
 
+def current_version(since: datetime, until: datetime | None, moment: datetime | None) -> bool:
+    """``live_at`` for one version held in memory (its ``version_span``)."""
+    if moment is None:
+        return until is None
+    return since <= moment and (until is None or until > moment)
+
+
 def happened_by_mask(at_us: np.ndarray, moment: datetime | None) -> np.ndarray | None:
     """``until`` over an array of instants in microseconds since the epoch: those recorded by
     ``moment``; None when every one counts."""
