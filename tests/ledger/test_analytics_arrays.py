@@ -15,6 +15,10 @@ from ltsplan.ledger import analytics
 from ltsplan.ledger.model import ALLOCATED_STAGES, PLEDGED_STAGES
 
 
+def units(cents: pl.Expr) -> pl.Expr:
+    return (cents / 100).round(2)
+
+
 def totals_as_expressions(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.DataFrame:
     """The rules of docs/ledger.md one Polars expression at a time (as analytics.totals was written)."""
     amount = f"{value}_cents"
@@ -59,8 +63,8 @@ def totals_as_expressions(sums: pl.DataFrame, by: list[str], value: str, missing
         pl.when(pl.col("pledged") >= 1)
         .then(pl.col("allocated") / pl.col("pledged"))
         .alias("allocation_rate"),
-        *[analytics.units(pl.col(m)).alias(m) for m in analytics.MEASURES if m != "delivered"],
-        analytics.units(delivered).alias("delivered"),
+        *[units(pl.col(m)).alias(m) for m in analytics.MEASURES if m != "delivered"],
+        units(delivered).alias("delivered"),
     )
     ordered = [
         *by,
@@ -151,3 +155,45 @@ def test_lag_distribution_equals_the_quantiles_of_each_delivery_one_by_one(numbe
 def numbering(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Groups are numbered the same whichever way a column's values are numbered."""
     monkeypatch.setattr(analytics, "NUMBERED_IN_PYTHON", request.param)
+
+
+def series_as_expressions(sums: pl.DataFrame, value: str) -> pl.DataFrame:
+    """``cumulative_series``' rules one Polars expression at a time (as it was written)."""
+    amount = pl.col(f"{value}_cents")
+    commitment = pl.col("kind") == "commitment"
+    chosen = {
+        "pledged": commitment & pl.col("stage").is_in(PLEDGED_STAGES),
+        "allocated": commitment & pl.col("stage").is_in(ALLOCATED_STAGES),
+        "delivered": pl.col("kind") == "delivery",
+    }
+    monthly = (
+        sums.group_by("year", "month")
+        .agg(*[units(pl.when(c).then(amount).otherwise(0.0).sum()).alias(m) for m, c in chosen.items()])
+        .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("period"))
+        .sort("period")
+    )
+    series = monthly.select(
+        "period",
+        *chosen,
+        *(pl.col(m).cum_sum().alias(f"{m}_cumulative") for m in chosen),
+    ).select("period", "pledged", "allocated", "delivered", *(f"{m}_cumulative" for m in chosen))
+    if "reports_deliveries" in sums.columns and not sums.get_column("reports_deliveries").any():
+        nothing = pl.lit(None, dtype=pl.Float64)
+        return series.with_columns(nothing.alias("delivered"), nothing.alias("delivered_cumulative"))
+    return series
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cumulative_series_over_arrays_equals_the_rules_as_polars_expressions(seed: int) -> None:
+    rng = random.Random(seed)
+    sums = random_sums(rng, rng.choice([1, 30, 300]), reports=seed % 3 != 0, no_amount=False)
+    sums = sums.with_columns(
+        pl.Series("month", [rng.randint(1, 12) for _ in range(sums.height)], dtype=pl.Int64),
+        pl.Series("year", [rng.choice([2022, 2023]) for _ in range(sums.height)], dtype=pl.Int64),
+    )
+    if seed == 1:
+        sums = sums.with_columns(pl.lit(False).alias("reports_deliveries"))
+    if seed == 2:
+        sums = sums.clear()
+    got = analytics.cumulative_series(sums, "eur")
+    assert_frame_equal(got, series_as_expressions(sums, "eur"), check_dtypes=False, check_exact=True)

@@ -13,6 +13,7 @@ Money arrives as whole cents (``eur_cents``, ``usd_cents``) and is summed as suc
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -34,24 +35,16 @@ DIMENSIONS = (
 MEASURES = ("announced", "pledged", "allocated", "delivered")
 
 
-def measure_columns(value: str) -> list[pl.Expr]:
-    """Split a summed ``value`` column by stage and kind into the four measures."""
-    commitment = pl.col("kind") == "commitment"
-    return [
-        pl.when(commitment & (pl.col("stage") == "announced"))
-        .then(pl.col(value))
-        .otherwise(0.0)
-        .alias("announced"),
-        pl.when(commitment & pl.col("stage").is_in(PLEDGED_STAGES))
-        .then(pl.col(value))
-        .otherwise(0.0)
-        .alias("pledged"),
-        pl.when(commitment & pl.col("stage").is_in(ALLOCATED_STAGES))
-        .then(pl.col(value))
-        .otherwise(0.0)
-        .alias("allocated"),
-        pl.when(pl.col("kind") == "delivery").then(pl.col(value)).otherwise(0.0).alias("delivered"),
-    ]
+def measure_masks(sums: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Which rows of sums by stage and kind count in each of the four measures."""
+    kinds, stages = sums.get_column("kind").to_list(), sums.get_column("stage").to_list()
+    commitment = np.array([k == "commitment" for k in kinds], dtype=bool)
+    return {
+        "announced": commitment & np.array([s == "announced" for s in stages], dtype=bool),
+        "pledged": commitment & np.array([s in PLEDGED_STAGES for s in stages], dtype=bool),
+        "allocated": commitment & np.array([s in ALLOCATED_STAGES for s in stages], dtype=bool),
+        "delivered": np.array([k == "delivery" for k in kinds], dtype=bool),
+    }
 
 
 def cents_column(value: str) -> str:
@@ -60,12 +53,6 @@ def cents_column(value: str) -> str:
 
 
 REPORTS_DELIVERIES = "reports_deliveries"
-
-
-def units(cents: pl.Expr) -> pl.Expr:
-    """Whole cents as currency units, to the cent (a division alone may leave a residue in the
-    last bits, 1635364201.0900002, which tables and files would show)."""
-    return (cents / 100).round(2)
 
 
 def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.DataFrame:
@@ -86,14 +73,7 @@ def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.Da
         schema.update(dict.fromkeys(("entries", "not_converted", "quantity_only"), pl.Int64))
         return pl.DataFrame(schema=schema)
     amount = _numbers(sums, cents_column(value))
-    kinds, stages = sums.get_column("kind").to_list(), sums.get_column("stage").to_list()
-    commitment = np.array([k == "commitment" for k in kinds], dtype=bool)
-    measures = {
-        "announced": commitment & np.array([s == "announced" for s in stages], dtype=bool),
-        "pledged": commitment & np.array([s in PLEDGED_STAGES for s in stages], dtype=bool),
-        "allocated": commitment & np.array([s in ALLOCATED_STAGES for s in stages], dtype=bool),
-        "delivered": np.array([k == "delivery" for k in kinds], dtype=bool),
-    }
+    measures = measure_masks(sums)
     tracked = (
         sums.get_column(REPORTS_DELIVERIES).fill_null(False).to_numpy().astype(bool)
         if REPORTS_DELIVERIES in sums.columns
@@ -138,7 +118,8 @@ def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.Da
 
 
 def units_of(cents: np.ndarray) -> np.ndarray:
-    """``units`` over an array: whole cents as currency units, to the cent."""
+    """Whole cents as currency units, to the cent (a division alone may leave a residue in the
+    last bits, 1635364201.0900002, which tables and files would show)."""
     return np.round(cents / 100, 2)
 
 
@@ -248,26 +229,33 @@ def _nullable_whole(name: str, values: np.ndarray, shown: np.ndarray) -> pl.Seri
 
 
 def cumulative_series(sums: pl.DataFrame, value: str) -> pl.DataFrame:
-    """Pledged, allocated and delivered by month, and their running totals (for the chart)."""
-    monthly = (
-        sums.with_columns(measure_columns(cents_column(value)))
-        .group_by("year", "month")
-        .agg(*[units(pl.col(m).sum()) for m in ("pledged", "allocated", "delivered")])
-        .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("period"))
-        .sort("period")
-    )
-    series = monthly.select(
-        "period",
-        "pledged",
-        "allocated",
-        "delivered",
-        pl.col("pledged").cum_sum().alias("pledged_cumulative"),
-        pl.col("allocated").cum_sum().alias("allocated_cumulative"),
-        pl.col("delivered").cum_sum().alias("delivered_cumulative"),
-    )
+    """Pledged, allocated and delivered by month, and their running totals (for the chart).
+    Computed over NumPy arrays (see ``totals``)."""
+    keys, group = _groups(sums, ["year", "month"])
+    size = len(keys[0])
+    amount = _numbers(sums, cents_column(value)) if sums.height else np.zeros(0)
+    masks = measure_masks(sums) if sums.height else {}
+    columns = [
+        pl.Series(
+            "period",
+            [None if y is None or m is None else date(y, m, 1) for y, m in zip(*keys, strict=True)],
+            dtype=pl.Date,
+        )
+    ]
+    monthly = {
+        m: units_of(np.bincount(group, weights=np.where(masks[m], amount, 0.0), minlength=size))
+        if sums.height
+        else np.zeros(0)
+        for m in ("pledged", "allocated", "delivered")
+    }
     reported = REPORTS_DELIVERIES not in sums.columns or bool(sums.get_column(REPORTS_DELIVERIES).any())
-    if reported:
-        return series
+    shown = np.full(size, reported)
+    columns.extend(pl.Series(m, monthly[m], dtype=pl.Float64) for m in ("pledged", "allocated"))
     # No data behind the series report deliveries: no line at zero, but none at all.
-    nothing = pl.lit(None, dtype=pl.Float64)
-    return series.with_columns(nothing.alias("delivered"), nothing.alias("delivered_cumulative"))
+    columns.append(_nullable("delivered", monthly["delivered"], shown))
+    columns.extend(
+        pl.Series(f"{m}_cumulative", np.cumsum(monthly[m]), dtype=pl.Float64)
+        for m in ("pledged", "allocated")
+    )
+    columns.append(_nullable("delivered_cumulative", np.cumsum(monthly["delivered"]), shown))
+    return pl.DataFrame(columns)

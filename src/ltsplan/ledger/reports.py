@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Float, FromClause, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -348,10 +349,13 @@ def fulfilment_of(report: Report) -> Report:
     """A totals report as fulfilment: worst first, without what fulfilment does not compare."""
     keep = [c for c in report.frame.columns if c not in ("announced", "pledged_pct_gdp", "allocated_pct_gdp")]
     by = " × ".join(report.params["by"]) or "all"
+    # Worst first, those with no fulfilment last (NaN sorts last), ties in the totals' order.
+    fulfilment = report.frame.get_column("fulfilment").cast(pl.Float64).to_numpy()
+    worst_first = np.argsort(fulfilment, kind="stable")
     return replace(
         report,
         title=f"Fulfilment by {by} ({report.params['currency']})",
-        frame=report.frame.select(keep).sort("fulfilment", nulls_last=True),
+        frame=report.frame[keep][worst_first],
         notes=list(report.notes),
     )
 
