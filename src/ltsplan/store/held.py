@@ -10,7 +10,8 @@ tables themselves: its own uncommitted rows count. On PostgreSQL a reading trans
 each see what is committed, so its answer may mix states, as its queries would.
 
 ``changes`` is also how ``ledger/cube.py`` learns the highest row number of the deltas, so that a
-question asks it once.
+question asks it once, and how ``any_current`` knows a table holds no row at all without a query
+(the overview asks it of every module's table).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, literal, select
 
+from ltsplan.store import time
 from ltsplan.store.db import WRITES
 from ltsplan.store.time import current_version, retracted, version_span
 
@@ -132,3 +134,12 @@ def _rows(
 def _row(row: Any, width: int, versioned: bool) -> tuple[Any, Any, tuple[Any, ...]]:
     values = tuple(row[:width])
     return (row[width], row[width + 1], values) if versioned else (None, None, values)
+
+
+def any_current(connection: Connection, table: Table, moment: datetime | None) -> bool:
+    """``time.any_current``, without a query of its own when the table holds no row at all (its
+    highest row number, from the stamp the question asks once)."""
+    stamps = changes(connection, table)
+    if stamps is not None and stamps[table.name][0] == 0:
+        return False
+    return time.any_current(connection, table, moment)
