@@ -137,6 +137,18 @@ def _nullable(name: str, values: np.ndarray, shown: np.ndarray) -> pl.Series:
     )
 
 
+def _distinct(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(combined, return_inverse=True)``, without its sort when ``combined`` is already
+    in order (the copy's counts come by their keys)."""
+    if len(combined) and np.all(combined[1:] >= combined[:-1]):
+        starts = np.flatnonzero(np.concatenate(([True], combined[1:] != combined[:-1])))
+        return combined[starts], np.cumsum(
+            np.concatenate(([0], (combined[1:] != combined[:-1]).astype(np.int64)))
+        )
+    found, inverse = np.unique(combined, return_inverse=True)
+    return found, inverse.reshape(-1)
+
+
 # Up to this many rows, a column's values are numbered in Python (a Polars rank costs more for few).
 NUMBERED_IN_PYTHON = 2_000
 
@@ -163,7 +175,7 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.nda
         combined = np.zeros(frame.height, dtype=np.int64)
         for code, values in zip(codes, distinct, strict=True):
             combined = combined * len(values) + code
-        found, group = np.unique(combined, return_inverse=True)
+        found, group = _distinct(combined)
         found_codes = []
         for values in reversed(distinct):
             found, code = np.divmod(found, len(values))
@@ -191,8 +203,11 @@ def lag_distribution(counts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     deliveries = counts.get_column("deliveries").to_numpy().astype(np.float64)
     every = np.bincount(group, weights=deliveries, minlength=size)
     kept = ~np.isnan(lag) & (deliveries != 0)
-    order = np.lexsort((lag[kept], group[kept]))  # by group, then lag
-    group, lag, deliveries = group[kept][order], lag[kept][order], deliveries[kept][order]
+    group, lag, deliveries = group[kept], lag[kept], deliveries[kept]
+    step, rise = np.diff(group), np.diff(lag)
+    if not np.all((step > 0) | ((step == 0) & (rise >= 0))):  # not yet by group, then lag
+        order = np.lexsort((lag, group))
+        group, lag, deliveries = group[order], lag[order], deliveries[order]
     n = np.bincount(group, weights=deliveries, minlength=size)
     lag_days = np.bincount(group, weights=lag * deliveries, minlength=size)
     running = np.cumsum(deliveries)
