@@ -178,7 +178,10 @@ class Arrays:
             sums = {c: np.bincount(inverse, weights=a, minlength=len(table)) for c, a in counts.items()}
         columns = [self.value_series[k][code] for k, code in zip(keys, key_codes, strict=True)]
         # Sums of whole numbers (counts, cents) as floats: exact below 2^53, in any order.
-        columns.extend(pl.Series(c, sums[c], dtype=pl.Float64).cast(self.count_types[c]) for c in counts)
+        columns.extend(
+            pl.Series(c, sums[c] if self.count_types[c] == pl.Float64 else sums[c].astype(np.int64))
+            for c in counts
+        )
         return pl.DataFrame(columns)
 
 

@@ -110,17 +110,23 @@ def all_rows(connection: Connection, table: Table, *columns: str) -> list[tuple[
     return [values for _, _, values in _rows(connection, table, columns)]
 
 
+# The query reading each (table, columns) held, made once.
+_STATEMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
 def _rows(
     connection: Connection, table: Table, columns: tuple[str, ...]
 ) -> list[tuple[Any, Any, tuple[Any, ...]]]:
     versioned = "retracted_at" in table.c
-    spans = version_span(table) if versioned else []
-    statement = select(*(table.c[c] for c in columns), *spans).order_by(table.c.row_id)
+    key = (table.name, columns)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        spans = version_span(table) if versioned else []
+        statement = _STATEMENTS[key] = select(*(table.c[c] for c in columns), *spans).order_by(table.c.row_id)
     stamps = changes(connection, table)
     if stamps is None:
         return [_row(r, len(columns), versioned) for r in connection.execute(statement)]
     held = _held(connection.engine)
-    key = (table.name, columns)
     with held.lock:
         found = held.rows.get(key)
     if found is None or found[0] != stamps[table.name]:
