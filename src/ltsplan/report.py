@@ -30,10 +30,27 @@ class Report:
             "columns": [
                 {"name": n, "type": str(t), "unit": self.units.get(n)} for n, t in self.frame.schema.items()
             ],
-            "rows": [{k: _plain(v) for k, v in r.items()} for r in self.records()],
+            "rows": self.plain_rows(),
             "notes": self.notes,
             "sources": self.sources,
         }
+
+    def plain_rows(self) -> list[dict[str, Any]]:
+        """The rows as JSON takes them (``_plain``), converted a column at a time: only columns
+        of floats and of dates and times have values to change."""
+        names = self.frame.columns
+        columns = [_plain_column(self.frame.get_column(n)) for n in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(column: pl.Series) -> list[Any]:
+    values = column.to_list()
+    kind = column.dtype
+    if kind.is_float():
+        return [None if v is not None and not math.isfinite(v) else v for v in values]
+    if kind.is_integer() or kind in (pl.Utf8, pl.Boolean, pl.Null):
+        return values
+    return [_plain(v) for v in values]
 
 
 def _plain(value: Any) -> Any:

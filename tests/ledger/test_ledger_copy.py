@@ -1,6 +1,7 @@
 """The ledger's copy in memory (ledger/cube.py) answers as the tables do, on random histories: the
 totals' sums and their rollups, delivery lags from the histogram, and pages of entries, today and
-as of past dates, before and after more is written, and never from a state a reader cannot see.
+as of past dates, before and after more is written, and never from a state a reader cannot see;
+so do the small tables held beside it (store/held.py): names, aliases, datasets' declarations.
 
 Each answer is compared with the same question asked of the tables one row at a time: the deltas
 summed in SQL, the lags of each linked delivery joined in SQL and put through Polars' own
@@ -15,17 +16,22 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import and_, select
+from sqlalchemy import Connection, and_, event, select
 from starlette.datastructures import QueryParams
 
 from ltsplan.ledger import cube
+from ltsplan.ledger.datasets import declare, reported_measures
 from ltsplan.ledger.entries import entries, page_in_sql
 from ltsplan.ledger.imports import import_file
-from ltsplan.ledger.model import ledger_entry
-from ltsplan.ledger.reports import LedgerFilter, _summed_in_sql, lags
+from ltsplan.ledger.model import ledger_dataset, ledger_entry
+from ltsplan.ledger.reports import LedgerFilter, _summed_in_sql, lags, totals
 from ltsplan.listing import ListQuery
+from ltsplan.provenance.aliases import actor_alias, aliases_at, record_alias, remove_alias
+from ltsplan.provenance.imports import actor_record, store_actors
+from ltsplan.provenance.model import actor
+from ltsplan.provenance.reports import actor_names
 from ltsplan.store.db import Database, query_frame
-from ltsplan.store.time import live_at
+from ltsplan.store.time import known, live_at, live_rows, utcnow
 
 HEADER = (
     "reference,dataset,kind,stage,donor,recipient,category,subtype,event_date,amount,currency,"
@@ -138,7 +144,7 @@ def assert_sums_agree(db: Database) -> int:
             keys = list(dict.fromkeys([*by, "kind", "stage", "dataset"]))
             for moment in moments():
                 for filters in FILTERS:
-                    held = copy.delta_sums(connection, keys, moment, filters.expressions())
+                    held = copy.delta_sums(connection, keys, moment, filters.checks())
                     assert held is not None
                     read = _summed_in_sql(connection, keys, moment, filters)
                     # A group whose deltas cancel is still a group in both; compare them whole.
@@ -255,3 +261,127 @@ def test_a_reader_whose_snapshot_predates_the_copy_reads_the_tables(db: Database
         assert after is not None and after.get_column("entries").sum() > before.get_column("entries").sum()
         if db.dialect == "sqlite":  # PostgreSQL's statements each see what is committed
             assert cube.ledger_copy(early).delta_sums(early, keys, None, []) is None
+
+
+@pytest.mark.parametrize("counted, numbered", [(1 << 16, 2**62), (0, 2**62), (0, 0)])
+def test_arrays_sum_as_polars_groups_whichever_way_they_number_the_groups(
+    monkeypatch: pytest.MonkeyPatch, counted: int, numbered: int
+) -> None:
+    """Counted in place of every combination, sorted by number, or sorted by rows of codes: the
+    same groups and sums as Polars' group_by, empty values and filters included."""
+    monkeypatch.setattr(cube, "COUNTED", counted)
+    monkeypatch.setattr(cube, "COUNTED_PER_ROW", 4 if counted else 0)
+    monkeypatch.setattr(cube, "NUMBERED", numbered)
+    rng = random.Random(7)
+    size = 500
+    frame = pl.DataFrame(
+        {
+            "at": [datetime(2023, 1, 1) + timedelta(days=rng.randint(0, 3)) for _ in range(size)],
+            "donor": [rng.choice(["DEU", "FRA", None, "USA", "Ä"]) for _ in range(size)],
+            "year": [rng.choice([2022, 2023, None]) for _ in range(size)],
+            "kind": [rng.choice(["commitment", "delivery"]) for _ in range(size)],
+            "entries": [rng.randint(-2, 3) for _ in range(size)],
+            "eur_cents": [float(rng.randint(-(10**9), 10**12)) for _ in range(size)],
+        },
+        schema_overrides={"year": pl.Int64},
+    )
+    arrays = cube.Arrays(frame, ("at",), ("entries", "eur_cents"))
+    checks = [("donor", "in", ("DEU", "USA", "Ä")), ("year", ">=", 2023)]
+    for keys, where in ((["donor", "year", "kind"], []), (["kind"], checks), ([], checks), (["year"], [])):
+        got = arrays.summed(keys, arrays.chosen(where))
+        expected = frame
+        for column, test, value in where:
+            expected = expected.filter(
+                pl.col(column).is_in(value) if test == "in" else pl.col(column) >= value
+            )
+        expected = expected.group_by(keys or pl.lit(1).alias("_all")).agg(
+            pl.col("entries").sum(), pl.col("eur_cents").sum()
+        )
+        expected = expected.select(*keys, "entries", "eur_cents")
+        assert_frame_equal(in_order(got), in_order(expected), check_dtypes=False)
+        if keys:  # in the keys' order, empty values first
+            assert_frame_equal(got, got.sort(keys, nulls_last=False))
+
+
+def lookups_in_sql(db: Database, moment: datetime | None) -> tuple[dict, dict, dict]:
+    """Actors' names, aliases and datasets' declarations as known at ``moment``, read in SQL."""
+    with db.reading() as connection:
+        names = dict(connection.execute(known(actor, moment, actor.c.code, actor.c.name)).all())
+        aliases = dict(
+            connection.execute(known(actor_alias, moment, actor_alias.c.reference, actor_alias.c.actor)).all()
+        )
+        declared = {r["dataset"]: r["reports"] for r in live_rows(connection, ledger_dataset, moment)}
+    return names, aliases, declared
+
+
+def lookups_held(connection: Connection, moment: datetime | None) -> tuple[dict, dict, dict]:
+    declared = {d: ", ".join(m) for d, m in reported_measures(connection, moment).items()}
+    return actor_names(connection, moment), aliases_at(connection, moment), declared
+
+
+def test_names_aliases_and_declarations_held_in_memory_answer_as_of_every_date(
+    db: Database, tmp_path: Path
+) -> None:
+    """Held in memory (store/held.py), the small tables a question reads answer as the tables do,
+    as of dates before and after a rename, a new declaration and an alias withdrawn (a retraction
+    alone adds no row) — and a reader that began before those writes still sees the state before."""
+    history(db, tmp_path, seed=13, waves=WAVES[:2])
+    record_alias(db, "SE-0", "SWE")
+    with db.reading() as connection:  # the tables are held from here on
+        before = lookups_held(connection, None)
+        named = totals(connection, by=["donor"]).frame
+    assert dict(zip(named["donor"], named["donor_name"], strict=True))["DEU"] == "Germany"
+    first = utcnow()
+    with db.reading() as early:
+        assert lookups_held(early, None) == before  # this reader's snapshot begins here
+        with db.transaction() as connection:
+            store_actors(
+                connection,
+                [actor_record("DEU", "state", "Federal Republic of Germany")],
+                recorded_at=utcnow(),
+            )
+        declare(db, "other", "commitments, allocations")
+        remove_alias(db, "SE-0")
+        if db.dialect == "sqlite":  # PostgreSQL's statements each see what is committed
+            assert lookups_held(early, None) == before
+    for moment in (None, WAVES[0], first, utcnow()):
+        with db.reading() as connection:
+            assert lookups_held(connection, moment) == lookups_in_sql(db, moment)
+    with db.reading() as connection:
+        names, aliases, declared = lookups_held(connection, None)
+        renamed = totals(connection, by=["donor"]).frame
+        then = totals(connection, by=["donor"], moment=first).frame
+    assert names["DEU"] == "Federal Republic of Germany" and "SE-0" not in aliases
+    assert declared["other"] == "commitments, allocations"
+    assert (
+        dict(zip(renamed["donor"], renamed["donor_name"], strict=True))["DEU"]
+        == "Federal Republic of Germany"
+    )
+    assert dict(zip(then["donor"], then["donor_name"], strict=True))["DEU"] == "Germany"
+
+
+def test_a_question_answered_from_memory_asks_the_database_one_query(db: Database, tmp_path: Path) -> None:
+    """Whether the deltas and the small tables changed is asked once per reading transaction, in
+    one query; the totals, their names and notes, the series and the lags ask nothing more."""
+    history(db, tmp_path, seed=17, waves=WAVES[:2])
+    statements: list[str] = []
+
+    def count(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SET", "SHOW")):
+            statements.append(statement)
+
+    def questions(moment: datetime | None) -> None:
+        with db.reading() as connection:
+            totals(connection, by=["donor"], moment=moment)
+            totals(connection, by=["year", "category"], moment=moment, filters=LedgerFilter(donors=("DEU",)))
+            lags(connection, by=["donor"], moment=moment)
+
+    questions(None)  # the first question reads what it holds
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for moment in (None, WAVES[0]):
+            statements.clear()
+            questions(moment)
+            assert len(statements) == 1, statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

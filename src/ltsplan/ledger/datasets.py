@@ -17,8 +17,9 @@ from ltsplan.ledger.model import DATASET, REPORTED_MEASURES, ledger_dataset
 from ltsplan.records.fields import FieldError
 from ltsplan.records.writing import Written, log_run
 from ltsplan.store.db import Database
+from ltsplan.store.held import known_rows
 from ltsplan.store.history import WriteResult, write_versions
-from ltsplan.store.time import live_rows, utcnow
+from ltsplan.store.time import utcnow
 
 
 def store_reports(
@@ -69,8 +70,8 @@ def declare(database: Database, dataset: str, reports: str, note: str | None = N
 def reported_measures(connection: Connection, moment: datetime | None) -> dict[str, tuple[str, ...]]:
     """The datasets that declared their measures, as known at ``moment``."""
     return {
-        row["dataset"]: _ordered(row["reports"].split(","))
-        for row in live_rows(connection, ledger_dataset, moment)
+        dataset: _ordered(reports.split(","))
+        for dataset, reports in known_rows(connection, ledger_dataset, moment, "dataset", "reports")
     }
 
 

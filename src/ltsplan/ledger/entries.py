@@ -106,7 +106,7 @@ def entry(connection: Connection, entry_id: str, moment: datetime | None) -> dic
 
 
 def measure_condition(measure: str | None) -> ColumnElement[bool] | None:
-    """Which entries make up a measure (the same rule as ledger.analytics.measure_columns)."""
+    """Which entries make up a measure (the same rule as ledger.analytics.measure_masks)."""
     t = ledger_entry
     if measure is None or measure == "":
         return None

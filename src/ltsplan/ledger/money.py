@@ -32,6 +32,7 @@ import polars as pl
 from sqlalchemy import Column, Connection, Date, DateTime, Integer, LargeBinary, String, Table, Text, select
 
 from ltsplan.ledger.ecb import EPOCH, Quotes, read_ecb_csv
+from ltsplan.store.held import all_rows
 from ltsplan.store.schema import metadata
 
 # How long a quote stands for the days after it. The ECB publishes on TARGET business days: the
@@ -330,15 +331,13 @@ KEPT_SERIES = 4  # a process that serves several databases keeps the series of e
 
 def rates_for(connection: Connection) -> RateTable:
     """The series in use in this database: the shipped history overlaid by every file loaded into
-    it, oldest first. Built once per process for each list of loaded files: asking costs one small
-    query (the files' ids, digests, names and times, not their contents), so a load by another
-    process is seen at the next question."""
+    it, oldest first. Built once per process for each list of loaded files: the list (the files'
+    ids, digests, names and times, not their contents) is held in memory and read again when the
+    table changed (store/held.py), so a load by another process is seen at the next question."""
     files = exchange_rate_file.c
     loaded: tuple[Loaded, ...] = tuple(
         (int(r[0]), str(r[1]), str(r[2]), r[3])
-        for r in connection.execute(
-            select(files.row_id, files.digest, files.file, files.recorded_at).order_by(files.row_id)
-        )
+        for r in all_rows(connection, exchange_rate_file, "row_id", "digest", "file", "recorded_at")
     )
     with _SERIES_LOCK:
         found = _SERIES.get(loaded)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Float, FromClause, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -41,8 +42,8 @@ class LedgerFilter:
     year_to: int | None = None
 
     def checks(self) -> list[tuple[str, str, Any]]:
-        """The filter as (column, test, value), written in SQL by ``conditions`` and in Polars by
-        ``expressions`` from this one list."""
+        """The filter as (column, test, value), written in SQL by ``conditions`` and applied to the
+        copy in memory (``cube.TESTS``) from this one list."""
         found: list[tuple[str, str, Any]] = [
             (column, "in", values)
             for column, values in (
@@ -67,19 +68,11 @@ class LedgerFilter:
             if column != "year" or "year" in table.c
         ]
 
-    def expressions(self) -> list[pl.Expr]:
-        """The filter over a frame of the maintained totals."""
-        return [_IN_POLARS[test](pl.col(column), value) for column, test, value in self.checks()]
-
 
 _IN_SQL: dict[str, Callable[[Any, Any], Any]] = {
     "in": lambda column, values: column.in_(values),
     ">=": operator.ge,
     "<=": operator.le,
-}
-_IN_POLARS: dict[str, Callable[[Any, Any], Any]] = {
-    **_IN_SQL,
-    "in": lambda column, values: column.is_in(values),
 }
 
 
@@ -116,8 +109,9 @@ def delta_sums(
     sums = _summed(connection, keys, moment, filters)
     if "donor" in keys:
         sums = summed_as_actors(connection, sums, keys, moment)
-    silent = sorted(datasets_not_reporting(connection, "deliveries", moment))
-    return sums.with_columns(pl.col("dataset").is_in(silent).not_().alias(analytics.REPORTS_DELIVERIES))
+    silent = datasets_not_reporting(connection, "deliveries", moment)
+    reports = [None if d is None else d not in silent for d in sums.get_column("dataset").to_list()]
+    return sums.hstack([pl.Series(analytics.REPORTS_DELIVERIES, reports, dtype=pl.Boolean)])
 
 
 def _summed(
@@ -125,7 +119,7 @@ def _summed(
 ) -> pl.DataFrame:
     """The deltas up to ``moment`` summed by ``keys`` as stored: donors as the entries name them."""
     filters = _as_stored(connection, filters, moment)
-    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.expressions())
+    sums = ledger_copy(connection).delta_sums(connection, keys, moment, filters.checks())
     return _summed_in_sql(connection, keys, moment, filters) if sums is None else sums
 
 
@@ -191,9 +185,9 @@ def totals(
     units.update(fulfilment="share", allocation_rate="share")
     if "donor" in by:
         names = actor_names(connection, moment)
-        frame = frame.with_columns(
-            pl.col("donor").replace_strict(names, default=pl.col("donor")).alias("donor_name")
-        ).select("donor", "donor_name", *[c for c in frame.columns if c != "donor"])
+        shown = [names.get(d, d) for d in frame.get_column("donor").to_list()]
+        frame = frame.select("donor", *[c for c in frame.columns if c != "donor"])
+        frame.insert_column(1, pl.Series("donor_name", shown, dtype=pl.Utf8))
         frame, gdp_note = _with_gdp_share(connection, frame, sums, by, moment, gdp_year)
         if gdp_note:
             notes.append(gdp_note)
@@ -223,19 +217,24 @@ def _coverage_notes(
     """What the figures leave out, and why: amounts with no figure in ``currency`` (named by their
     currencies and dates), entries that give quantities only, and data that report no deliveries."""
     notes = []
-    not_converted = int(frame.get_column("not_converted").sum()) if frame.height else 0
+    not_converted = int(frame.get_column("not_converted").sum())
     if not_converted:
         causes = unconverted_causes(connection, currency, moment, filters)
         notes.append(
             f"{not_converted:,} entries have an amount with no {currency} figure ({causes}) and are "
             "left out of the sums; see docs/ledger.md"
         )
-    quantity_only = int(frame.get_column("quantity_only").sum()) if frame.height else 0
+    quantity_only = int(frame.get_column("quantity_only").sum())
     if quantity_only:
         notes.append(f"{quantity_only:,} entries give a quantity and no amount; they are counted, not summed")
-    silent = sums.filter(pl.col(analytics.REPORTS_DELIVERIES).not_()).get_column("dataset").unique().sort()
-    if silent.len():
-        shown = ", ".join(silent.head(5).to_list()) + ("…" if silent.len() > 5 else "")
+    reports = zip(
+        sums.get_column("dataset").to_list(),
+        sums.get_column(analytics.REPORTS_DELIVERIES).to_list(),
+        strict=True,
+    )
+    silent = sorted({d for d, reported in reports if reported is False and d is not None})
+    if silent:
+        shown = ", ".join(silent[:5]) + ("…" if len(silent) > 5 else "")
         notes.append(
             f"{shown} report no deliveries: where a row's data are only these, delivered and "
             "fulfilment are not reported (empty), not 0 %; the allocation rate (allocated ÷ "
@@ -249,17 +248,17 @@ def unconverted_causes(
 ) -> str:
     """Why entries have no figure in ``currency``, by the currencies they are in (most first): one
     the ECB never quoted, one whose quotes stopped, or a date outside the quotes."""
-    missing = f"{currency.lower()}_missing"
-    counted = (
-        _summed(connection, ["currency"], moment, filters)
-        .select("currency", pl.col(missing).alias("entries"))
-        .filter(pl.col("entries") != 0)
-        .sort("entries", "currency", descending=[True, False], nulls_last=True)
-        .head(4)
+    sums = _summed(connection, ["currency"], moment, filters)
+    missing = zip(
+        sums.get_column("currency").to_list(),
+        sums.get_column(f"{currency.lower()}_missing").to_list(),
+        strict=True,
     )
+    # Most first, then by code (no currency last).
+    counted = sorted(((c, n) for c, n in missing if n), key=lambda cn: (-cn[1], cn[0] is None, cn[0] or ""))
     table = rates_for(connection)
     parts = []
-    for code, count in counted.iter_rows():
+    for code, count in counted[:4]:
         if code is None:
             why = "no currency given"
         elif code not in table.currencies:
@@ -350,10 +349,13 @@ def fulfilment_of(report: Report) -> Report:
     """A totals report as fulfilment: worst first, without what fulfilment does not compare."""
     keep = [c for c in report.frame.columns if c not in ("announced", "pledged_pct_gdp", "allocated_pct_gdp")]
     by = " × ".join(report.params["by"]) or "all"
+    # Worst first, those with no fulfilment last (NaN sorts last), ties in the totals' order.
+    fulfilment = report.frame.get_column("fulfilment").cast(pl.Float64).to_numpy()
+    worst_first = np.argsort(fulfilment, kind="stable")
     return replace(
         report,
         title=f"Fulfilment by {by} ({report.params['currency']})",
-        frame=report.frame.select(keep).sort("fulfilment", nulls_last=True),
+        frame=report.frame[keep][worst_first],
         notes=list(report.notes),
     )
 
@@ -365,7 +367,7 @@ def lag_counts(
     days from the commitment's date to the delivery's (``lag_days``, ``deliveries``)."""
     # Lags have no year: a year filter does not apply to them.
     where = replace(_as_stored(connection, filters, moment), year_from=None, year_to=None)
-    counts = ledger_copy(connection).lag_counts(connection, by, moment, where.expressions())
+    counts = ledger_copy(connection).lag_counts(connection, by, moment, where.checks())
     if counts is None:
         pairs = lag_pairs(connection, where.conditions)
         counts = counted_lags(lag_histogram(pairs), by, moment, [])

@@ -44,8 +44,9 @@ from ltsplan.records.writing import SectionsWriter, Written, log_run
 from ltsplan.report import Report
 from ltsplan.shipped import shipped
 from ltsplan.store.db import Database
+from ltsplan.store.held import known_rows
 from ltsplan.store.history import retract
-from ltsplan.store.time import known, live_rows, utcnow
+from ltsplan.store.time import live_rows, utcnow
 
 ACTOR_ALIAS = RecordType(
     "actor_alias",
@@ -187,12 +188,11 @@ def actor_of(reference: str, aliases: Mapping[str, str]) -> str | None:
 
 def aliases_at(connection: Connection, moment: datetime | None) -> dict[str, str]:
     """The user's aliases as recorded by ``moment``: reference → actor."""
-    rows = connection.execute(known(actor_alias, moment, actor_alias.c.reference, actor_alias.c.actor))
-    return {reference: code for reference, code in rows}
+    return dict(known_rows(connection, actor_alias, moment, "reference", "actor"))
 
 
 def _actor_codes(connection: Connection, moment: datetime | None) -> set[str]:
-    return {code for (code,) in connection.execute(known(actor, moment, actor.c.code))}
+    return {code for (code,) in known_rows(connection, actor, moment, "code")}
 
 
 def donor_map(

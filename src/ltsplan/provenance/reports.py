@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select
 from ltsplan.errors import NotFound
 from ltsplan.provenance.model import actor, evidence, source
 from ltsplan.report import Report
+from ltsplan.store.held import known_rows
 from ltsplan.store.time import IN_CHUNK, known, live_at, live_where
 
 
@@ -40,8 +41,7 @@ def known_actor_codes(connection: Connection, codes: Iterable[str]) -> set[str]:
 
 
 def actor_names(connection: Connection, moment: datetime | None = None) -> dict[str, str]:
-    rows = connection.execute(known(actor, moment, actor.c.code, actor.c.name))
-    return {code: name for code, name in rows}
+    return dict(known_rows(connection, actor, moment, "code", "name"))
 
 
 def evidence_map(

@@ -108,6 +108,13 @@ def happened_by_in_frame(column_: str, moment: datetime | None) -> pl.Expr | Non
 
 
 STILL_CURRENT = 2**63 - 1  # the end of a span in microseconds (``current_mask``) that has not ended
+_EPOCH = datetime(1970, 1, 1)
+
+
+def epoch_us(moment: datetime) -> int:
+    """A record-time instant as arrays of them hold it: microseconds since the epoch (as Polars'
+    ``dt.epoch("us")`` gives it)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def current_mask(since_us: np.ndarray, until_us: np.ndarray, moment: datetime | None) -> np.ndarray:
@@ -115,8 +122,21 @@ def current_mask(since_us: np.ndarray, until_us: np.ndarray, moment: datetime | 
     ``STILL_CURRENT`` while a version is current)."""
     if moment is None:
         return until_us == STILL_CURRENT
-    instant = int(pl.Series([moment]).dt.epoch("us")[0])
+    instant = epoch_us(moment)
     return (since_us <= instant) & (until_us > instant)
+
+
+def current_version(since: datetime, until: datetime | None, moment: datetime | None) -> bool:
+    """``live_at`` for one version held in memory (its ``version_span``)."""
+    if moment is None:
+        return until is None
+    return since <= moment and (until is None or until > moment)
+
+
+def happened_by_mask(at_us: np.ndarray, moment: datetime | None) -> np.ndarray | None:
+    """``until`` over an array of instants in microseconds since the epoch: those recorded by
+    ``moment``; None when every one counts."""
+    return None if moment is None else at_us <= epoch_us(moment)
 
 
 def known(table: Table, moment: datetime | None, *columns: Any) -> Select[Any]:

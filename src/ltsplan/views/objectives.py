@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from ltsplan.objectives import reports as objectives
 from ltsplan.objectives.model import OBJECTIVE
 from ltsplan.report import Report
-from ltsplan.store.time import any_current
+from ltsplan.store.held import any_current
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 from ltsplan.views.pathway import On, source_links

@@ -17,7 +17,7 @@ from ltsplan.pathway import charts
 from ltsplan.pathway import reports as pathway
 from ltsplan.pathway.model import DECISION
 from ltsplan.report import Report
-from ltsplan.store.time import any_current
+from ltsplan.store.held import any_current
 from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import LinkContext, ListViews, panel
 

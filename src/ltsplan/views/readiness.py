@@ -18,7 +18,7 @@ from ltsplan.readiness.charts import heatmap_spec
 from ltsplan.readiness.model import target
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
-from ltsplan.store.time import any_current
+from ltsplan.store.held import any_current
 from ltsplan.views.deps import AsOf, Day
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 

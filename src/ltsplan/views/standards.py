@@ -14,7 +14,8 @@ from ltsplan.standards import reports as standards_reports
 from ltsplan.standards.model import requirement, standard_id
 from ltsplan.standards.model import standard as standard_table
 from ltsplan.store.db import Database
-from ltsplan.store.time import any_current, live_at
+from ltsplan.store.held import any_current
+from ltsplan.store.time import live_at
 from ltsplan.views.deps import AsOf
 from ltsplan.views.lists import LinkContext, ListViews, link_column, panel
 
