@@ -72,11 +72,6 @@ def arrivals_and_departures(table: Table) -> list[tuple[ColumnElement[Any], int,
     return [(table.c.recorded_at, 1, None), (table.c.retracted_at, -1, retracted(table))]
 
 
-def recorded_by(table: FromClause, moment: datetime) -> ColumnElement[bool]:
-    """Versions recorded at or before ``moment`` (whether still current or not)."""
-    return table.c.recorded_at <= moment
-
-
 def until(column_: ColumnElement[Any], moment: datetime | None) -> ColumnElement[bool] | None:
     """For a maintained aggregate's own record-time column (a delta's ``at``): what had happened by
     ``moment``; None when every row counts (today's view)."""
@@ -100,11 +95,6 @@ def current_in_frame(moment: datetime | None, since: str = "since", until: str =
     if moment is None:
         return pl.col(until).is_null()
     return (pl.col(since) <= moment) & (pl.col(until).is_null() | (pl.col(until) > moment))
-
-
-def happened_by_in_frame(column_: str, moment: datetime | None) -> pl.Expr | None:
-    """``until`` over a frame: its rows recorded by ``moment``; None when every row counts."""
-    return None if moment is None else pl.col(column_) <= moment
 
 
 STILL_CURRENT = 2**63 - 1  # the end of a span in microseconds (``current_mask``) that has not ended
