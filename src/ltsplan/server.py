@@ -18,13 +18,13 @@ from fastapi.staticfiles import StaticFiles
 
 from ltsplan import __version__, api, views, web
 from ltsplan.api import docs
-from ltsplan.api.fastpath import CachedAnswers, answer_threads
+from ltsplan.api.fastpath import AskedBefore, CachedAnswers, answer_threads
 from ltsplan.config import Settings
 from ltsplan.ledger.cube import ledger_copy
 from ltsplan.ledger.entries import ENTRIES_SORT
 from ltsplan.store.db import Database, open_database
 from ltsplan.views import errors
-from ltsplan.views.cache import AnswerCache
+from ltsplan.views.cache import AnswerCache, KnownQuestions
 from ltsplan.views.guard import Guard
 from ltsplan.web import pages
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.database = store
     # Answer cache off (Settings.answer_cache): a cache that keeps nothing, so every request computes.
     app.state.cache = AnswerCache() if settings.answer_cache else AnswerCache(size=0)
+    app.state.known = KnownQuestions()
     app.state.templates = pages.templates()
     app.state.render_list = pages.render_list
     app.state.page_context = pages.context
@@ -75,6 +76,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     for group in views.ALL:
         app.include_router(group.web)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    app.add_middleware(AskedBefore, known=app.state.known)
     if settings.answer_cache:
         app.add_middleware(CachedAnswers, state=app.state)
     # Added last, so outermost: it sees every answer, the cached ones included.

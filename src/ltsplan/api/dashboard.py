@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from ltsplan.views.cache import answered
 from ltsplan.views.deps import AsOf
 from ltsplan.views.overview import as_json, cached_overview
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["dashboard"])
 async def dashboard(request: Request, moment: AsOf) -> Response:
     """Headline figures (announced, pledged, allocated, delivered, fulfilment), the largest
     donors, those furthest behind, the monthly series, and each module's panel."""
-    return await run_in_threadpool(_dashboard_body, request, moment)
+    return await answered(request, partial(_dashboard_body, moment=moment))
 
 
 def _dashboard_body(request: Request, moment: datetime | None) -> Response:

@@ -1,16 +1,22 @@
-"""Answers already given, given again without routing: an ASGI layer in front of the app that
-serves a repeated ``GET /api/…`` from the answer cache while the database's stamp is unchanged
-(cache.py says what the stamp covers). Anything else — a first request, a write, an error, a page —
-goes through the app as usual, and a successful JSON or CSV answer is kept for next time. A HEAD
-arrives here as a GET (the guard outside, ``views/guard.py``, drops the body), so it is served
-from the cache too."""
+"""Questions already asked, answered again without routing: two ASGI layers in front of the app.
+
+``CachedAnswers`` (when the answer cache is on) serves a repeated ``GET /api/…`` from the answer
+cache while the database's stamp is unchanged (cache.py says what the stamp covers); a successful
+JSON or CSV answer is kept for next time. ``AskedBefore`` answers a ``GET`` the app has answered
+before by the call it made then (``KnownQuestions`` in cache.py): the answer is computed again, but
+FastAPI's routing, parameter parsing and validation are not repeated. Anything else — a first
+request, a write, an error, a page — goes through the app as usual. A HEAD arrives here as a GET
+(the guard outside, ``views/guard.py``, drops the body), so it is served the same way."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import anyio
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ltsplan.views.cache import KnownQuestions
 
 CACHEABLE = ("application/json", "text/csv")
 NOT_CACHED = ("/api/docs",)
@@ -85,3 +91,25 @@ class CachedAnswers:
         with self.state.database.reading() as connection:
             stamp: tuple[Any, ...] = self.state.cache.stamp(connection)
             return stamp
+
+
+class AskedBefore:
+    def __init__(self, app: ASGIApp, known: KnownQuestions) -> None:
+        self.app = app
+        self.known = known
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = self.known.find(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if answer is not None:
+            try:
+                # On the app's thread pool, under the same limit as the app's own answers.
+                response = await anyio.to_thread.run_sync(answer, Request(scope, receive))
+            except Exception:
+                # Nothing is sent yet: the app answers instead, with its own error answer (a GET
+                # changes nothing, so asking twice is safe), and remembers the call again if it
+                # succeeds.
+                self.known.forget(scope)
+            else:
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

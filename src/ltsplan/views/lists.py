@@ -18,6 +18,7 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from ltsplan.errors import InvalidInput, Problem
 from ltsplan.listing import ListQuery, Page, page_links, page_of
 from ltsplan.render import to_csv
 from ltsplan.report import Report
+from ltsplan.views.cache import answered
 
 RowLinks = Callable[[dict[str, Any], "LinkContext"], dict[str, str]]
 Chart = Callable[[Report], dict[str, Any] | None]
@@ -168,7 +170,10 @@ def _endpoint(view: ListView, signature: inspect.Signature, *, html: bool) -> Ca
     async def endpoint(request: Request, **kwargs: Any) -> Response:
         fmt = output_format(request, html)
         query = ListQuery.parse(request.query_params, view.own_parameters)
-        return await run_in_threadpool(_answer, request, view, kwargs, query, fmt, takes_query)
+        answer = partial(_answer, view=view, kwargs=kwargs, query=query, fmt=fmt, takes_query=takes_query)
+        if html:  # pages are not served by api/fastpath.py, so not remembered for it
+            return await run_in_threadpool(answer, request)
+        return await answered(request, answer)
 
     endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[
