@@ -153,9 +153,12 @@ def test_lag_distribution_equals_the_quantiles_of_each_delivery_one_by_one(numbe
                 assert_frame_equal(got, expected, check_dtypes=False, abs_tol=1e-9, rel_tol=1e-12)
 
 
-@pytest.fixture(params=[2_000, 0], ids=["numbered in Python", "ranked by Polars"])
+@pytest.fixture(
+    params=[2_000, 8, 0], ids=["numbered in Python", "numbered run by run, or ranked", "ranked by Polars"]
+)
 def numbering(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Groups are numbered the same whichever way a column's values are numbered."""
+    """Groups are numbered the same whichever way a column's values are numbered (at 8, a column in
+    order has few enough runs of equal values to number them run by run; one out of order, not)."""
     monkeypatch.setattr(analytics, "NUMBERED_IN_PYTHON", request.param)
 
 

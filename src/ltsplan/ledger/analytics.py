@@ -153,6 +153,25 @@ def _distinct(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 NUMBERED_IN_PYTHON = 2_000
 
 
+def _numbered(column: pl.Series) -> tuple[list[Any], np.ndarray]:
+    """The column's distinct values in order (None first, present or not), and each row's number
+    among them."""
+    if column.len() > NUMBERED_IN_PYTHON:
+        # Rows in runs of equal values (the copy's sums come ordered by their keys) are numbered
+        # run by run: 0.1 ms for 22,000 donor × lag rows, where a rank (a sort) took 1 ms.
+        runs = column.rle_id().to_numpy()
+        if runs[-1] >= NUMBERED_IN_PYTHON:
+            values = [None, *column.drop_nulls().unique().sort().to_list()]
+            return values, column.rank("dense").fill_null(0).cast(pl.Int64).to_numpy()
+        starts = np.flatnonzero(np.diff(runs, prepend=-1))
+        values, run_codes = _numbered(column.gather(starts))
+        return values, run_codes[runs]
+    given = column.to_list()
+    values = [None, *sorted({v for v in given if v is not None})]
+    number = {v: i for i, v in enumerate(values)}
+    return values, np.array([number[v] for v in given], dtype=np.int64)
+
+
 def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.ndarray]:
     """The groups of ``frame``'s rows by the columns ``by``, numbered in their sorted order (empty
     values first, as a sort puts them): each column's value per group, and each row's group."""
@@ -161,16 +180,9 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.nda
     distinct: list[list[Any]] = []
     codes = []
     for b in by:
-        column = frame.get_column(b)
-        if column.len() > NUMBERED_IN_PYTHON:
-            values = [None, *column.drop_nulls().unique().sort().to_list()]
-            codes.append(column.rank("dense").fill_null(0).cast(pl.Int64).to_numpy())
-        else:
-            given = column.to_list()
-            values = [None, *sorted({v for v in given if v is not None})]
-            number = {v: i for i, v in enumerate(values)}
-            codes.append(np.array([number[v] for v in given], dtype=np.int64))
+        values, code = _numbered(frame.get_column(b))
         distinct.append(values)
+        codes.append(code)
     if math.prod(len(values) for values in distinct) < 2**62:  # each combination numbered
         combined = np.zeros(frame.height, dtype=np.int64)
         for code, values in zip(codes, distinct, strict=True):
