@@ -34,9 +34,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threads = answer_threads(store)
-        if threads is not None:  # beyond that a request waits for a thread, not for a connection
-            to_thread.current_default_thread_limiter().total_tokens = threads
+        # Beyond that a request waits for a thread, not for a connection (api/fastpath.py).
+        to_thread.current_default_thread_limiter().total_tokens = answer_threads(store)
         # The ledger's copy in memory read before the first request, not by it (a few seconds for
         # a million entries; requests arriving meanwhile wait in the socket's queue).
         await to_thread.run_sync(prepare_ledger, store)

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sample_ledger import load_ledger
 from sqlalchemy import text
 
-from ltsplan.api.fastpath import CONNECTIONS_PER_ANSWER, STAMP_THREADS, answer_threads
+from ltsplan.api.fastpath import ANSWER_THREADS, CONNECTIONS_PER_ANSWER, STAMP_THREADS, answer_threads
 from ltsplan.config import Settings
 from ltsplan.errors import InvalidInput
 from ltsplan.ledger import cube
@@ -82,7 +82,7 @@ def test_no_more_answers_are_computed_at_once_than_the_pool_has_connections_for(
     pool = db.engine.pool
     connections = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
     threads = answer_threads(db)
-    assert threads is not None
+    assert 1 <= threads <= ANSWER_THREADS
     assert threads * CONNECTIONS_PER_ANSWER + STAMP_THREADS <= connections
     app = create_app(Settings(database_url=db.url, answer_cache=False), database=db)
     with TestClient(app) as client:
