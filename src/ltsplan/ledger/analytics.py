@@ -75,7 +75,7 @@ def totals(sums: pl.DataFrame, by: list[str], value: str, missing: str) -> pl.Da
     amount = _numbers(sums, cents_column(value))
     measures = measure_masks(sums)
     tracked = (
-        sums.get_column(REPORTS_DELIVERIES).fill_null(False).to_numpy().astype(bool)
+        _flags(sums.get_column(REPORTS_DELIVERIES))
         if REPORTS_DELIVERIES in sums.columns
         else np.ones(sums.height, dtype=bool)
     )
@@ -127,6 +127,14 @@ def _numbers(frame: pl.DataFrame, column: str) -> np.ndarray:
     """A column of sums as floats (sums of whole numbers: exact below 2^53, in any order); an empty
     sum counts nothing."""
     return np.nan_to_num(frame.get_column(column).to_numpy().astype(np.float64), nan=0.0)
+
+
+def _flags(column: pl.Series) -> np.ndarray:
+    """A boolean column as a NumPy array, an empty value as False (read as it is when none is empty:
+    a fill costs a query plan, some 40 µs)."""
+    if column.null_count():
+        column = column.fill_null(False)
+    return column.to_numpy().astype(bool)
 
 
 def _nullable(name: str, values: np.ndarray, shown: np.ndarray) -> pl.Series:

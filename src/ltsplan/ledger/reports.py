@@ -186,8 +186,11 @@ def totals(
     if "donor" in by:
         names = actor_names(connection, moment)
         shown = [names.get(d, d) for d in frame.get_column("donor").to_list()]
-        frame = frame.select("donor", *[c for c in frame.columns if c != "donor"])
-        frame.insert_column(1, pl.Series("donor_name", shown, dtype=pl.Utf8))
+        others = [frame.get_column(c) for c in frame.columns if c != "donor"]
+        # Built from its columns: a select costs a query plan (some 25 µs on a few rows).
+        frame = pl.DataFrame(
+            [frame.get_column("donor"), pl.Series("donor_name", shown, dtype=pl.Utf8), *others]
+        )
         frame, gdp_note = _with_gdp_share(connection, frame, sums, by, moment, gdp_year)
         if gdp_note:
             notes.append(gdp_note)

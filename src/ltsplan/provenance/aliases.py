@@ -226,7 +226,8 @@ def as_actors(
     """``frame`` with each reference in ``column`` replaced by the actor it names at ``moment``."""
     if frame.is_empty():
         return frame
-    mapping = donor_map(connection, moment, frame.get_column(column).drop_nulls().unique().to_list())
+    named = frame.get_column(column).unique().to_list()
+    mapping = donor_map(connection, moment, [r for r in named if r is not None])
     return frame.with_columns(pl.col(column).replace(mapping)) if mapping else frame
 
 
