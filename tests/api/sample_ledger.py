@@ -34,6 +34,27 @@ NEWSPAPER = Source(
     credibility=3,
 )
 
+# An entry in the API's JSON form, with its source: one the sample ledger does not hold.
+NEW_ENTRY = {
+    "dataset": "api-test",
+    "reference": "N-1",
+    "kind": "commitment",
+    "stage": "committed",
+    "donor": "NLD",
+    "category": "military",
+    "event_date": "2023-04-01",
+    "amount": 25000000,
+    "currency": "EUR",
+    "source": {
+        "kind": "statement",
+        "title": "Minister's statement",
+        "publisher": "Ministry of Defence",
+        "published": "2023-04-01",
+        "reliability": "B",
+        "credibility": 2,
+    },
+}
+
 # (reference, kind, stage, donor, category, event_date, eur amount, source, known from, description)
 ENTRIES = [
     (

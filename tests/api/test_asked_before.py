@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sample_ledger import load_ledger
+from sample_ledger import NEW_ENTRY, load_ledger
 
 from ltsplan.config import Settings
 from ltsplan.errors import InvalidInput, Problem
@@ -29,18 +29,6 @@ QUESTIONS = [
     "/api/dashboard",
     "/api/dashboard?as_of=2023-01-10",
 ]
-NEW_PLEDGE = {
-    "dataset": "asked-before",
-    "reference": "A-1",
-    "kind": "commitment",
-    "stage": "committed",
-    "donor": "NLD",
-    "category": "military",
-    "event_date": "2023-04-01",
-    "amount": 25000000,
-    "currency": "EUR",
-    "source": {"kind": "statement", "title": "A statement", "reliability": "B", "credibility": 2},
-}
 
 
 @pytest.fixture
@@ -84,8 +72,8 @@ def test_a_question_asked_again_gets_the_routed_answer_without_routing(
 def test_an_answer_asked_again_is_computed_again(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     before = pledged_by(client, "NLD")
     never_routed_again(monkeypatch)
-    assert client.post("/api/ledger/entries", json=NEW_PLEDGE).status_code == 201
-    assert pledged_by(client, "NLD") == pytest.approx(before + 25e6)
+    assert client.post("/api/ledger/entries", json=NEW_ENTRY).status_code == 201
+    assert pledged_by(client, "NLD") == pytest.approx(before + NEW_ENTRY["amount"])
 
 
 def test_a_call_that_fails_leaves_the_answer_to_the_app(

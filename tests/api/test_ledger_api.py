@@ -9,7 +9,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sample_ledger import EARLY, ENTRIES, GOVERNMENT, NEWSPAPER, entry_id, expected
+from sample_ledger import EARLY, ENTRIES, GOVERNMENT, NEW_ENTRY, NEWSPAPER, entry_id, expected
 
 
 def rows_by(body: dict, key: str) -> dict:
@@ -98,27 +98,6 @@ def test_one_entry_comes_with_its_source(client: TestClient) -> None:
     assert body["donor"] == "FRA"
     assert [s["id"] for s in body["sources"]] == [NEWSPAPER.id]
     assert client.get("/api/ledger/entries/nosuchentry").status_code == 404
-
-
-NEW_ENTRY = {
-    "dataset": "api-test",
-    "reference": "N-1",
-    "kind": "commitment",
-    "stage": "committed",
-    "donor": "NLD",
-    "category": "military",
-    "event_date": "2023-04-01",
-    "amount": 25000000,
-    "currency": "EUR",
-    "source": {
-        "kind": "statement",
-        "title": "Minister's statement",
-        "publisher": "Ministry of Defence",
-        "published": "2023-04-01",
-        "reliability": "B",
-        "credibility": 2,
-    },
-}
 
 
 def test_a_posted_entry_and_its_source_count_at_once_and_twice_posted_count_once(client: TestClient) -> None:

@@ -152,19 +152,26 @@ def held_by(pid: int, inodes: set[int]) -> set[int]:
     return held
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
-def test_with_workers_each_listens_on_its_own_socket_and_connections_spread(tmp_path: Path) -> None:
+@contextmanager
+def two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[int], set[int]]]:
+    """``ltsplan serve --workers 2`` once both workers listen: the command's process, its port, its
+    workers and the listening sockets' inodes."""
     with serving("--workers", "2", "--db", str(tmp_path / "x.db")) as (process, base):
         port = int(base.rsplit(":", 1)[1])
         assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
         listening = sockets_on(port, "0A")
-        each: list[set[int]] = []
-        for _ in range(100):  # until both workers hold their socket
-            each = [held_by(w, listening) for w in workers_of(process.pid)]
-            if len(each) == 2 and all(each):
+        for _ in range(100):  # until both workers hold a listening socket
+            workers = workers_of(process.pid)
+            if len(workers) == 2 and all(held_by(w, listening) for w in workers):
                 break
             time.sleep(0.1)
-        workers = workers_of(process.pid)
+        yield process, port, workers, listening
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
+def test_with_workers_each_listens_on_its_own_socket_and_connections_spread(tmp_path: Path) -> None:
+    with two_workers(tmp_path) as (_, port, workers, listening):
+        each = [held_by(w, listening) for w in workers]
         assert len(listening) == 2 and all(len(s) == 1 for s in each) and each[0] != each[1], each
         # A burst of connections, all queued before any is accepted: on one shared socket, the
         # worker that woke first took nearly all of them.
@@ -186,11 +193,7 @@ def test_with_workers_each_listens_on_its_own_socket_and_connections_spread(tmp_
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
 def test_a_worker_that_dies_is_replaced_on_its_socket(tmp_path: Path) -> None:
     """Else the connections the kernel gives that socket would wait for a worker forever."""
-    with serving("--workers", "2", "--db", str(tmp_path / "x.db")) as (process, base):
-        port = int(base.rsplit(":", 1)[1])
-        assert httpx.get(base + "/api/ledger/totals", timeout=60).status_code == 200
-        listening = sockets_on(port, "0A")
-        workers = workers_of(process.pid)
+    with two_workers(tmp_path) as (process, port, workers, listening):
         assert len(workers) == 2
         orphaned = held_by(workers[0], listening)
         os.kill(workers[0], signal.SIGKILL)
@@ -203,4 +206,4 @@ def test_a_worker_that_dies_is_replaced_on_its_socket(tmp_path: Path) -> None:
         assert replaced and held_by(replaced[0], listening) == orphaned
         for _ in range(20):  # every socket has a worker: each of 20 new connections is answered
             with httpx.Client(timeout=30) as client:
-                assert client.get(base + "/api/ledger/totals").status_code == 200
+                assert client.get(f"http://127.0.0.1:{port}/api/ledger/totals").status_code == 200
