@@ -385,3 +385,26 @@ def test_a_question_answered_from_memory_asks_the_database_one_query(db: Databas
             assert len(statements) == 1, statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_page_keeps_its_order_and_shows_a_row_gone_from_the_table_as_empty() -> None:
+    """Rows read in any order come out in the copy's order; one the table no longer holds (a hand
+    edit) leaves an empty row in its place, as a join would."""
+    from ltsplan.ledger.entries import ENTRY_COLUMNS, _in_order
+
+    def rows(ids: list[int]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"row_id": ids, **{c: [f"{c}-{i}" for i in ids] for c in ENTRY_COLUMNS}},
+        )
+
+    wanted = [30, 10, 20]
+    got = _in_order(rows([10, 20, 30]), wanted)
+    assert got.columns == ENTRY_COLUMNS
+    assert got.get_column(ENTRY_COLUMNS[0]).to_list() == [f"{ENTRY_COLUMNS[0]}-{i}" for i in wanted]
+    gone = _in_order(rows([30, 20]), wanted)
+    assert gone.get_column(ENTRY_COLUMNS[0]).to_list() == [
+        f"{ENTRY_COLUMNS[0]}-30",
+        None,
+        f"{ENTRY_COLUMNS[0]}-20",
+    ]
+    assert gone.columns == ENTRY_COLUMNS

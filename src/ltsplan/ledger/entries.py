@@ -80,13 +80,25 @@ def _page_in_memory(
     schema = {c: types[c] for c in ["row_id", *ENTRY_COLUMNS]}
     t = ledger_entry
     rows = query_frame(connection, select(*(t.c[c] for c in schema)).where(t.c.row_id.in_(row_ids)), schema)
-    frame = (
-        pl.DataFrame({"row_id": row_ids}, schema={"row_id": schema["row_id"]})
+    frame = _in_order(rows, row_ids)
+    report = Report(ENTRIES_TITLE, frame, [], dict(ENTRIES_UNITS), params={"as_of": moment})
+    return Page(report, total, query.page, query.per_page)
+
+
+def _in_order(rows: pl.DataFrame, row_ids: list[int]) -> pl.DataFrame:
+    """The entry columns of ``rows`` in the order of ``row_ids`` (an empty row where one is
+    missing). Gathered by position when every row is there, as it is unless the table was edited
+    by hand: a join and a drop cost two query plans (a third of a page's time)."""
+    if rows.height == len(row_ids):
+        position = {row_id: i for i, row_id in enumerate(rows.get_column("row_id").to_list())}
+        if len(position) == len(row_ids) and all(r in position for r in row_ids):
+            frame = pl.DataFrame([rows.get_column(c) for c in ENTRY_COLUMNS])
+            return frame[[position[r] for r in row_ids]]
+    return (
+        pl.DataFrame({"row_id": row_ids}, schema={"row_id": rows.schema["row_id"]})
         .join(rows, on="row_id", how="left", maintain_order="left")
         .drop("row_id")
     )
-    report = Report(ENTRIES_TITLE, frame, [], dict(ENTRIES_UNITS), params={"as_of": moment})
-    return Page(report, total, query.page, query.per_page)
 
 
 def entry(connection: Connection, entry_id: str, moment: datetime | None) -> dict[str, Any]:
