@@ -207,3 +207,21 @@ def test_a_worker_that_dies_is_replaced_on_its_socket(tmp_path: Path) -> None:
         for _ in range(20):  # every socket has a worker: each of 20 new connections is answered
             with httpx.Client(timeout=30) as client:
                 assert client.get(f"http://127.0.0.1:{port}/api/ledger/totals").status_code == 200
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over sockets on Linux")
+def test_a_restart_replaces_each_worker_on_its_own_socket(tmp_path: Path) -> None:
+    """SIGHUP restarts the workers one by one (uvicorn's rule): each replacement takes the socket
+    of the worker it replaces."""
+    with two_workers(tmp_path) as (process, port, workers, listening):
+        sockets = {frozenset(held_by(w, listening)) for w in workers}
+        process.send_signal(signal.SIGHUP)
+        after: list[int] = []
+        for _ in range(600):
+            after = workers_of(process.pid)
+            if len(after) == 2 and not set(after) & set(workers):
+                break
+            time.sleep(0.1)
+        assert len(after) == 2 and not set(after) & set(workers), (workers, after)
+        assert {frozenset(held_by(w, listening)) for w in after} == sockets
+        assert httpx.get(f"http://127.0.0.1:{port}/api/ledger/totals", timeout=60).status_code == 200
