@@ -9,6 +9,7 @@ handler, and around it all the guard (``views/guard.py``: security headers, HEAD
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,9 @@ from ltsplan.views.guard import Guard
 from ltsplan.web import pages
 
 
-def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, database: Database | None = None, *, server: bool = False) -> FastAPI:
+    """``server``: the app is the whole of a server process (``ltsplan serve``), which it may tune
+    for answering (``settle``)."""
     store = database or open_database(settings.database_url)
 
     @asynccontextmanager
@@ -39,6 +42,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         # The ledger's copy in memory read before the first request, not by it (a few seconds for
         # a million entries; requests arriving meanwhile wait in the socket's queue).
         await to_thread.run_sync(prepare_ledger, store)
+        if server:
+            settle()
         yield
         if database is None:
             store.dispose()
@@ -89,10 +94,19 @@ def prepare_ledger(store: Database) -> None:
         ledger_copy(connection).prepare(connection, [tuple(ENTRIES_SORT)])
 
 
+def settle() -> None:
+    """Once a server process has started (the ledger's copy read): what it holds now stays for its
+    life, so it is moved out of the cyclic garbage collector's sight (``gc.freeze``). Otherwise
+    each full collection walked those ~265,000 objects (1 M entries): about 0.16 ms of every
+    answer on average, spent as pauses of some 100 ms in the middle of a few answers."""
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_environment() -> FastAPI:
     """The app of one of ``ltsplan serve --workers N``'s processes: settings from the environment
     the command set for them (``Settings.environment``)."""
-    return create_app(Settings.from_environment())
+    return create_app(Settings.from_environment(), server=True)
 
 
 __all__ = ["app_from_environment", "create_app"]

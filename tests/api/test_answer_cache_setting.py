@@ -1,7 +1,12 @@
 """The answer cache can be switched off (``Settings.answer_cache``, ``LTSPLAN_ANSWER_CACHE``): then
-every request computes its answer, as the api_load benchmark's uncached figures assume."""
+every request computes its answer, as the api_load benchmark's uncached figures assume. And how a
+process is set up to compute answers: how many at once, and a server's garbage collector."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from anyio import to_thread
@@ -90,3 +95,31 @@ def test_no_more_answers_are_computed_at_once_than_the_pool_has_connections_for(
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
         assert tokens == threads
         assert client.get(TOTALS).status_code == 200
+
+
+PROCESS = """
+import gc, sys
+from fastapi.testclient import TestClient
+from ltsplan.config import Settings
+from ltsplan.server import create_app
+with TestClient(create_app(Settings(database_url=sys.argv[1]), server=sys.argv[2] == "1")) as client:
+    assert client.get("/api/ledger/totals").status_code == 200
+    print(gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("server", [True, False])
+def test_a_server_process_keeps_what_it_started_with_out_of_the_collectors_sight(
+    tmp_path: Path, server: bool
+) -> None:
+    """Only the app of a server process freezes what it holds once started (``server.settle``): a
+    process that builds apps for other work (tests, scripts) keeps collecting them."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    ran = subprocess.run(
+        [sys.executable, "-c", PROCESS, url, "1" if server else "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    frozen = int(ran.stdout.split()[-1])
+    assert (frozen > 10_000) if server else frozen == 0, frozen

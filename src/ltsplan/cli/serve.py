@@ -199,7 +199,7 @@ def serve(
     try:
         ready = ""
         if workers == 1:
-            application = create_app(settings)
+            application = create_app(settings, server=True)
             # Read here, so that the address printed answers at once (its start then finds it read).
             prepare_ledger(application.state.database)
         else:  # the database migrated once, here, not by each worker as it starts
