@@ -97,12 +97,17 @@ class IdSet:
             order = np.argsort(wanted)
             ordered = wanted[order]  # sorted keys: each search starts where the last one ended
             found = np.zeros(ordered.size, dtype=bool)
+            rest = np.arange(ordered.size)  # not found yet: a run earlier in the list came first
             for number, run in enumerate(self.runs):
-                where = np.minimum(np.searchsorted(run, ordered), run.size - 1)
-                hit = (run[where] == ordered) & ~found
+                keys = ordered[rest]
+                where = np.minimum(np.searchsorted(run, keys), run.size - 1)
+                hit = run[where] == keys
                 if hit.any():
-                    places.append((at[order][hit], number, where[hit]))
-                found |= hit
+                    places.append((at[order[rest[hit]]], number, where[hit]))
+                    found[rest[hit]] = True
+                    rest = rest[~hit]
+                    if not rest.size:
+                        break
             held[at[order]] = found
         return held, places
 
