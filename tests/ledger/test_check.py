@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from ledger_sample import COLUMNS, ROWS, entry_id, expected_frame, load
+from ledger_sample import COLUMNS, FIRST_KNOWN, ROWS, SOURCE, entry_id, expected_frame, frame, load
 from sqlalchemy import delete, func, insert, select, update
 from typer.testing import CliRunner
 
 from ltsplan.cli.main import app
 from ltsplan.ledger import reports as ledger_reports
+from ltsplan.ledger import writes
 from ltsplan.ledger.check import check_totals
-from ltsplan.ledger.model import ledger_entry, ledger_total_delta
+from ltsplan.ledger.model import LedgerBatch, ledger_entry, ledger_total_delta
 from ltsplan.store.db import Database
 
 runner = CliRunner()
@@ -33,6 +34,25 @@ def test_an_intact_ledger_checks_clean_and_exits_0(db: Database) -> None:
     outcome = runner.invoke(app, ["ledger", "check", "--db", db.url, "--format", "json"])
     assert outcome.exit_code == 0, outcome.output
     assert '"rows": []' in outcome.output
+
+
+def test_totals_summed_share_by_share_over_many_batches_equal_the_entries(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large import's running sums are merged share by share as its batches arrive
+    (``writes.DELTA_SHARES``); merged after nearly every batch here, the totals written at the
+    commit are still those rebuilt from the entries."""
+    monkeypatch.setattr(writes, "DELTA_MERGE_ROWS", 16)
+    batches = 30
+    with db.transaction() as connection:
+        for number in range(batches):
+            rows = [(f"{r[0]}-{number}", *r[1:-1], r[-1] and f"{r[-1]}-{number}") for r in ROWS]
+            batch = LedgerBatch(entries=frame(rows), sources=[SOURCE])
+            writes.write_batch(connection, batch, recorded_at=FIRST_KNOWN)
+    with db.transaction() as connection:
+        assert check_totals(connection).clean
+    donors = [r[COLUMNS.index("donor")] for r in ROWS]
+    assert {d: n for d, (n, _) in donor_totals(db).items()} == {d: batches * donors.count(d) for d in donors}
 
 
 def test_a_lost_delta_is_found_and_repaired(db: Database) -> None:

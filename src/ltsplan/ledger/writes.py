@@ -393,16 +393,34 @@ DELTA_SUMS = ["entries", "eur_cents", "usd_cents", "eur_missing", "usd_missing",
 EXACT_CENTS = 2**53
 
 
+# The running sums are kept in shares, a group's share fixed by a hash of its keys, and each share
+# is merged on its own: a merge then copies a sixteenth of the sums. Merged all at once, the sums
+# of 5 M CSV rows (190,000 groups, 380,000 rows a merge) took about 110 MB more resident memory
+# for the moment of each merge, the import's peak; sixteen shares merge as fast.
+DELTA_SHARES = 16
+# Parts wait unmerged until they are as many rows as their share's sums, and at least this many
+# (over all shares) while the sums are small.
+DELTA_MERGE_ROWS = 50_000
+
+
 def _add_deltas(connection: Connection, part: pl.DataFrame) -> None:
     """Add one write's deltas to the transaction's running sums (written once, at commit).
 
     The running sums hold one row per (at, dimensions) group, so memory is bounded by the number
-    of groups however many batches an import brings; a new part is merged in once the parts
-    waiting to be merged are as many rows as the sums."""
-    pending = deferred(connection, "ledger_total_delta", _write_deltas)
-    pending.append(_compact(part))
-    if len(pending) > 1 and sum(p.height for p in pending[1:]) >= max(pending[0].height, 50_000):
-        pending[:] = [summed_deltas(pending)]
+    of groups however many batches an import brings; a new part is merged into its share of the
+    sums once the parts waiting there are as many rows as the share."""
+    slot = deferred(connection, "ledger_total_delta", _write_deltas)
+    if not slot:
+        slot.append([[] for _ in range(DELTA_SHARES)])
+    shares: list[list[pl.DataFrame]] = slot[0]
+    share = (pl.struct(DELTA_KEYS).hash() % DELTA_SHARES).alias("_share")
+    pieces = _compact(part.with_columns(share)).partition_by("_share", as_dict=True, include_key=False)
+    for (number,), piece in pieces.items():
+        waiting = shares[int(number)]
+        waiting.append(piece)
+        least = DELTA_MERGE_ROWS // DELTA_SHARES
+        if len(waiting) > 1 and sum(p.height for p in waiting[1:]) >= max(waiting[0].height, least):
+            waiting[:] = [summed_deltas(waiting)]
 
 
 def summed_deltas(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -433,10 +451,14 @@ def _compact(part: pl.DataFrame) -> pl.DataFrame:
     return part.with_columns(pl.col(n).cast(pl.Categorical) for n, t in part.schema.items() if t == pl.Utf8)
 
 
-def _write_deltas(connection: Connection, parts: list[pl.DataFrame]) -> None:
+def _write_deltas(connection: Connection, slot: list[list[list[pl.DataFrame]]]) -> None:
     """The deltas of a whole transaction, summed per (at, dimensions) and written once: an import
-    of millions of entries in many batches adds one row per group, not one per group and batch."""
-    summed = summed_deltas(parts)
+    of millions of entries in many batches adds one row per group, not one per group and batch.
+    The shares hold different groups: summed apart, they are simply put together."""
+    shares = [summed_deltas(parts) for parts in slot[0] if parts]
+    if not shares:
+        return
+    summed = pl.concat(shares, how="vertical_relaxed")
     summed = summed.with_columns(
         pl.col(n).cast(pl.Utf8) for n, t in summed.schema.items() if isinstance(t, pl.Categorical)
     )
