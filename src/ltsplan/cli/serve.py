@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 BACKLOG = 2048  # uvicorn's default
+# How long a worker started by a restart (SIGHUP) may take to answer, the old one serving meanwhile:
+# it reads the ledger's copy first (some 15 s for a million entries on two cores, more when busy),
+# where uvicorn allows 5 s and keeps the old workers when that is not enough.
+STARTUP_SECONDS = 300
 # Where the kernel spreads connections over sockets bound with SO_REUSEPORT (elsewhere the option
 # exists with other meanings, or not at all).
 SPREADS_CONNECTIONS = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
@@ -108,7 +112,8 @@ def serve_with_workers(config: Config, sockets: list[socket.socket]) -> None:
 
     class OneSocketEach(Multiprocess):
         """Multiprocess's own rules (a worker that failed to start stops them all; a restart brings
-        each replacement up before the old worker goes), with the socket of the worker replaced."""
+        each replacement up before the old worker goes), with the socket of the worker replaced,
+        and the time a replacement has to start long enough to read the ledger's copy."""
 
         def _started(self, slot: int) -> Process:
             process = Process(self.config, [sockets[slot]])
@@ -136,7 +141,7 @@ def serve_with_workers(config: Config, sockets: list[socket.socket]) -> None:
                 if self.should_exit.is_set():
                     return
                 new = self._started(slot)
-                if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                if not new.wait_until_ready(STARTUP_SECONDS, self.should_exit):
                     new.kill()
                     new.join()
                     return
