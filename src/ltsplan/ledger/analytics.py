@@ -149,10 +149,8 @@ def _distinct(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(combined, return_inverse=True)``, without its sort when ``combined`` is already
     in order (the copy's counts come by their keys)."""
     if len(combined) and np.all(combined[1:] >= combined[:-1]):
-        starts = np.flatnonzero(np.concatenate(([True], combined[1:] != combined[:-1])))
-        return combined[starts], np.cumsum(
-            np.concatenate(([0], (combined[1:] != combined[:-1]).astype(np.int64)))
-        )
+        new = np.concatenate(([True], combined[1:] != combined[:-1]))
+        return combined[new], np.cumsum(new) - 1
     found, inverse = np.unique(combined, return_inverse=True)
     return found, inverse.reshape(-1)
 
@@ -161,7 +159,7 @@ def _distinct(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 NUMBERED_IN_PYTHON = 2_000
 
 
-def _numbered(column: pl.Series) -> tuple[list[Any], np.ndarray]:
+def numbered(column: pl.Series) -> tuple[list[Any], np.ndarray]:
     """The column's distinct values in order (None first, present or not), and each row's number
     among them."""
     if column.len() > NUMBERED_IN_PYTHON:
@@ -172,7 +170,7 @@ def _numbered(column: pl.Series) -> tuple[list[Any], np.ndarray]:
             values = [None, *column.drop_nulls().unique().sort().to_list()]
             return values, column.rank("dense").fill_null(0).cast(pl.Int64).to_numpy()
         starts = np.flatnonzero(np.diff(runs, prepend=-1))
-        values, run_codes = _numbered(column.gather(starts))
+        values, run_codes = numbered(column.gather(starts))
         return values, run_codes[runs]
     given = column.to_list()
     values = [None, *sorted({v for v in given if v is not None})]
@@ -188,7 +186,7 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> tuple[list[list[Any]], np.nda
     distinct: list[list[Any]] = []
     codes = []
     for b in by:
-        values, code = _numbered(frame.get_column(b))
+        values, code = numbered(frame.get_column(b))
         distinct.append(values)
         codes.append(code)
     if math.prod(len(values) for values in distinct) < 2**62:  # each combination numbered

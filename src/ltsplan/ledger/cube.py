@@ -56,6 +56,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, and_, func, select
 
+from ltsplan.ledger.analytics import numbered
 from ltsplan.ledger.model import ledger_entry, ledger_total_delta
 from ltsplan.store.db import query_frame, query_frames
 from ltsplan.store.held import changes
@@ -132,9 +133,9 @@ class Arrays:
             if name in times or name in counts:
                 continue
             column = frame.get_column(name)
-            self.values[name] = [None, *column.drop_nulls().unique().sort().to_list()]
+            self.values[name], codes = numbered(column)
             self.value_series[name] = pl.Series(name, self.values[name], dtype=column.dtype)
-            self.codes[name] = column.rank("dense").fill_null(0).cast(pl.Int32).to_numpy()
+            self.codes[name] = codes.astype(np.int32)
 
     def chosen(self, checks: Iterable[Check], also: np.ndarray | None = None) -> np.ndarray | None:
         """The rows that pass every check (and ``also``); None: every row. An empty value passes
