@@ -91,9 +91,10 @@ class KnownQuestions:
     it: the view with its arguments as FastAPI parsed and validated them from the query string. The
     same question asked again is answered by that call without routing it again (``api/fastpath.py``):
     the answer is still computed every time, only the routing, the parsing and the validation are
-    not repeated (they were about a quarter of the time an answer held the GIL, py-spy --gil). Only what the path and the
-    query string decide is remembered (no header, no state), so the call is the one the app would
-    make. Kept in an ``AnswerCache`` (least recently used first out, safe across threads)."""
+    not repeated (they were about a quarter of the time an answer held the GIL, py-spy --gil). Only
+    what the path and the query string decide is remembered (no header, no state), so the call is
+    the one the app would make. Kept in an ``AnswerCache`` (least recently used first out, safe
+    across threads)."""
 
     def __init__(self, size: int = 1024) -> None:
         self._calls = AnswerCache(size)
@@ -122,7 +123,5 @@ async def answered(request: Request, answer: Answer) -> Response:
     """``answer`` to the request, computed on the thread pool, and remembered for the same question
     asked again (``KnownQuestions``) once it has answered without an error."""
     response = await run_in_threadpool(answer, request)
-    known: KnownQuestions | None = getattr(request.app.state, "known", None)
-    if known is not None:
-        known.remember(request.scope, answer)
+    request.app.state.known.remember(request.scope, answer)
     return response
