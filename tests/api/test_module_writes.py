@@ -316,3 +316,27 @@ def test_a_standards_requirements_link_to_their_recorded_sources(client: TestCli
     assert f"/sources/{source_id}" in answer.json()["notes"][-1]
     page = client.get("/standards/STANAG 9997", headers={"accept": "text/html"}).text
     assert f'href="/sources/{source_id}"' in page
+
+
+def test_one_records_list_answers_at_its_csv_and_json_addresses_as_its_page_links_them(
+    client: TestClient,
+) -> None:
+    """``/api/<list>/{code}.csv`` is the list of that code as CSV (the pages link it so), not a
+    lookup of a code ending in ".csv"."""
+    assert client.post("/api/standards/records", json=CATALOGUE).status_code == 201
+    assert client.post("/api/readiness/records", json=READINESS).status_code == 201
+    assert client.post("/api/pathway/records", json=SCENARIO).status_code == 201
+    for path in (
+        "/api/readiness/elements/TST-BDE",
+        "/api/standards/STANAG%209999",
+        "/api/objectives/test-aim",
+    ):
+        as_csv = client.get(path + ".csv")
+        assert as_csv.status_code == 200, (path, as_csv.text)
+        assert as_csv.headers["content-type"].startswith("text/csv")
+        assert as_csv.text == client.get(path, params={"format": "csv"}).text
+        as_json = client.get(path + ".json")
+        assert as_json.status_code == 200, (path, as_json.text)
+        assert as_json.json()["rows"] == client.get(path).json()["rows"]
+    page = client.get("/readiness/elements/TST-BDE").text
+    assert "/api/readiness/elements/TST-BDE.csv" in page

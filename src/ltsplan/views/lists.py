@@ -120,7 +120,9 @@ class ListViews:
             view.own_parameters = {p for p in signature.parameters if p != "moment"}
             self.views.append(view)
             api = _endpoint(view, signature, html=False)
-            for suffix in ("", ".csv", ".json"):
+            # The suffixed addresses first: a path parameter matches any segment, so
+            # ``/elements/{code}`` registered first would take ``/elements/BN1.csv`` as code "BN1.csv".
+            for suffix in (".csv", ".json", ""):
                 self.api.add_api_route(
                     path + suffix,
                     api,
