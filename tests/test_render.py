@@ -61,3 +61,12 @@ def _render(report: Report, fmt: str) -> str:
     buffer = io.StringIO()
     render(report, fmt, Console(file=buffer))
     return buffer.getvalue()
+
+
+def test_a_source_named_in_words_leaves_its_id_to_csv_and_json() -> None:
+    named = pl.DataFrame({"actor": ["HUN"], "sources": ["A report (B2)"], "source_id": ["5e1f"]})
+    bare = pl.DataFrame({"actor": ["HUN"], "source_id": ["5e1f"]})
+    assert "source_id" not in _table(Report("Positions", named))
+    assert "source_id" in _table(Report("Positions", bare))  # the id is all there is to go by
+    assert next(csv.reader(io.StringIO(_render(Report("Positions", named), "csv")))) == list(named.columns)
+    assert json.loads(_render(Report("Positions", named), "json"))["rows"][0]["source_id"] == "5e1f"

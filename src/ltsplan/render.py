@@ -67,6 +67,10 @@ def to_table(report: Report, console: Console) -> None:
         return
     table = Table(title=report.title, title_justify="left")
     frame = report.frame
+    if "source_id" in frame.columns and {"source", "sources"} & set(frame.columns):
+        # The id links a row to its source for CSV, JSON and the pages; a reader of the terminal
+        # has the source named in words beside it, and the width for something else.
+        frame = frame.drop("source_id")
     scales: dict[str, float] = {}
     for name, dtype in frame.schema.items():
         unit = report.units.get(name)

@@ -21,10 +21,10 @@ from ltsplan.provenance.reports import (
     actor_names,
     cite,
     evidence_map,
+    first_source,
     grades,
     like_pattern,
     lower,
-    with_source_ids,
 )
 from ltsplan.report import Report
 from ltsplan.store.time import known, live_at, valid_day
@@ -48,6 +48,7 @@ _SCOREBOARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "divergence": pl.Int64,
     "agreement": pl.Utf8,
     "abandoned_split": pl.Boolean,
+    "source_id": pl.Utf8,
 }
 
 
@@ -86,6 +87,7 @@ def scoreboard(connection: Connection, moment: datetime | None, on: date | None 
                     "divergence": verdicts.divergence,
                     "agreement": verdicts.agreement,
                     "abandoned_split": verdicts.abandoned_split,
+                    "source_id": first_source(evidence),
                 }
             )
     frame = pl.DataFrame(rows, schema=_SCOREBOARD_SCHEMA)
@@ -124,6 +126,7 @@ def show(connection: Connection, code: str, moment: datetime | None, on: date | 
             "source": cite(links.get(a.id, [])),
             "quote": next((e["quote"] for e in links.get(a.id, []) if e["quote"]), None),
             "note": a.note,
+            "source_id": first_source(links.get(a.id, [])),
         }
         for a in mine
     ]
@@ -139,6 +142,7 @@ def show(connection: Connection, code: str, moment: datetime | None, on: date | 
             "source": pl.Utf8,
             "quote": pl.Utf8,
             "note": pl.Utf8,
+            "source_id": pl.Utf8,
         },
     )
     who = names.get(o.stated_by, o.stated_by) if o.stated_by else "not recorded"
@@ -216,6 +220,7 @@ def statements(
             "about": r["about"],
             "grade": grades(links.get(r["id"], [])),
             "source": cite(links.get(r["id"], [])),
+            "source_id": first_source(links.get(r["id"], [])),
         }
         for r in found
     ]
@@ -230,27 +235,8 @@ def statements(
             "about": pl.Utf8,
             "grade": pl.Utf8,
             "source": pl.Utf8,
+            "source_id": pl.Utf8,
         },
     )
     title = f"Statements matching '{search}'" if search else "Statements"
     return Report(title, frame, params={"search": search, "actor": actor_code, "as_of": moment})
-
-
-def with_assessment_sources(
-    connection: Connection, report: Report, moment: datetime | None, code: str | None
-) -> Report:
-    """Each assessment row linked to its first source (``source_id``)."""
-    state = load_objectives(connection, moment)
-    keys = ("assessor", "assessed") if code else ("objective", "assessor", "assessed")
-    records = [
-        (((a.assessor, a.assessed) if code else (a.objective, a.assessor, a.assessed)), a.id)
-        for a in state.assessments
-        if code is None or a.objective == code
-    ]
-    return with_source_ids(connection, report, "objective_assessment", keys, records, moment)
-
-
-def with_statement_sources(connection: Connection, report: Report, moment: datetime | None) -> Report:
-    """Each statement row with its first source's id (``source_id``)."""
-    said = [((s.actor, s.said, s.quote), s.id) for s in load_objectives(connection, moment).statements]
-    return with_source_ids(connection, report, "statement", ("actor", "said", "quote"), said, moment)

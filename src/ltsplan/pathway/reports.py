@@ -20,7 +20,7 @@ from ltsplan.pathway.conditions import pathway_status
 from ltsplan.pathway.consensus import Consensus, change_days, consensus, judgement_day
 from ltsplan.pathway.model import FINAL_OUTCOMES, Decision, Rule
 from ltsplan.pathway.state import State, load_state
-from ltsplan.provenance.reports import actor_names, cite, evidence_map, with_source_ids
+from ltsplan.provenance.reports import actor_names, cite, evidence_map, first_source
 from ltsplan.report import Report
 from ltsplan.store.time import valid_day
 
@@ -150,6 +150,7 @@ def positions(connection: Connection, code: str, moment: datetime | None, on: da
                 "note": p.note if p else None,
                 "sources": cite(evidence),
                 "quote": next((e["quote"] for e in evidence if e["quote"]), None),
+                "source_id": first_source(evidence),
             }
         )
     order = {"oppose": 0, "conditional": 1, "undecided": 2, "support": 3, "no position": 4}
@@ -167,6 +168,7 @@ def positions(connection: Connection, code: str, moment: datetime | None, on: da
             "note": pl.Utf8,
             "sources": pl.Utf8,
             "quote": pl.Utf8,
+            "source_id": pl.Utf8,
         },
     )
     d = state.decisions[code]
@@ -331,12 +333,3 @@ def position_list(connection: Connection, moment: datetime | None) -> Report:
         "sources": pl.Utf8,
     }
     return Report("Positions", pl.DataFrame(rows, schema=schema), params={"as_of": moment})
-
-
-def with_position_sources(
-    connection: Connection, report: Report, code: str, moment: datetime | None
-) -> Report:
-    """The positions on one decision, each row with its first source's id (``source_id``)."""
-    state = load_state(connection, moment)
-    mine = [((p.actor, p.stated), p.id) for p in state.positions if p.decision == code]
-    return with_source_ids(connection, report, "position", ("actor", "stated"), mine, moment)

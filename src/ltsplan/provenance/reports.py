@@ -4,16 +4,13 @@ record (with the grade and the quote of the same moment), actors' names."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import Connection, func, select
 
 from ltsplan.errors import NotFound
 from ltsplan.provenance.model import actor, evidence, source
-from ltsplan.report import Report
 from ltsplan.store.held import known_rows
 from ltsplan.store.time import IN_CHUNK, known, live_at, live_where
 
@@ -93,28 +90,6 @@ def lower(column: Any) -> Any:
     return func.lower(column)
 
 
-def with_source_ids(
-    connection: Connection,
-    report: Report,
-    kind: str,
-    keys: tuple[str, ...],
-    records: Iterable[tuple[tuple[Any, ...], str]],
-    moment: datetime | None,
-) -> Report:
-    """The report with a ``source_id`` column: the first source of each row's record, the record
-    found by the row's natural key (``keys``, matched against ``records``: key values → record id)."""
-    listed = list(records)
-    links = evidence_map(connection, kind, [rid for _, rid in listed], moment)
-    schema: dict[str, Any] = {k: report.frame.schema[k] for k in keys}
-    found = pl.DataFrame(
-        [(*key, (links.get(rid) or [{}])[0].get("id")) for key, rid in listed],
-        schema={**schema, "source_id": pl.Utf8},
-        orient="row",
-    ).unique(list(keys), keep="first")
-    frame = (
-        report.frame.with_row_index("_row")
-        .join(found, on=list(keys), how="left", nulls_equal=False)
-        .sort("_row")
-        .drop("_row")
-    )
-    return replace(report, frame=frame)
+def first_source(links: list[dict[str, Any]]) -> str | None:
+    """The id of a record's first source (``source_id``: the row's link to its source)."""
+    return links[0]["id"] if links else None

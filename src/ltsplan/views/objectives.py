@@ -31,17 +31,13 @@ def scoreboard_links(row: dict[str, Any], context: LinkContext) -> dict[str, str
 @views.list("/objectives", title="Objectives scoreboard", row_links=scoreboard_links)
 def scoreboard(connection: Connection, moment: AsOf, on: On = None) -> Report:
     """Each party's stated objectives with every assessor's latest verdict, graded by source."""
-    return objectives.with_assessment_sources(
-        connection, objectives.scoreboard(connection, moment, on), moment, None
-    )
+    return objectives.scoreboard(connection, moment, on)
 
 
 @views.list("/objectives/{code}", title="An objective and its assessments", row_links=cited)
 def objective(connection: Connection, moment: AsOf, code: Annotated[str, Path()], on: On = None) -> Report:
     """One objective: who stated it, and each assessment over time with its evidence."""
-    return objectives.with_assessment_sources(
-        connection, objectives.show(connection, code, moment, on), moment, code
-    )
+    return objectives.show(connection, code, moment, on)
 
 
 @views.list("/objectives-statements", title="Statements", row_links=cited)
@@ -52,8 +48,7 @@ def statements(
     actor: Annotated[str | None, Query(description="Only this actor's statements.")] = None,
 ) -> Report:
     """Quotes attributed to actors, newest first."""
-    report = objectives.statements(connection, moment, search=search, actor_code=actor)
-    return objectives.with_statement_sources(connection, report, moment)
+    return objectives.statements(connection, moment, search=search, actor_code=actor)
 
 
 def dashboard_panel(connection: Connection, moment: datetime | None, database: Any) -> list[dict[str, Any]]:

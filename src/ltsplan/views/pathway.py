@@ -65,9 +65,7 @@ def decisions(connection: Connection, moment: AsOf, on: On = None) -> Report:
 def positions(connection: Connection, moment: AsOf, code: DecisionCode, on: On = None) -> Report:
     """Each actor's position on one decision, with conditions, date and evidence (each row linked to
     its first source: ``source_id``)."""
-    return pathway.with_position_sources(
-        connection, pathway.positions(connection, code, moment, on), code, moment
-    )
+    return pathway.positions(connection, code, moment, on)
 
 
 @views.list("/pathway/decisions/{code}/history", title="History of a decision")
@@ -154,9 +152,7 @@ def decision_page(
 ) -> dict[str, Any]:
     """One decision: its status and consensus, who holds it up (since when, on what condition), the
     conditions of its pathway, every position with its sources, and the timeline of changes."""
-    positions_report = pathway.with_position_sources(
-        connection, pathway.positions(connection, code, moment, on), code, moment
-    )
+    positions_report = pathway.positions(connection, code, moment, on)
     row = pathway.decisions(connection, moment, on).frame.filter(pl.col("decision") == code).to_dicts()[0]
     grid = charts.position_grid(connection, moment, on)
     changes = charts.position_changes(connection, moment, on, code)
