@@ -84,13 +84,26 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
+def complaint(message: Any) -> bool:
+    """An error on the browser's console, or a warning of Vega's: a part of a spec it dropped. Not
+    "Dropping fit…": Vega-Lite 6 says it whenever a chart as wide as the page has rows of their own
+    height, even under the fit-x it keeps, and draws the chart as asked."""
+    if message.type == "error":
+        return True
+    text = message.text
+    return bool(
+        message.type == "warning" and text.startswith("WARN") and not text.startswith('WARN Dropping "fit')
+    )
+
+
 @pytest.fixture
 def watched(browser: object) -> Iterator[tuple[Any, list[str]]]:
-    """A page at 1280 × 900, and every error the browser's console reported on it."""
+    """A page at 1280 × 900, and every error the browser's console reported on it, with every
+    warning of Vega's (``WARN …``: a part of a chart's spec it dropped)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     opened = context.new_page()
     said: list[str] = []
-    opened.on("console", lambda message: said.append(message.text) if message.type == "error" else None)
+    opened.on("console", lambda message: said.append(message.text) if complaint(message) else None)
     opened.on("pageerror", lambda error: said.append(str(error)))
     try:
         yield opened, said

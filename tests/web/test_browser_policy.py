@@ -5,26 +5,10 @@ policy refuses, or a missing file, is reported there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def watched(browser: object) -> Iterator[tuple[object, list[str]]]:
-    """A page, and every error the browser's console reported on it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    opened = context.new_page()
-    said: list[str] = []
-    opened.on("console", lambda message: said.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: said.append(str(error)))
-    try:
-        yield opened, said
-    finally:
-        context.close()
 
 
 def every_chart_drawn(page: object) -> None:

@@ -189,9 +189,13 @@ def test_the_fulfilment_chart_keeps_each_state_and_draws_no_bar_for_not_reported
         "Cland": "reported",  # delivered 0 of a pledge: a real 0 %
         "Dland": "nothing pledged to compare",
     }
-    bars, labels = spec["layer"]
-    assert bars["mark"]["type"] == "bar" and bars["transform"] == [{"filter": "datum.state === 'reported'"}]
-    assert labels["mark"]["type"] == "text" and "transform" not in labels  # every group has a label
+    bars, shares, unreported = spec["layer"]
+    reported = "datum.state === 'reported'"
+    assert bars["mark"]["type"] == "bar" and bars["transform"] == [{"filter": reported}]
+    # every group has a label: its share, or its state in italics
+    assert shares["mark"]["type"] == "text" and shares["transform"] == [{"filter": reported}]
+    assert unreported["transform"] == [{"filter": f"!({reported})"}]
+    assert unreported["mark"]["type"] == "text" and unreported["mark"]["fontStyle"] == "italic"
     assert "datum.state" in next(t["calculate"] for t in spec["transform"] if t["as"] == "label")
 
 

@@ -324,10 +324,12 @@ def test_the_fulfilment_chart_draws_not_reported_groups_as_their_own_state(
     assert chart.get_attribute("data-rendered") == "true"
     bars = chart.locator("g.role-mark.layer_0_marks path")
     labels = chart.locator("g.role-mark.layer_1_marks text").all_text_contents()
+    unreported = chart.locator("g.role-mark.layer_2_marks text")
     # one bar per group with a share, none for the others: "not reported" is not a bar at 0 %
     assert bars.count() == len(shares)
-    assert labels.count("not reported") == len(silent)
-    assert len(labels) == len(listed)
+    assert unreported.all_text_contents() == ["not reported"] * len(silent)
+    assert all(unreported.nth(i).get_attribute("font-style") == "italic" for i in range(len(silent)))
+    assert len(labels) + len(silent) == len(listed)
     drawn = sorted(float(t[:-1]) for t in labels if PERCENT.fullmatch(t))
     assert len(drawn) == len(shares)
     expected = sorted(100 * r["fulfilment"] for r in shares)

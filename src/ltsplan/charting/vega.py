@@ -120,6 +120,9 @@ def base_spec(title: str, description: str) -> dict[str, Any]:
         "description": description,
         "width": WIDTH,
         "height": 280,
+        # The page's width; heights are the chart's own (a plot of 280 px, or a step per row).
+        # Vega-Lite's default for a container width fits the height too, and warns where rows set it.
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {
             "font": "system-ui, sans-serif",
             "axis": {"labelFontSize": 12, "titleFontSize": 12},

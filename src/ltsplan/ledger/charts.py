@@ -223,18 +223,22 @@ def fulfilment_bars(report: Report, limit: int = 25) -> dict[str, Any] | None:
                 "mark": {"type": "bar", "color": MEASURE_COLOURS["delivered"]},
                 "encoding": {"x": {"field": "fulfilment", **share}},
             },
-            {
-                # the share at the end of its bar; "not reported" in grey where a bar would start
-                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
-                "encoding": {
-                    "x": {"field": "at", **share},
-                    "text": {"field": "label"},
-                    "color": {
-                        "condition": {"test": reported, "value": "#1a1a1a"},
-                        "value": NOT_REPORTED_TEXT,
-                    },
-                    "fontStyle": {"condition": {"test": reported, "value": "normal"}, "value": "italic"},
+            {  # the share at the end of its bar
+                "transform": [{"filter": reported}],
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11, "color": "#1a1a1a"},
+                "encoding": {"x": {"field": "at", **share}, "text": {"field": "label"}},
+            },
+            {  # "not reported", in grey italics where a bar would start (font style is no channel)
+                "transform": [{"filter": f"!({reported})"}],
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "dx": 4,
+                    "fontSize": 11,
+                    "color": NOT_REPORTED_TEXT,
+                    "fontStyle": "italic",
                 },
+                "encoding": {"x": {"field": "at", **share}, "text": {"field": "label"}},
             },
         ],
     )

@@ -443,7 +443,6 @@ def timeline_spec(report: Report, link: Link | None = None) -> dict[str, Any] | 
         spec.update(
             title={"text": f"{code}: {titles[code]}", "anchor": "start", "fontSize": 12, "limit": 640},
             height={"step": 16},
-            autosize={"type": "fit-x", "contains": "padding"},  # the page's width; rows of their own height
             data={"values": vega.values_of(values)},
             layer=_timeline_layers(_actor_order(values), _time_domain(values), link),
         )

@@ -163,7 +163,6 @@ def heatmap_spec(report: Report, link: Link | None = None) -> dict[str, Any] | N
     spec.update(
         title={"text": report.title, "subtitle": _rule_lines(report)},
         height={"step": 18},
-        autosize={"type": "fit-x", "contains": "padding"},  # the page's width; rows of their own height
         data={"values": vega.values_of(values)},
         encoding={
             "x": {"field": "standard", "type": "nominal", "title": None, "axis": {"labelLimit": 140}},
