@@ -5,6 +5,7 @@ field named, and idempotent — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -229,3 +230,30 @@ def test_posting_an_assessment_and_a_statement_citing_a_stored_source(client: Te
     spec = client.get("/openapi.json").json()["paths"]
     assert {"/api/pathway/positions", "/api/objectives/assessments"} <= set(spec)
     assert "post" in spec["/api/pathway/decisions"] and "get" in spec["/api/pathway/decisions"]
+
+
+def test_what_has_not_happened_yet_is_refused_and_a_day_ahead_is_not(
+    client: TestClient, loaded: Database
+) -> None:
+    before = counts(loaded)
+    today = datetime.now(UTC).date()
+    later = (today + timedelta(days=2)).isoformat()
+    asked = {
+        "/api/pathway/positions": ({**BODY, "date": later}, "positions #1"),
+        "/api/objectives/statements": (
+            {"actor": "HUN", "date": later, "quote": "not yet said", "sources": BODY["sources"]},
+            "statements #1",
+        ),
+    }
+    for path, (body, record) in asked.items():
+        answer = client.post(path, json=body)
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["problems"]
+        assert (problem["record"], problem["field"]) == (record, "date")
+        assert later in problem["message"] and "after the day it is recorded" in problem["message"]
+    assert counts(loaded) == before
+    # A recorder whose day has begun ahead of UTC's gives tomorrow's date: it is today for them.
+    ahead = client.post(
+        "/api/pathway/positions", json={**BODY, "date": (today + timedelta(days=1)).isoformat()}
+    )
+    assert ahead.status_code == 201, ahead.text

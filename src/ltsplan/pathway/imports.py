@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from ltsplan.errors import InvalidInput, LtsplanError
+from ltsplan.errors import InvalidInput, LtsplanError, Problem
 from ltsplan.formats.text import read_utf8
 from ltsplan.objectives.state import load_objectives
 from ltsplan.pathway.formats import read_scenario
@@ -38,6 +38,9 @@ from ltsplan.store.time import live_values, utcnow
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 # A record's own date, the last resort for when it became known (``use_recorded_dates``).
 OWN_DATES = ("stated", "valid_from", "decided", "assessed", "said")
+# The dates of what has happened — stated, decided, assessed, said — unlike a membership's start or
+# a decision's due date, which may lie ahead: none is after the day it is written.
+HAPPENED = ("stated", "decided", "assessed", "said")
 
 
 def known_state(connection: Connection) -> Known:
@@ -113,7 +116,7 @@ def write_scenario(
     report_dir: Path | None = None,
 ) -> Written:
     """Check and write a document read (see the module's doc), in the caller's transaction."""
-    problems = list(scenario.problems)
+    problems = [*scenario.problems, *not_yet(scenario, now)]
     if revise and not problems:
         problems += not_there(connection, scenario.records.values())
     if problems and not skip_invalid:
@@ -163,6 +166,26 @@ def write_scenario(
         written.report = write_skip_report(Path(origin), skipped, report_dir)
     log_run(connection, written, origin=origin, fmt=fmt, dataset="scenario")
     return written
+
+
+def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
+    """A problem for each record dated after the day it is written (the day after, for a recorder
+    whose time zone is ahead of UTC): a position cannot have been stated, nor a statement said, yet."""
+    latest = now.date() + timedelta(days=1)
+    found = []
+    for item in scenario.located():
+        for name in HAPPENED:
+            day = item.values.get(name)
+            if isinstance(day, date) and day > latest:
+                given = item.record.field(name).file or name
+                found.append(
+                    item.problem(
+                        f"'{day.isoformat()}' is after the day it is recorded ({now.date().isoformat()}): "
+                        f"a {item.record.title} is recorded once it has happened",
+                        given,
+                    )
+                )
+    return found
 
 
 def _record_times(scenario: Scenario, now: datetime, use_recorded_dates: bool) -> dict[str, datetime]:
