@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import polars as pl
 from rich.console import Console
@@ -61,3 +62,22 @@ def _render(report: Report, fmt: str) -> str:
     buffer = io.StringIO()
     render(report, fmt, Console(file=buffer))
     return buffer.getvalue()
+
+
+def _by_year() -> Report:
+    frame = pl.DataFrame({"year": [2023, 2024], "gdp_year": [2021, 2021], "entries": [2023, 12]})
+    return Report("Support by year", frame, [], {})
+
+
+def test_years_are_shown_as_years_and_counts_thousands_separated_in_tables() -> None:
+    text = _table(_by_year())
+    assert "2,023" in text  # the count of entries
+    assert "2,024" not in text and "2,021" not in text
+    assert re.search(r"│\s*2024\s*│\s*2021\s*│\s*12\s*│", text)
+
+
+def test_years_are_shown_as_years_on_the_pages() -> None:
+    from ltsplan.web.pages import table_of
+
+    cells = [[cell["text"] for cell in row] for row in table_of(_by_year())["rows"]]
+    assert cells == [["2023", "2021", "2,023"], ["2024", "2021", "12"]]
