@@ -243,3 +243,27 @@ def test_dates_before_the_year_1000_are_stored_read_and_phased_as_given(db: Data
     assert export_ledger(db, exported) == 2
     written = list(csv.DictReader(exported.open(encoding="utf-8")))
     assert {(r["period_start"], r["period_end"]) for r in written} == {("0001-01-01", "0002-12-31")}
+
+
+@pytest.mark.parametrize("fmt", [None, "csv"])
+def test_a_file_whose_lines_end_with_a_carriage_return_alone_is_refused_with_the_line(
+    db: Database, tmp_path: Path, fmt: str | None
+) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone."""
+    path = tmp_path / "mac.csv"
+    lines = [HEADER, GOOD.format(ref="C1", amount="5", description="")]
+    path.write_bytes("\r".join(lines).encode() + b"\r")
+    with pytest.raises(InvalidInput) as raised:
+        import_file(db, path, fmt=fmt)
+    [problem] = raised.value.problems
+    assert (problem.file, problem.line) == (str(path), 1)
+    assert "carriage return" in problem.message and "save" in problem.message
+    assert count(db) == 0
+
+
+def test_a_header_ending_in_a_carriage_return_and_line_feed_is_read(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "windows.csv"
+    lines = [HEADER, GOOD.format(ref="C1", amount="5", description='"two\rlines"')]
+    path.write_bytes("\r\n".join(lines).encode() + b"\r\n")
+    import_file(db, path)
+    assert count(db) == 1

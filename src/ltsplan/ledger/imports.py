@@ -6,7 +6,6 @@ all return a ``LedgerBatch``; this module is the one place that writes what they
 
 from __future__ import annotations
 
-import csv
 import importlib
 from collections.abc import Callable, Iterable
 from contextlib import closing
@@ -19,6 +18,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.csv_in import header_cells
 from ltsplan.formats.text import decode_utf8
 from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import LedgerBatch
@@ -110,7 +110,7 @@ def guess_format(path: Path) -> str:
     if suffix == ".csv":
         with path.open("rb") as handle:
             first = decode_utf8(handle.readline(), str(path), "CSV")
-        return _csv_format(path, [h.strip() for h in next(csv.reader([first]), [])])
+        return _csv_format(path, header_cells(first, str(path)))
     raise LtsplanError(
         f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
     )
