@@ -23,6 +23,7 @@ from ltsplan.formats.text import decode_utf8
 from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.ledger.money import conversion_notes_of, rates_for
+from ltsplan.ledger.rules import LINE
 from ltsplan.ledger.writes import (
     PreparedBatch,
     WriteSummary,
@@ -228,6 +229,7 @@ def write_batches(
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     links = CommitmentLinks()
+    linked: list[pl.DataFrame] = []  # with replace: the lines of the file's deliveries that name a commitment
     given_before = WrittenBefore()
     conversions = []
     for batch in batches:
@@ -254,6 +256,7 @@ def write_batches(
             continue
         if replace:
             present["ledger_entry"].append(_ids(batch.stored))
+            linked.append(_delivery_lines(batch.entries))
             present["ledger_plan"].append(_ids(batch.plans))
             if batch.plans is not None:
                 datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
@@ -274,7 +277,12 @@ def write_batches(
     withdrawn = 0
     if replace:
         summary.entries.retracted, summary.plans.retracted = withdraw_absent(
-            connection, datasets, present, at=recorded_at
+            connection,
+            datasets,
+            present,
+            at=recorded_at,
+            file=origin,
+            lines=pl.concat(linked) if linked else None,
         )
         withdrawn = summary.entries.retracted + summary.plans.retracted
     end_before_later_snapshots(connection, datasets, at=recorded_at)
@@ -295,6 +303,14 @@ def _read_links(connection: Connection, links: CommitmentLinks, entries: pl.Data
     if entries.height and {"id", "kind", "commitment_id"} <= set(entries.columns):
         links.note(entries)
         links.hold(entries, None, links.waiting(connection, entries))
+
+
+def _delivery_lines(entries: pl.DataFrame) -> pl.DataFrame:
+    """Id and line of the entries that name a commitment (where the reader gave lines)."""
+    if not {"id", "commitment_id", LINE} <= set(entries.columns):
+        return pl.DataFrame(schema={"id": pl.Utf8, LINE: pl.Int64})
+    named = entries.filter(pl.col("commitment_id").is_not_null())
+    return named.select(pl.col("id").cast(pl.Utf8), pl.col(LINE).cast(pl.Int64))
 
 
 def _ids(frame: pl.DataFrame | None) -> pl.Series:

@@ -329,15 +329,62 @@ def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> 
     return gone.height
 
 
+ORPHANED = (
+    "names commitment {}, which this file no longer has: --replace would withdraw it and leave the "
+    "delivery naming nothing. Keep the commitment in the file, or leave the delivery's commitment_id empty"
+)
+
+
+def orphaned_deliveries(
+    connection: Connection, withdrawn: list[str], *, at: datetime, file: str | None, lines: pl.DataFrame
+) -> list[Problem]:
+    """A problem for each delivery current at ``at`` and not withdrawn itself that names one of the
+    ``withdrawn`` commitments: a delivery names a live commitment, as every import checks (the
+    file's own deliveries located by ``lines``: id and line; others by dataset and reference)."""
+    if not withdrawn:
+        return []
+    e = ledger_entry
+    statement = known(e, at, e.c.id, e.c.dataset, e.c.reference, e.c.commitment_id).where(
+        e.c.kind == "delivery", e.c.commitment_id.is_not(None)
+    )
+    rows = pl.DataFrame(
+        [tuple(r) for r in connection.execute(statement)],
+        schema={"id": pl.Utf8, "dataset": pl.Utf8, "reference": pl.Utf8, "commitment_id": pl.Utf8},
+        orient="row",
+    )
+    gone = pl.Series("id", withdrawn, dtype=pl.Utf8).implode()
+    left = rows.filter(pl.col("commitment_id").is_in(gone) & pl.col("id").is_in(gone).not_())
+    left = left.join(lines.select("id", LINE), on="id", how="left").sort(LINE, "id", nulls_last=True)
+    return [
+        Problem(
+            ORPHANED.format(commitment),
+            file=file,
+            line=line,
+            field="commitment_id",
+            record=f"{dataset}/{reference}" if reference else entry,
+        )
+        for entry, dataset, reference, commitment, line in left.select(
+            "id", "dataset", "reference", "commitment_id", LINE
+        ).iter_rows()
+    ]
+
+
 def withdraw_absent(
-    connection: Connection, datasets: set[str], present: dict[str, list[pl.Series]], *, at: datetime
+    connection: Connection,
+    datasets: set[str],
+    present: dict[str, list[pl.Series]],
+    *,
+    at: datetime,
+    file: str | None = None,
+    lines: pl.DataFrame | None = None,
 ) -> tuple[int, int]:
     """Withdraw, as of ``at``, the live entries and plans of ``datasets`` whose ids are not among
     those ``present`` (by table name): an import that replaces its datasets no longer has them.
     The datasets of the versions the import itself revised count too: a Kiel release names its
     records ``kiel-ust-r30`` where the one before said ``-r29``, and what it no longer reports is
     still tagged ``-r29``. Their history stays; the totals lose them from ``at`` on. Returns
-    (entries, plans) withdrawn."""
+    (entries, plans) withdrawn. A commitment a live delivery still names is not withdrawn: the
+    import is refused (``orphaned_deliveries``; ``lines`` locates the file's deliveries)."""
     settle(connection)  # the rows this import staged are among those present
     withdrawn = []
     for table in (ledger_entry, ledger_plan):
@@ -353,6 +400,12 @@ def withdraw_absent(
         kept = pl.concat([pl.Series("id", [], dtype=pl.Utf8), *present.get(table.name, [])])
         absent = stored.filter(stored.is_in(kept.implode()).not_()).to_list()
         if table is ledger_entry:
+            located = lines if lines is not None else pl.DataFrame(schema={"id": pl.Utf8, LINE: pl.Int64})
+            orphaned = orphaned_deliveries(connection, absent, at=at, file=file, lines=located)
+            if orphaned:
+                raise InvalidInput(
+                    orphaned, f"{file or 'the import'}: {len(orphaned)} problem(s); nothing was written"
+                )
             withdrawn.append(retract_entries(connection, absent, at=at))
         else:
             withdrawn.append(retract(connection, table, absent, at=at).height)
