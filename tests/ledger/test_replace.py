@@ -160,7 +160,7 @@ def test_a_release_that_drops_a_commitment_a_delivery_still_names_is_refused(
     with pytest.raises(InvalidInput) as raised:
         import_file(db, write_linked(tmp_path / "r2.csv", *revised), recorded_at=LATER, replace=True)
     [problem] = raised.value.problems
-    assert problem.field == "commitment_id" and "--replace would withdraw it" in problem.message
+    assert problem.field == "commitment_id" and "--replace withdrawing it" in problem.message
     assert problem.record == ("tracker/D1" if kept_in == "the file" else "ours/D1")
     assert problem.line == (3 if kept_in == "the file" else None)
     assert live_references(db) == before

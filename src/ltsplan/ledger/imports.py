@@ -29,6 +29,7 @@ from ltsplan.ledger.writes import (
     WriteSummary,
     WrittenBefore,
     end_before_later_snapshots,
+    orphaned_deliveries,
     prepare,
     record_snapshot,
     store_entries,
@@ -273,7 +274,7 @@ def write_batches(
         raise InvalidInput(problems, f"{origin}: {len(problems)} problem(s); nothing was written")
     if came is not None:
         came = valued_like_commitments(connection, came, links, batch.rates)
-        summary.entries += store_entries(connection, came, recorded_at=recorded_at)
+        summary.entries += store_entries(connection, came, recorded_at=recorded_at, ended=given_before.ended)
     withdrawn = 0
     if replace:
         summary.entries.retracted, summary.plans.retracted = withdraw_absent(
@@ -281,10 +282,16 @@ def write_batches(
             datasets,
             present,
             at=recorded_at,
-            file=origin,
-            lines=pl.concat(linked) if linked else None,
+            ended=given_before.ended,
         )
         withdrawn = summary.entries.retracted + summary.plans.retracted
+    if given_before.ended:
+        located = pl.concat(linked) if linked else pl.DataFrame(schema={"id": pl.Utf8, LINE: pl.Int64})
+        orphaned = orphaned_deliveries(
+            connection, given_before.ended, at=recorded_at, file=origin, lines=located
+        )
+        if orphaned:
+            raise InvalidInput(orphaned, f"{origin}: {len(orphaned)} problem(s); nothing was written")
     end_before_later_snapshots(connection, datasets, at=recorded_at)
     if replace:
         record_snapshot(connection, datasets, at=recorded_at)
