@@ -267,3 +267,19 @@ def test_a_header_ending_in_a_carriage_return_and_line_feed_is_read(db: Database
     path.write_bytes("\r\n".join(lines).encode() + b"\r\n")
     import_file(db, path)
     assert count(db) == 1
+
+
+def test_a_recorded_at_that_its_offset_takes_before_the_year_1_is_refused_and_nothing_written(
+    db: Database, tmp_path: Path
+) -> None:
+    """Polars would hold it as year 0, which no store reads back: every later total would fail."""
+    path = write(
+        tmp_path,
+        HEADER + ",recorded_at",
+        GOOD.format(ref="C1", amount="5", description="") + ",0001-01-01T00:00:00+05:00",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        import_file(db, path)
+    [problem] = refused.value.problems
+    assert (problem.line, problem.field) == (2, "recorded_at") and "before the year 1" in problem.message
+    assert count(db) == 0
