@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import polars as pl
 from rich.console import Console
@@ -70,3 +71,22 @@ def test_a_source_named_in_words_leaves_its_id_to_csv_and_json() -> None:
     assert "source_id" in _table(Report("Positions", bare))  # the id is all there is to go by
     assert next(csv.reader(io.StringIO(_render(Report("Positions", named), "csv")))) == list(named.columns)
     assert json.loads(_render(Report("Positions", named), "json"))["rows"][0]["source_id"] == "5e1f"
+
+
+def _by_year() -> Report:
+    frame = pl.DataFrame({"year": [2023, 2024], "gdp_year": [2021, 2021], "entries": [2023, 12]})
+    return Report("Support by year", frame, [], {})
+
+
+def test_years_are_shown_as_years_and_counts_thousands_separated_in_tables() -> None:
+    text = _table(_by_year())
+    assert "2,023" in text  # the count of entries
+    assert "2,024" not in text and "2,021" not in text
+    assert re.search(r"│\s*2024\s*│\s*2021\s*│\s*12\s*│", text)
+
+
+def test_years_are_shown_as_years_on_the_pages() -> None:
+    from ltsplan.web.pages import table_of
+
+    cells = [[cell["text"] for cell in row] for row in table_of(_by_year())["rows"]]
+    assert cells == [["2023", "2021", "2,023"], ["2024", "2021", "12"]]

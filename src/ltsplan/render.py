@@ -18,8 +18,15 @@ from ltsplan.report import Report
 FORMATS = ("table", "csv", "json")
 
 
-def format_cell(value: Any, unit: str | None = None) -> str:
-    """A value as every face's tables show it: — for nothing, thousands separated, units applied."""
+def names_a_year(column: str | None) -> bool:
+    """A column whose whole numbers name a year (``year``, ``gdp_year``, ``…_year``) instead of
+    counting something: the year 2023 is not "2,023", though 2,023 entries are."""
+    return column is not None and (column == "year" or column.endswith("_year"))
+
+
+def format_cell(value: Any, unit: str | None = None, *, column: str | None = None) -> str:
+    """A value as every face's tables show it: — for nothing, thousands separated (but in a
+    column that ``names_a_year``), units applied."""
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -35,7 +42,7 @@ def format_cell(value: Any, unit: str | None = None) -> str:
             return f"{value:,.0f}"
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return str(value) if names_a_year(column) else f"{value:,}"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -89,7 +96,7 @@ def to_table(report: Report, console: Console) -> None:
             if scale and isinstance(value, float | int) and not isinstance(value, bool):
                 text = f"{value / scale:,.2f}" if scale > 1 else format_cell(float(value))
             else:
-                text = format_cell(value, report.units.get(name))
+                text = format_cell(value, report.units.get(name), column=name)
             if len(text) > TABLE_CELL_LIMIT:
                 text = text[: TABLE_CELL_LIMIT - 1] + "…"
                 cut = True

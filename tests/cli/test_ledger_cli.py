@@ -79,6 +79,30 @@ def test_a_malformed_as_of_date_is_a_misuse_with_a_message_on_stderr(loaded: str
     assert result.stdout == ""
 
 
+def test_as_of_the_last_day_there_is_answers_with_everything_known(loaded: str) -> None:
+    result = ledger(loaded, "totals", "--by", "donor", "--as-of", "9999-12-31", "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = {r["donor"]: r["pledged"] for r in json.loads(result.stdout)["rows"]}
+    assert got == pytest.approx(expected_pledged_by_donor(), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("command", "moment"),
+    [
+        (["ledger", "totals", "--as-of"], "9999-12-31T23:00:00-05:00"),
+        (["ledger", "totals", "--as-of"], "0001-01-01T00:00:00+05:00"),
+        (["import", "no-such.csv", "--recorded-at"], "0001-01-01T00:00:00+05:00"),
+    ],
+)
+def test_a_moment_whose_zone_leaves_the_calendar_is_a_misuse_with_a_message(
+    loaded: str, command: list[str], moment: str
+) -> None:
+    result = RUNNER.invoke(build_app(), [*command, moment, "--db", loaded])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.replace("│", " ").split())  # the message as one line, out of its box
+    assert moment in said and "years 1 to 9999" in said
+
+
 @pytest.mark.parametrize(
     ("args", "named"),
     [

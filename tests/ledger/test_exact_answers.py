@@ -285,6 +285,36 @@ def test_a_delivery_naming_a_delivery_or_nothing_is_refused_and_lags_follow_comm
     assert frame.get_column("deliveries").to_list() == [1] and frame.get_column("median").to_list() == [10.0]
 
 
+def test_a_commitment_a_delivery_names_cannot_be_revised_into_a_delivery(
+    db: Database, tmp_path: Path
+) -> None:
+    """Else the delivery would name a delivery, which no import lets a delivery do."""
+    from ltsplan.errors import InvalidInput
+
+    good = write(
+        tmp_path / "good.csv",
+        line("C", 100, day="2023-01-01"),
+        line("D1", 40, kind="delivery", day="2023-01-11", commitment="C"),
+    )
+    import_file(db, good, recorded_at=datetime(2023, 2, 1))
+    turned = write(
+        tmp_path / "turned.csv", line("C", 100, kind="delivery", stage="delivered", day="2023-01-01")
+    )
+    with pytest.raises(InvalidInput) as refused:
+        import_file(db, turned, recorded_at=datetime(2023, 3, 1))
+    [problem] = refused.value.problems
+    assert (problem.record, problem.field) == ("exact/D1", "commitment_id")
+    assert one_row(db)["pledged"] == 100.0 and one_row(db)["delivered"] == 40.0
+
+    both = write(
+        tmp_path / "both.csv",
+        line("C", 100, kind="delivery", stage="delivered", day="2023-01-01"),
+        line("D1", 40, kind="delivery", day="2023-01-11"),
+    )
+    import_file(db, both, recorded_at=datetime(2023, 3, 1))  # the delivery names nothing any more
+    assert one_row(db)["pledged"] == 0.0 and one_row(db)["delivered"] == 140.0
+
+
 def test_a_batch_that_holds_only_problems_holds_no_entry() -> None:
     import polars as pl
 

@@ -4,18 +4,21 @@ formula protection that round-trips; line numbers exact across blocks and quoted
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from ltsplan.errors import InvalidInput
+from ltsplan.ledger import reports
 from ltsplan.ledger.exports import export_ledger
 from ltsplan.ledger.formats.native_csv import read_csv
 from ltsplan.ledger.imports import import_file
 from ltsplan.ledger.model import ledger_entry
 from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
+from ltsplan.store.time import as_of
 
 HEADER = "dataset,reference,kind,stage,donor,recipient,category,event_date,amount,currency,description,source_title,source_kind,source_grade"
 GOOD = "demo,{ref},commitment,committed,DEU,UKR,military,2023-06-01,{amount},EUR,{description},Aid list,official document,A1"
@@ -221,3 +224,62 @@ def test_a_record_may_cite_a_source_an_earlier_import_stored(db: Database, tmp_p
 
     outcome = import_file(db, later, skip_invalid=True, report_dir=tmp_path)
     assert outcome.summary.entries.inserted == 2 and count(db) == 3
+
+
+def test_dates_before_the_year_1000_are_stored_read_and_phased_as_given(db: Database, tmp_path: Path) -> None:
+    """A column holding one value throughout is written as one SQL literal; its date or time must
+    keep a four-digit year, or SQLite holds '1-01-01', which reads back as no date at all."""
+    header = HEADER + ",period_start,period_end"
+    rows = [
+        GOOD.format(ref=f"C{i}", amount="1000", description="") + ",0001-01-01,0002-12-31" for i in (1, 2)
+    ]
+    path = write(tmp_path, header, *rows)
+    import_file(db, path, recorded_at=datetime(500, 1, 1))
+    with db.reading() as connection:
+        known = reports.totals(connection, by=["year"], moment=as_of(datetime(600, 1, 1)), phasing="spread")
+    assert known.frame.get_column("year").to_list() == [1, 2]
+    assert sum(known.frame.get_column("pledged").to_list()) == 2000.0
+    exported = tmp_path / "out.csv"
+    assert export_ledger(db, exported) == 2
+    written = list(csv.DictReader(exported.open(encoding="utf-8")))
+    assert {(r["period_start"], r["period_end"]) for r in written} == {("0001-01-01", "0002-12-31")}
+
+
+@pytest.mark.parametrize("fmt", [None, "csv"])
+def test_a_file_whose_lines_end_with_a_carriage_return_alone_is_refused_with_the_line(
+    db: Database, tmp_path: Path, fmt: str | None
+) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone."""
+    path = tmp_path / "mac.csv"
+    lines = [HEADER, GOOD.format(ref="C1", amount="5", description="")]
+    path.write_bytes("\r".join(lines).encode() + b"\r")
+    with pytest.raises(InvalidInput) as raised:
+        import_file(db, path, fmt=fmt)
+    [problem] = raised.value.problems
+    assert (problem.file, problem.line) == (str(path), 1)
+    assert "carriage return" in problem.message and "save" in problem.message
+    assert count(db) == 0
+
+
+def test_a_header_ending_in_a_carriage_return_and_line_feed_is_read(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "windows.csv"
+    lines = [HEADER, GOOD.format(ref="C1", amount="5", description='"two\rlines"')]
+    path.write_bytes("\r\n".join(lines).encode() + b"\r\n")
+    import_file(db, path)
+    assert count(db) == 1
+
+
+def test_a_recorded_at_that_its_offset_takes_before_the_year_1_is_refused_and_nothing_written(
+    db: Database, tmp_path: Path
+) -> None:
+    """Polars would hold it as year 0, which no store reads back: every later total would fail."""
+    path = write(
+        tmp_path,
+        HEADER + ",recorded_at",
+        GOOD.format(ref="C1", amount="5", description="") + ",0001-01-01T00:00:00+05:00",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        import_file(db, path)
+    [problem] = refused.value.problems
+    assert (problem.line, problem.field) == (2, "recorded_at") and "before the year 1" in problem.message
+    assert count(db) == 0

@@ -312,6 +312,8 @@ def generated(db: Database, tmp_path: Path) -> list[dict]:
         revised.append(changed)
     write(db, tmp_path / "revised.csv", revised, datetime(2024, 3, 1))
     withdrawn = {e["id"] for e in entries[3::10]}
+    # A release that drops a pledge drops the deliveries against it too: none may name nothing.
+    withdrawn |= {e["id"] for e in entries if e["commitment_id"] in withdrawn}
     now = {e["id"]: e for e in entries} | {e["id"]: e for e in revised}
     live = [e for i, e in now.items() if i not in withdrawn]
     write(db, tmp_path / "kept.csv", live, datetime(2024, 6, 1), replace=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ltsplan.errors import LtsplanError
+from ltsplan.errors import InvalidInput, LtsplanError
 from ltsplan.ledger.imports import import_file
 from ltsplan.ledger.model import ledger_entry, ledger_plan
 from ltsplan.ledger.reports import LedgerFilter, delta_sums
@@ -119,3 +119,74 @@ def test_a_revised_iati_file_withdraws_a_dropped_transaction_and_budget(db: Data
         ).all()
     assert len(live_entries) == first.summary.entries.inserted - 1
     assert len(live_plans) == first.summary.plans.inserted - first.summary.plans.revised - 1
+
+
+HEADER_LINKED = HEADER + ",commitment_id"
+
+
+def linked(dataset: str, reference: str, kind: str, commitment: str = "") -> str:
+    stage = "delivered" if kind == "delivery" else "committed"
+    return (
+        f"{dataset},{reference},{kind},{stage},DEU,UKR,military,2023-06-01,5,EUR,Aid list,official document,"
+        f"{commitment}"
+    )
+
+
+def write_linked(path: Path, *rows: str) -> Path:
+    path.write_text("\n".join([HEADER_LINKED, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kept_in", ["the file", "another dataset"])
+def test_a_release_that_drops_a_commitment_a_delivery_still_names_is_refused(
+    db: Database, tmp_path: Path, kept_in: str
+) -> None:
+    """Every import refuses a delivery naming no live commitment; --replace must not make one."""
+    first = [linked("tracker", "C1", "commitment"), linked("tracker", "C2", "commitment")]
+    if kept_in == "the file":
+        first.append(linked("tracker", "D1", "delivery", "C1"))
+    import_file(db, write_linked(tmp_path / "r1.csv", *first), recorded_at=FIRST)
+    if kept_in == "another dataset":
+        commitment = live_ids(db)["C1"]
+        import_file(
+            db,
+            write_linked(tmp_path / "d.csv", linked("ours", "D1", "delivery", commitment)),
+            recorded_at=FIRST,
+        )
+    revised = [linked("tracker", "C2", "commitment")]
+    if kept_in == "the file":
+        revised.append(linked("tracker", "D1", "delivery", "C1"))
+    before = live_references(db)
+    with pytest.raises(InvalidInput) as raised:
+        import_file(db, write_linked(tmp_path / "r2.csv", *revised), recorded_at=LATER, replace=True)
+    [problem] = raised.value.problems
+    assert problem.field == "commitment_id" and "--replace withdrawing it" in problem.message
+    assert problem.record == ("tracker/D1" if kept_in == "the file" else "ours/D1")
+    assert problem.line == (3 if kept_in == "the file" else None)
+    assert live_references(db) == before
+
+
+def test_a_release_that_drops_a_commitment_with_its_deliveries_withdraws_them_all(
+    db: Database, tmp_path: Path
+) -> None:
+    first = [linked("tracker", "C1", "commitment"), linked("tracker", "D1", "delivery", "C1")]
+    import_file(
+        db,
+        write_linked(tmp_path / "r1.csv", *first, linked("tracker", "C2", "commitment")),
+        recorded_at=FIRST,
+    )
+    import_file(
+        db,
+        write_linked(tmp_path / "r2.csv", linked("tracker", "C2", "commitment")),
+        recorded_at=LATER,
+        replace=True,
+    )
+    assert set(live_references(db)) == {"C2"}
+
+
+def live_ids(db: Database) -> dict[str, str]:
+    with db.reading() as connection:
+        rows = connection.execute(
+            select(ledger_entry.c.reference, ledger_entry.c.id).where(ledger_entry.c.retracted_at.is_(None))
+        ).all()
+    return {r.reference: r.id for r in rows}

@@ -3,11 +3,13 @@ formats) by the same rules, with the same message for the same bad value."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import pytest
 
 from ltsplan.ledger.model import ENTRY
-from ltsplan.records.fields import DATE, NUMBER, TEXT, Field, FieldError
+from ltsplan.records.fields import DATE, INSTANT, NUMBER, TEXT, Field, FieldError
 
 # Values as people write them in a cell: good ones, bad ones, and the edges between.
 CORPUS = [
@@ -88,3 +90,14 @@ def test_the_corpus_reaches_every_rule() -> None:
     assert "'-1000000000000001' is not a finite number of at most 10^15" in verdicts["amount"]
     assert not any(v.startswith("'1e15'") for v in verdicts["amount"])
     assert "'XYZ' is not an ISO 4217 currency code" in verdicts["currency"]
+
+
+@pytest.mark.parametrize("given", ["0001-01-01T00:00:00+05:00", "0001-01-01T04:59:59.999999+05:00"])
+def test_a_record_time_that_its_offset_takes_before_the_year_1_is_refused_with_a_message(given: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        INSTANT.read_value(given)
+    assert given in str(refused.value) and "before the year 1" in str(refused.value)
+
+
+def test_a_record_time_on_the_first_day_there_is_is_read() -> None:
+    assert INSTANT.read_value("0001-01-01T05:00:00+05:00") == datetime(1, 1, 1)

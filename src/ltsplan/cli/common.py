@@ -85,6 +85,12 @@ def parse_as_of(text: str | None) -> datetime | None:
             f"'{text}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)",
             param_hint="--as-of",
         ) from None
+    except OverflowError:  # a zone that moves the moment out of years 1 to 9999 in UTC
+        raise typer.BadParameter(_beyond_utc(text), param_hint="--as-of") from None
+
+
+def _beyond_utc(text: str) -> str:
+    return f"'{text}' is outside the years 1 to 9999 once in UTC; give a moment within them"
 
 
 def parse_recorded_at(text: str | None) -> datetime | None:
@@ -101,6 +107,8 @@ def parse_recorded_at(text: str | None) -> datetime | None:
             f"'{text}' is not a date; write it as YYYY-MM-DD (for example 2023-06-14)",
             param_hint="--recorded-at",
         ) from None
+    except OverflowError:
+        raise typer.BadParameter(_beyond_utc(text), param_hint="--recorded-at") from None
     assert moment is not None
     if moment > utcnow():
         raise typer.BadParameter(

@@ -9,9 +9,27 @@ import csv
 import io
 from collections.abc import Iterator
 
-from ltsplan.errors import Problem
+from ltsplan.errors import InvalidInput, Problem
 
 NEVER_CLOSED = 'a quoted field that starts in this record is never closed (a " is missing)'
+BARE_CARRIAGE_RETURN = (
+    "a carriage return ends no line here: lines end with a line feed (\\n or \\r\\n), and a carriage "
+    "return inside a field is quoted. A file whose lines end with a carriage return alone (classic "
+    "Mac OS) must be saved again, as CSV UTF-8"
+)
+
+
+def header_cells(line: str, file: str) -> list[str]:
+    """The column names on a CSV file's first line (as read up to its first line feed), stripped.
+    A carriage return outside quotes there is refused, with the file and line: the readers end
+    lines at line feeds only, so it means a file that is one line to them."""
+    try:
+        return [name.strip() for name in next(csv.reader([line], strict=True), [])]
+    except csv.Error:
+        raise InvalidInput(
+            [Problem(BARE_CARRIAGE_RETURN, file=file, line=1)],
+            f"{file}: not a CSV ltsplan reads; nothing was written",
+        ) from None
 
 
 def csv_records(

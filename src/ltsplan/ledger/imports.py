@@ -6,7 +6,6 @@ all return a ``LedgerBatch``; this module is the one place that writes what they
 
 from __future__ import annotations
 
-import csv
 import importlib
 from collections.abc import Callable, Iterable
 from contextlib import closing
@@ -19,15 +18,18 @@ import polars as pl
 from sqlalchemy import Connection
 
 from ltsplan.errors import InvalidInput, LtsplanError, Problem
+from ltsplan.formats.csv_in import header_cells
 from ltsplan.formats.text import decode_utf8
 from ltsplan.ledger.links import CommitmentLinks
 from ltsplan.ledger.model import LedgerBatch
 from ltsplan.ledger.money import conversion_notes_of, rates_for
+from ltsplan.ledger.rules import LINE
 from ltsplan.ledger.writes import (
     PreparedBatch,
     WriteSummary,
     WrittenBefore,
     end_before_later_snapshots,
+    orphaned_deliveries,
     prepare,
     record_snapshot,
     store_entries,
@@ -110,7 +112,7 @@ def guess_format(path: Path) -> str:
     if suffix == ".csv":
         with path.open("rb") as handle:
             first = decode_utf8(handle.readline(), str(path), "CSV")
-        return _csv_format(path, [h.strip() for h in next(csv.reader([first]), [])])
+        return _csv_format(path, header_cells(first, str(path)))
     raise LtsplanError(
         f"{path}: cannot tell the format from the name; give --format (one of {', '.join(READERS)})"
     )
@@ -228,6 +230,7 @@ def write_batches(
     datasets: set[str] = set()
     present: dict[str, list[pl.Series]] = {"ledger_entry": [], "ledger_plan": []}
     links = CommitmentLinks()
+    linked: list[pl.DataFrame] = []  # with replace: the lines of the file's deliveries that name a commitment
     given_before = WrittenBefore()
     conversions = []
     for batch in batches:
@@ -254,6 +257,7 @@ def write_batches(
             continue
         if replace:
             present["ledger_entry"].append(_ids(batch.stored))
+            linked.append(_delivery_lines(batch.entries))
             present["ledger_plan"].append(_ids(batch.plans))
             if batch.plans is not None:
                 datasets.update(batch.plans.get_column("dataset").drop_nulls().unique().to_list())
@@ -270,13 +274,24 @@ def write_batches(
         raise InvalidInput(problems, f"{origin}: {len(problems)} problem(s); nothing was written")
     if came is not None:
         came = valued_like_commitments(connection, came, links, batch.rates)
-        summary.entries += store_entries(connection, came, recorded_at=recorded_at)
+        summary.entries += store_entries(connection, came, recorded_at=recorded_at, ended=given_before.ended)
     withdrawn = 0
     if replace:
         summary.entries.retracted, summary.plans.retracted = withdraw_absent(
-            connection, datasets, present, at=recorded_at
+            connection,
+            datasets,
+            present,
+            at=recorded_at,
+            ended=given_before.ended,
         )
         withdrawn = summary.entries.retracted + summary.plans.retracted
+    if given_before.ended:
+        located = pl.concat(linked) if linked else pl.DataFrame(schema={"id": pl.Utf8, LINE: pl.Int64})
+        orphaned = orphaned_deliveries(
+            connection, given_before.ended, at=recorded_at, file=origin, lines=located
+        )
+        if orphaned:
+            raise InvalidInput(orphaned, f"{origin}: {len(orphaned)} problem(s); nothing was written")
     end_before_later_snapshots(connection, datasets, at=recorded_at)
     if replace:
         record_snapshot(connection, datasets, at=recorded_at)
@@ -295,6 +310,14 @@ def _read_links(connection: Connection, links: CommitmentLinks, entries: pl.Data
     if entries.height and {"id", "kind", "commitment_id"} <= set(entries.columns):
         links.note(entries)
         links.hold(entries, None, links.waiting(connection, entries))
+
+
+def _delivery_lines(entries: pl.DataFrame) -> pl.DataFrame:
+    """Id and line of the entries that name a commitment (where the reader gave lines)."""
+    if not {"id", "commitment_id", LINE} <= set(entries.columns):
+        return pl.DataFrame(schema={"id": pl.Utf8, LINE: pl.Int64})
+    named = entries.filter(pl.col("commitment_id").is_not_null())
+    return named.select(pl.col("id").cast(pl.Utf8), pl.col(LINE).cast(pl.Int64))
 
 
 def _ids(frame: pl.DataFrame | None) -> pl.Series:

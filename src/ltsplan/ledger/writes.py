@@ -122,6 +122,9 @@ class WrittenBefore:
 
     sources: dict[str, Source] = field(default_factory=dict)
     reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Commitments whose version current at the write's record time ended there with no commitment
+    # after it (withdrawn, or revised into a delivery): a live delivery may no longer name them.
+    ended: list[str] = field(default_factory=list)
 
     def new_sources(self, sources: list[Source]) -> list[Source]:
         fresh = [s for s in sources if self.sources.get(s.id) != s]
@@ -185,7 +188,9 @@ def write_batch(
     store_reports(connection, reports, recorded_at=recorded_at)
     if links is not None:
         stored = valued_like_commitments(connection, stored, links, prepared.rates)
-    entry_result = store_entries(connection, stored, recorded_at=recorded_at)
+    entry_result = store_entries(
+        connection, stored, recorded_at=recorded_at, ended=written.ended if written is not None else None
+    )
     plan_result = WriteResult()
     if plans is not None:
         plan_result = write_versions(connection, ledger_plan, plans, recorded_at=recorded_at)
@@ -282,18 +287,25 @@ def reconvert(
 
 
 def store_entries(
-    connection: Connection, frame: pl.DataFrame, *, recorded_at: datetime, revise_all: bool = False
+    connection: Connection,
+    frame: pl.DataFrame,
+    *,
+    recorded_at: datetime,
+    revise_all: bool = False,
+    ended: list[str] | None = None,
 ) -> WriteResult:
     """Write entries in their stored form (``stored_entries``) as versions, and move the maintained
     totals by what changed: each version counts from its record time until its end, and a version
     whose end moved (cut by a version dated before the end, or no longer cut) moves its
-    subtraction with it."""
+    subtraction with it. The commitments revised into something else are added to ``ended``."""
     if frame.is_empty():
         return WriteResult()
     result = write_versions(
         connection, ledger_entry, frame, recorded_at=recorded_at, keep_retracted=True, revise_all=revise_all
     )
     _add_version_deltas(connection, result.new_rows, result.retracted_rows)
+    if ended is not None:
+        ended.extend(_ended_commitments(result.retracted_rows, result.new_rows))
     # The rows themselves are no longer needed: only the counts travel up to the import.
     result.new_rows = result.retracted_rows = pl.DataFrame()
     return result
@@ -322,22 +334,85 @@ def _add_version_deltas(connection: Connection, arrived: pl.DataFrame, moved: pl
         _add_deltas(connection, part)
 
 
-def retract_entries(connection: Connection, ids: list[str], *, at: datetime) -> int:
-    """Withdraw entries without replacement (their totals leave as of ``at``)."""
+def retract_entries(
+    connection: Connection, ids: list[str], *, at: datetime, ended: list[str] | None = None
+) -> int:
+    """Withdraw entries without replacement (their totals leave as of ``at``); the commitments
+    among them are added to ``ended``."""
     gone = retract(connection, ledger_entry, ids, at=at)
     _add_version_deltas(connection, pl.DataFrame(), gone)
+    if ended is not None:
+        ended.extend(_ended_commitments(gone, pl.DataFrame()))
     return gone.height
 
 
+def _ended_commitments(cut: pl.DataFrame, arrived: pl.DataFrame) -> list[str]:
+    """The ids of the ``cut`` versions that were commitments and whose ``arrived`` version (if
+    any) is not."""
+    if cut.is_empty():
+        return []
+    was = cut.filter(pl.col("kind") == "commitment").get_column("id")
+    if arrived.height:
+        still = arrived.filter(pl.col("kind") == "commitment").get_column("id")
+        was = was.filter(was.is_in(still.implode()).not_())
+    return was.to_list()
+
+
+ORPHANED = (
+    "names commitment {}, which this import would leave no commitment (--replace withdrawing it, "
+    "or the file giving it as a delivery): a delivery names a live commitment. Keep the commitment, "
+    "or leave the delivery's commitment_id empty"
+)
+
+
+def orphaned_deliveries(
+    connection: Connection, withdrawn: list[str], *, at: datetime, file: str | None, lines: pl.DataFrame
+) -> list[Problem]:
+    """A problem for each delivery current at ``at`` and not withdrawn itself that names one of the
+    ``withdrawn`` commitments: a delivery names a live commitment, as every import checks (the
+    file's own deliveries located by ``lines``: id and line; others by dataset and reference)."""
+    if not withdrawn:
+        return []
+    e = ledger_entry
+    statement = known(e, at, e.c.id, e.c.dataset, e.c.reference, e.c.commitment_id).where(
+        e.c.kind == "delivery", e.c.commitment_id.is_not(None)
+    )
+    rows = pl.DataFrame(
+        [tuple(r) for r in connection.execute(statement)],
+        schema={"id": pl.Utf8, "dataset": pl.Utf8, "reference": pl.Utf8, "commitment_id": pl.Utf8},
+        orient="row",
+    )
+    gone = pl.Series("id", withdrawn, dtype=pl.Utf8).implode()
+    left = rows.filter(pl.col("commitment_id").is_in(gone) & pl.col("id").is_in(gone).not_())
+    left = left.join(lines.select("id", LINE), on="id", how="left").sort(LINE, "id", nulls_last=True)
+    return [
+        Problem(
+            ORPHANED.format(commitment),
+            file=file,
+            line=line,
+            field="commitment_id",
+            record=f"{dataset}/{reference}" if reference else entry,
+        )
+        for entry, dataset, reference, commitment, line in left.select(
+            "id", "dataset", "reference", "commitment_id", LINE
+        ).iter_rows()
+    ]
+
+
 def withdraw_absent(
-    connection: Connection, datasets: set[str], present: dict[str, list[pl.Series]], *, at: datetime
+    connection: Connection,
+    datasets: set[str],
+    present: dict[str, list[pl.Series]],
+    *,
+    at: datetime,
+    ended: list[str] | None = None,
 ) -> tuple[int, int]:
     """Withdraw, as of ``at``, the live entries and plans of ``datasets`` whose ids are not among
     those ``present`` (by table name): an import that replaces its datasets no longer has them.
     The datasets of the versions the import itself revised count too: a Kiel release names its
     records ``kiel-ust-r30`` where the one before said ``-r29``, and what it no longer reports is
     still tagged ``-r29``. Their history stays; the totals lose them from ``at`` on. Returns
-    (entries, plans) withdrawn."""
+    (entries, plans) withdrawn; the commitments among them are added to ``ended``."""
     settle(connection)  # the rows this import staged are among those present
     withdrawn = []
     for table in (ledger_entry, ledger_plan):
@@ -353,7 +428,7 @@ def withdraw_absent(
         kept = pl.concat([pl.Series("id", [], dtype=pl.Utf8), *present.get(table.name, [])])
         absent = stored.filter(stored.is_in(kept.implode()).not_()).to_list()
         if table is ledger_entry:
-            withdrawn.append(retract_entries(connection, absent, at=at))
+            withdrawn.append(retract_entries(connection, absent, at=at, ended=ended))
         else:
             withdrawn.append(retract(connection, table, absent, at=at).height)
     return withdrawn[0], withdrawn[1]

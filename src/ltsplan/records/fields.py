@@ -159,6 +159,9 @@ NOT_AN_INSTANT = (
     "'{}' is not a date or a date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC, or with an offset "
     "such as +02:00)"
 )
+# A moment whose offset takes it before 0001-01-01 in UTC: Polars would keep it as year 0, which
+# no store reads back (every later query of the table would fail).
+BEYOND_CALENDAR = "'{}' falls before the year 1 once in UTC; give a later moment"
 
 
 def _instant(value: Any) -> datetime:
@@ -173,7 +176,10 @@ def _instant(value: Any) -> datetime:
             moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
         except ValueError:
             raise FieldError(NOT_AN_INSTANT.format(value)) from None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    except OverflowError:
+        raise FieldError(BEYOND_CALENDAR.format(value)) from None
 
 
 def _boolean(value: Any) -> bool:

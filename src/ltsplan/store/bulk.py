@@ -47,7 +47,6 @@ from ltsplan.store.schema import RETRACTED, metadata
 
 DATE_TEXT = "%Y-%m-%d"
 DATETIME_TEXT = "%Y-%m-%d %H:%M:%S%.6f"
-DATETIME_LITERAL = "%Y-%m-%d %H:%M:%S.%f"  # the same text from Python's strftime
 
 # Below this many rows a write goes straight to the table: staging costs a table in the scratch
 # file and an INSERT ... SELECT, which only pays over a thousand rows or so. It must stay well below
@@ -101,10 +100,12 @@ def _sql_literal(value: object) -> str | None:
         return str(value)
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else None
-    if isinstance(value, datetime):  # as SQLAlchemy stores it; one with a zone is left to Polars
-        return f"'{value:{DATETIME_LITERAL}}'" if value.tzinfo is None else None
+    # As SQLAlchemy stores them, with four-digit years: strftime's %Y leaves a year before 1000
+    # unpadded ('500-01-01'), which SQLAlchemy then cannot read back, and text compares wrongly.
+    if isinstance(value, datetime):  # one with a zone is left to Polars
+        return f"'{value.isoformat(sep=' ', timespec='microseconds')}'" if value.tzinfo is None else None
     if isinstance(value, date):
-        return f"'{value:{DATE_TEXT}}'"
+        return f"'{value.isoformat()}'"
     if isinstance(value, str) and "\x00" not in value and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
     return None

@@ -37,7 +37,8 @@ def as_of(moment: date | datetime | None) -> datetime | None:
         return None
     if isinstance(moment, datetime):
         return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    return datetime.combine(moment + timedelta(days=1), time()) - timedelta(microseconds=1)
+    # Its last instant, found without stepping into the next day (there is none after 9999-12-31).
+    return datetime.combine(moment, time.max)
 
 
 def valid_day(moment: datetime | None) -> date:

@@ -109,7 +109,7 @@ def table_of(report: Report, links: Any = None, link_context: LinkContext | None
         rows.append(
             [
                 {
-                    "text": format_cell(row[c["name"]], c["unit"]),
+                    "text": format_cell(row[c["name"]], c["unit"], column=c["name"]),
                     "href": row_links.get(c["name"]),
                     "numeric": c["numeric"],
                 }

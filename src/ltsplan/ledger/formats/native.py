@@ -10,6 +10,7 @@ checks only what a parser must: dates, numbers, lengths, ids, sources and duplic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -21,7 +22,7 @@ from ltsplan.ledger.model import ENTRY, NATIVE_COLUMNS, LedgerBatch, conform
 from ltsplan.ledger.phasing import schedule_problems
 from ltsplan.ledger.rules import LINE, RECORD, entry_problems, rows_of
 from ltsplan.provenance.model import SOURCE, Source
-from ltsplan.records.fields import DATE, ID, NUMBER
+from ltsplan.records.fields import BEYOND_CALENDAR, DATE, ID, NUMBER
 from ltsplan.store.ids import IdMap, has_repeats, id_hashes, record_id_expr
 from ltsplan.store.time import utcnow
 
@@ -237,6 +238,11 @@ class NativeRows:
                 ),
             ),
             (instant > pl.lit(utcnow()), "recorded_at", "a record cannot be known in the future"),
+            (
+                instant < pl.lit(datetime(1, 1, 1), dtype=pl.Datetime("us")),
+                "recorded_at",
+                pl.format(BEYOND_CALENDAR, pl.col("recorded_at")),
+            ),
             (
                 pl.col("dataset").is_null(),
                 "dataset",

@@ -7,7 +7,6 @@ is parsed again with Python's csv module so that each such row is named by its l
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -15,7 +14,7 @@ from typing import BinaryIO
 import polars as pl
 
 from ltsplan.errors import InvalidInput, Problem
-from ltsplan.formats.csv_in import csv_records
+from ltsplan.formats.csv_in import csv_records, header_cells
 from ltsplan.formats.csv_out import write_frames
 from ltsplan.formats.text import bad_utf8_at, decode_utf8, not_utf8
 from ltsplan.ledger.formats.native import (
@@ -86,7 +85,7 @@ def _header(header: bytes, file: str) -> list[str]:
             f"{file}: not a ledger CSV; nothing was written",
         )
     text = decode_utf8(header, file, "CSV")
-    return [name.strip() for name in next(csv.reader([text]))]
+    return header_cells(text, file)
 
 
 def header_shown(columns: list[str], limit: int = 6) -> str:
