@@ -123,6 +123,23 @@ def test_a_revision_replaces_the_figure_and_keeps_the_old_version(client: TestCl
     assert sorted(r["amount"] for r in history["rows"]) == [100e6, 120e6]
 
 
+def test_a_revision_keeps_the_dataset_and_reference_that_name_its_entry(client: TestClient) -> None:
+    ident = entry_id("D-1")
+    before = client.get("/api/ledger/totals", params={"by": "donor"}).json()
+    moved = {**NEW_ENTRY, "dataset": "test", "reference": "D-9", "amount": 200e6}
+    refused = client.put(f"/api/ledger/entries/{ident}", json=moved)
+    assert refused.status_code == 422, refused.text
+    assert [(p["field"], p["record"]) for p in refused.json()["problems"]] == [("reference", "entry")]
+    # Had it been written, the entry posted under the new reference would stand beside it, twice counted.
+    assert client.get("/api/ledger/totals", params={"by": "donor"}).json() == before
+    kept = {k: v for k, v in NEW_ENTRY.items() if k not in ("dataset", "reference")}
+    revised = client.put(f"/api/ledger/entries/{ident}", json={**kept, "amount": 130e6})
+    assert revised.status_code == 200, revised.text
+    assert (revised.json()["id"], revised.json()["revised"]) == (ident, 1)
+    written = client.get(f"/api/ledger/entries/{ident}").json()
+    assert (written["dataset"], written["reference"], written["amount"]) == ("test", "D-1", 130e6)
+
+
 def test_an_invalid_entry_lists_every_problem_by_field_and_writes_nothing(client: TestClient) -> None:
     bad = {**NEW_ENTRY, "reference": "BAD", "kind": "gift", "category": "weapons", "event_date": "2023-02-30"}
     response = client.post("/api/ledger/entries", json=bad)

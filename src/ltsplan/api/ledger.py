@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from ltsplan.api.bodies import BODY, JsonBody
 from ltsplan.api.sources import read_source
-from ltsplan.errors import InvalidInput
+from ltsplan.errors import InvalidInput, Problem
 from ltsplan.ledger import entries as ledger_queries
 from ltsplan.ledger.formats.native import NativeRows
 from ltsplan.ledger.formats.native_json import entry_texts, frame_of
@@ -64,11 +64,16 @@ def _a_date(value: Any) -> bool:
         return False
 
 
-def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
+def _write(
+    database: Database, body: Any, entry_id: str | None, named: tuple[str, str] | None = None
+) -> EntryWritten:
+    """Write one entry; ``named``: the dataset and reference of the stored entry a revision keeps."""
     if not isinstance(body, dict):
         raise InvalidInput([], f"the {BODY} must be an object of an entry's fields")
     given = {k: v for k, v in body.items() if k != "source"}
-    given.setdefault("dataset", "api")
+    given.setdefault("dataset", named[0] if named else "api")
+    if named:
+        given.setdefault("reference", named[1])
     if given.get("value_date") is None and _a_date(given.get("event_date")):
         given["value_date"] = given["event_date"]
     sources = []
@@ -77,6 +82,8 @@ def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
         sources.append(made)
         given["source_id"] = given.get("source_id") or made.id
     texts, problems = entry_texts(given, file=BODY, line=None, record="entry", columns=COLUMNS)
+    if texts is not None and named is not None:
+        problems += _renamed(texts, named)
     if problems or texts is None:
         raise InvalidInput(problems, f"the {BODY} has {len(problems)} problem(s); nothing was written")
     if entry_id is None:
@@ -101,6 +108,22 @@ def _write(database: Database, body: Any, entry_id: str | None) -> EntryWritten:
     )
 
 
+def _renamed(texts: dict[str, Any], named: tuple[str, str]) -> list[Problem]:
+    """A revision keeps the dataset and reference that name its entry: under others, the figure
+    would be a second live entry beside one posted under them later."""
+    return [
+        Problem(
+            f"'{texts[name]}' is not this entry's {name} ('{kept}'): a revision keeps the dataset and "
+            "reference that name the entry; to file the figure under others, record a new entry",
+            file=BODY,
+            field=name,
+            record="entry",
+        )
+        for name, kept in zip(("dataset", "reference"), named, strict=True)
+        if texts[name] != kept
+    ]
+
+
 @router.post(
     "/ledger/entries",
     status_code=201,
@@ -121,6 +144,8 @@ def revise_entry(
     entry_id: Annotated[str, Path()],
     body: JsonBody,
 ) -> EntryWritten:
-    """A new version replaces the live one (the old stays in the entry's history)."""
-    ledger_queries.entry(connection, entry_id, None)
-    return _write(database, body, entry_id)
+    """A new version replaces the live one (the old stays in the entry's history). The entry's
+    dataset and reference stay: a body that leaves them out keeps them, one that changes them is
+    refused."""
+    stored = ledger_queries.entry(connection, entry_id, None)
+    return _write(database, body, entry_id, (stored["dataset"], stored["reference"]))
