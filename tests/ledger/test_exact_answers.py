@@ -253,18 +253,23 @@ def test_an_amount_larger_than_any_ledger_holds_is_refused(db: Database, tmp_pat
     assert one_row(db) == {"notes": []}
 
 
-def test_a_delivery_naming_a_delivery_or_nothing_is_refused_and_lags_follow_commitments_only(
-    db: Database, tmp_path: Path
-) -> None:
-    from ltsplan.errors import InvalidInput
-    from ltsplan.ledger.reports import lags
-
+def a_commitment_and_its_delivery(db: Database, tmp_path: Path) -> None:
+    """Commitment C of 100, and delivery D1 of 40 naming it, known from 2023-02-01."""
     good = write(
         tmp_path / "good.csv",
         line("C", 100, day="2023-01-01"),
         line("D1", 40, kind="delivery", day="2023-01-11", commitment="C"),
     )
     import_file(db, good, recorded_at=datetime(2023, 2, 1))
+
+
+def test_a_delivery_naming_a_delivery_or_nothing_is_refused_and_lags_follow_commitments_only(
+    db: Database, tmp_path: Path
+) -> None:
+    from ltsplan.errors import InvalidInput
+    from ltsplan.ledger.reports import lags
+
+    a_commitment_and_its_delivery(db, tmp_path)
     chained = write(
         tmp_path / "chained.csv",
         line("D2", 10, kind="delivery", day="2023-02-01", commitment="D1"),
@@ -291,12 +296,7 @@ def test_a_commitment_a_delivery_names_cannot_be_revised_into_a_delivery(
     """Else the delivery would name a delivery, which no import lets a delivery do."""
     from ltsplan.errors import InvalidInput
 
-    good = write(
-        tmp_path / "good.csv",
-        line("C", 100, day="2023-01-01"),
-        line("D1", 40, kind="delivery", day="2023-01-11", commitment="C"),
-    )
-    import_file(db, good, recorded_at=datetime(2023, 2, 1))
+    a_commitment_and_its_delivery(db, tmp_path)
     turned = write(
         tmp_path / "turned.csv", line("C", 100, kind="delivery", stage="delivered", day="2023-01-01")
     )
