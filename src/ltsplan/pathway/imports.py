@@ -36,11 +36,12 @@ from ltsplan.store.history import WriteResult
 from ltsplan.store.time import live_values, utcnow
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
-# A record's own date, the last resort for when it became known (``use_recorded_dates``).
-OWN_DATES = ("stated", "valid_from", "decided", "assessed", "said")
 # The dates of what has happened — stated, decided, assessed, said — unlike a membership's start or
 # a decision's due date, which may lie ahead: none is after the day it is written.
 HAPPENED = ("stated", "decided", "assessed", "said")
+# A record's own date, the last resort for when it became known (``use_recorded_dates``); no
+# record has two of them.
+OWN_DATES = (*HAPPENED, "valid_from")
 
 
 def known_state(connection: Connection) -> Known:
