@@ -122,13 +122,14 @@ def show(connection: Connection, code: str, moment: datetime | None, on: date | 
             "assessor_name": names.get(a.assessor, a.assessor),
             "status": a.status,
             "label": a.label,
-            "grade": grades(links.get(a.id, [])),
-            "source": cite(links.get(a.id, [])),
-            "quote": next((e["quote"] for e in links.get(a.id, []) if e["quote"]), None),
+            "grade": grades(evidence),
+            "source": cite(evidence),
+            "quote": next((e["quote"] for e in evidence if e["quote"]), None),
             "note": a.note,
-            "source_id": first_source(links.get(a.id, [])),
+            "source_id": first_source(evidence),
         }
         for a in mine
+        for evidence in [links.get(a.id, [])]
     ]
     frame = pl.DataFrame(
         rows,
