@@ -74,3 +74,25 @@ def test_loading_the_demo_twice_changes_nothing(demo, tmp_path):
     before = counts()
     demo_readiness.load(demo)
     assert counts() == before
+
+
+def _other_row_order(connection) -> None:
+    """Ask the database to return unordered rows in another order than it did: SQLite reverses
+    them; PostgreSQL scans the heap (the order rows were written) instead of an index (their ids'
+    order), the switch its statistics make by themselves once autovacuum has analysed a table."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA reverse_unordered_selects = ON")
+    else:
+        connection.exec_driver_sql("SET enable_indexscan = off")
+        connection.exec_driver_sql("SET enable_bitmapscan = off")
+        connection.exec_driver_sql("SET enable_indexonlyscan = off")
+
+
+def test_the_demo_does_not_depend_on_the_order_the_database_returns_rows_in(demo):
+    from ltsplan.readiness.demo_programme import build
+
+    with demo.reading() as connection:
+        usual = build(connection)
+        _other_row_order(connection)
+        other = build(connection)
+    assert other == usual

@@ -297,7 +297,7 @@ def requirements(connection: Connection, moment: datetime | None) -> pl.DataFram
     std = live_frame(connection, standard, moment).select(
         pl.col("id").alias("standard_id"), "designator", pl.col("domain").alias("standard_domain"), "title"
     )
-    return req.join(std, on="standard_id", how="left")
+    return req.join(std, on="standard_id", how="left", maintain_order="left")
 
 
 def programmes(frame: pl.DataFrame) -> dict[str, EvaluationProgramme]:

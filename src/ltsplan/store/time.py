@@ -150,9 +150,13 @@ def live_frame(
     moment: datetime | None,
     schema: Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
-    """The versions current at ``moment`` as a frame typed by ``schema`` (by default the table's
-    own columns' types)."""
-    result = connection.execute(known(table, moment))
+    """The versions current at ``moment``, in the order of their ids, as a frame typed by
+    ``schema`` (by default the table's own columns' types).
+
+    The order is stated because callers draw on it (the demonstration's seeded choices): without
+    it, PostgreSQL returns an index's order or the heap's, whichever plan its statistics of the
+    moment favour, and the same question could be answered two ways."""
+    result = connection.execute(known(table, moment).order_by(table.c.id))
     names = list(result.keys())
     types = dict(schema) if schema is not None else polars_schema(table)
     return pl.DataFrame(
