@@ -275,6 +275,28 @@ def test_hostile_documents_are_refused_by_every_importer(
         refused(holding_data, path, *command)
 
 
+@pytest.mark.parametrize(
+    ("case", "line"),
+    [
+        ("an-infinite-transaction-value", 7),
+        ("inf-as-a-transaction-value", 7),
+        ("nan-as-a-transaction-value", 7),
+        ("an-infinite-budget", 8),
+    ],
+)
+def test_a_number_beyond_any_amount_is_quoted_as_written_in_the_iati_element_that_holds_it(
+    holding_data: str, tmp_path: Path, case: str, line: int
+) -> None:
+    path = written(tmp_path, f"{case}.xml", XML[case])
+    result = runner.invoke(app, ["import", str(path), "--db", holding_data])
+    said = " ".join(result.stderr.split())
+    written_value = XML[case].decode().splitlines()[line - 1].split('">')[-1].split("</value>")[0]
+    assert (
+        f"{path}, line {line}, XM-EXAMPLE-H-1, field 'value': '{written_value}' is not a finite number"
+        in said
+    ), said
+
+
 def test_the_well_formed_twins_import(holding_data: str, tmp_path: Path) -> None:
     twins: dict[str, Callable[[], bytes]] = {
         "twin.csv": lambda: csv_file(csv_row()),

@@ -272,3 +272,32 @@ def test_a_document_cut_short_is_named_by_its_line(database_url: str, tmp_path: 
     code, said = run("import", str(path), "--format", "fts", "--db", database_url)
     assert code == 1
     assert "not valid JSON" in said and f"{path}, line " in said
+
+
+def test_an_amount_too_large_is_named_by_the_fts_field_that_gave_it(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    document = json.loads(FTS.read_text(encoding="utf-8"))
+    by_id = {f["id"]: f for f in document["data"]["flows"]}
+    usd_only = next(i for i, f in by_id.items() if f.get("originalAmount") is None)
+    original = next(i for i, f in by_id.items() if f.get("originalAmount") is not None)
+    by_id[usd_only]["amountUSD"] = "@huge-usd@"
+    by_id[original]["originalAmount"] = "@huge-original@"
+    text = json.dumps(document, indent=2)
+    # JSON reads 1e309 as infinity: written as a bare number, as a careless exporter would
+    text = text.replace('"@huge-usd@"', "1e309").replace('"@huge-original@"', "2.5e15")
+    path = tmp_path / "huge.json"
+    path.write_text(text, encoding="utf-8")
+
+    code, said = run("import", str(path), "--db", database_url)
+    assert code == 1
+    assert (
+        f"line {line_of(text, usd_only)}, flow {usd_only}, field 'amountUSD': too large to read as a "
+        "number (over 10^308)" in said
+    )
+    assert (
+        f"line {line_of(text, original)}, flow {original}, field 'originalAmount': '2500000000000000' "
+        "is not a finite number of at most 10^15" in said
+    )
+    assert "'inf'" not in said and "field 'amount'" not in said
+    assert count(db) == 0

@@ -140,9 +140,23 @@ def _number(value: Any) -> float:
     return number
 
 
-def _outside(typed: pl.Expr) -> pl.Expr:
+def outside(typed: pl.Expr) -> pl.Expr:
     """Column-wise, a number that is not finite or is larger than any real figure."""
-    return typed.is_finite().not_() | (typed.abs() > LARGEST_NUMBER)
+    return typed.is_not_null() & (typed.is_finite().not_() | (typed.abs() > LARGEST_NUMBER))
+
+
+def not_finite(typed: pl.Expr) -> pl.Expr:
+    """``NOT_FINITE`` for a number already read (its text is gone): an infinity is what a reader
+    makes of a number too large for a float (1e309), so it is said in words, not as 'inf'; a large
+    finite one is written out without the float's '.0'."""
+    written = pl.when(typed == typed.round(0)).then(typed.cast(pl.Int128, strict=False).cast(pl.Utf8))
+    return (
+        pl.when(typed.is_nan())
+        .then(pl.lit("not a number (NaN): give a finite number of at most 10^15"))
+        .when(typed.is_infinite())
+        .then(pl.lit("too large to read as a number (over 10^308): give a finite number of at most 10^15"))
+        .otherwise(pl.format(NOT_FINITE, pl.coalesce(written, typed.cast(pl.Utf8))))
+    )
 
 
 def _integer(value: Any) -> int:
@@ -302,7 +316,7 @@ class Field:
                 blank = blank | (typed.str.strip_chars() == "")
             found.append((blank, pl.lit(self.missing_message())))
         if self.kind is NUMBER:
-            found.append((typed.is_not_null() & _outside(typed), pl.format(NOT_FINITE, typed)))
+            found.append((outside(typed), not_finite(typed)))
         if self.choices:
             found.append(
                 (
@@ -336,7 +350,7 @@ class Field:
             )
         elif self.kind is NUMBER:
             found.append((text.is_not_null() & typed.is_null(), pl.format(NOT_A_NUMBER, text)))
-            found.append((typed.is_not_null() & _outside(typed), pl.format(NOT_FINITE, text)))
+            found.append((outside(typed), pl.format(NOT_FINITE, text)))
         if self.kind is TEXT and self.size is not None:
             # Bytes first (free to count); characters only where the bytes exceed the limit.
             over = text.str.len_bytes() > self.size

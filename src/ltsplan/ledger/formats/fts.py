@@ -38,7 +38,7 @@ from ltsplan.ledger.formats.json_stream import JsonStream
 from ltsplan.ledger.model import ENTRY_SCHEMA, LedgerBatch
 from ltsplan.ledger.rules import LINE, RECORD
 from ltsplan.provenance.model import Source
-from ltsplan.records.fields import CURRENCIES
+from ltsplan.records.fields import CURRENCIES, not_finite, outside
 from ltsplan.store.ids import record_id_expr
 
 DATASET = "ocha-fts"
@@ -179,6 +179,16 @@ def _checked(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Problem
             pl.col("~original").not_() & pl.col("amount_usd").is_null(),
             "amountUSD",
             "a flow needs amountUSD, or originalAmount with originalCurrency",
+        ),
+        (
+            pl.col("~original").not_() & outside(pl.col("amount_usd")),
+            "amountUSD",
+            not_finite(pl.col("amount_usd")),
+        ),
+        (
+            pl.col("~original") & outside(pl.col("original_amount")),
+            "originalAmount",
+            not_finite(pl.col("original_amount")),
         ),
         (
             pl.col("~original") & currency.is_in(sorted(CURRENCIES)).not_(),

@@ -26,6 +26,7 @@ from ltsplan.ledger.formats.iati_codes import (
 )
 from ltsplan.ledger.formats.iati_tally import Tally
 from ltsplan.ledger.model import ENTRY_SCHEMA
+from ltsplan.records.fields import NOT_FINITE, outside
 from ltsplan.store.ids import record_id_expr
 
 DESCRIPTION_LIMIT = 500
@@ -226,6 +227,7 @@ def _transaction_problems(frame: pl.DataFrame, file: str) -> list[Problem]:
             "value",
             pl.format("'{}' is not a number (write 1234.56)", pl.col("value").str.strip_chars()),
         ),
+        (outside(pl.col("number")), "value", pl.format(NOT_FINITE, pl.col("value").str.strip_chars())),
         (
             pl.col("date").is_not_null() & pl.col("tx_date").is_null(),
             "transaction-date",

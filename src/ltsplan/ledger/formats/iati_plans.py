@@ -18,6 +18,7 @@ from ltsplan.ledger.formats.iati_frames import (
     owned_rows,
 )
 from ltsplan.ledger.formats.iati_tally import Tally
+from ltsplan.records.fields import NOT_FINITE, outside
 from ltsplan.store.ids import record_id_expr
 
 _PLAN_SCHEMA = {name: pl.Int64 if name == "_line" else pl.Utf8 for name in PLAN_FIELDS}
@@ -60,6 +61,7 @@ def plans(
         ),
         (pl.col("end") < pl.col("start"), "period-end", pl.lit("the period ends before it starts")),
         (pl.col("amount").is_null(), "value", pl.lit("a number is required in value")),
+        (outside(pl.col("amount")), "value", pl.format(NOT_FINITE, pl.col("value").str.strip_chars())),
         (
             pl.col("money").is_null() & pl.col("amount").is_not_null(),
             "currency",
