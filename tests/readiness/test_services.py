@@ -168,3 +168,35 @@ def test_milestone_status_and_gaps_worst_first(programme):
     # BDE's R3: 40 of 80 (gap 0.5) comes before BN1's R3 at 70 of 80 (gap 0.125)
     assert (first["element"], first["requirement"]) == ("BDE", "R3")
     assert first["gap"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("observed", [68, 72, 76, 79, 11, 33])
+def test_a_gap_is_the_exact_shortfall_without_float_residue(programme, tmp_path: Path, observed: int):
+    """Below a target of 80 %, the gap is (80 − observed) / 80 as nearly as a float can say it:
+    1 − 68/80 in floats is 0.15000000000000002, which an export would carry to its reader."""
+    from fractions import Fraction
+
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        yaml.safe_dump(
+            {
+                "assessments": [
+                    {
+                        "element": "BN1",
+                        "standard": "STANAG 9001",
+                        "requirement": "R3",
+                        "observed": observed,
+                        "assessed_on": date(2024, 6, 1),
+                        "assessor": "BN1 staff",
+                        "method": "self-evaluation",
+                    }
+                ]
+            }
+        )
+    )
+    import_path(programme, later)
+    with programme.reading() as connection:
+        gaps = roadmap.gaps_report(connection, milestone="M2", on=date(2024, 6, 2)).frame
+    row = gaps.filter((pl.col("element") == "BN1") & (pl.col("requirement") == "R3")).row(0, named=True)
+    assert row["gap"] == float(Fraction(80 - observed, 80))
+    assert row["attainment"] == float(Fraction(observed, 80))

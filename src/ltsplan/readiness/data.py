@@ -27,7 +27,7 @@ from ltsplan.readiness.model import (
     target,
 )
 from ltsplan.readiness.programmes import EvaluationProgramme, parse_gates
-from ltsplan.readiness.rollup import Prepared, attainment_expr, position, prepare
+from ltsplan.readiness.rollup import Prepared, attainment_expr, gap_expr, position, prepare
 from ltsplan.standards.measures import MeasureError, measure_from_row
 from ltsplan.standards.model import requirement, standard
 from ltsplan.store.time import live_frame
@@ -98,7 +98,7 @@ class ReadinessData:
 
     def latest_on(self, on: date) -> pl.DataFrame:
         """Per target, the latest assessment dated on or before ``on`` (same tie-break as the
-        engine), with state: assessed, expired or unassessed."""
+        engine), with state: assessed, expired or unassessed, attainment and gap (1 − attainment)."""
         rank = pl.col("method").replace_strict(
             {"self-evaluation": 0, "external evaluation": 1}, default=0, return_dtype=pl.Int64
         )
@@ -119,9 +119,12 @@ class ReadinessData:
             .then(pl.lit("expired"))
             .otherwise(pl.lit("assessed"))
         )
-        att = pl.when(state == "assessed").then(attainment_expr(pl.col("value"), pl.col("target_value")))
+        assessed = pl.col("state") == "assessed"
+        att = pl.when(assessed).then(attainment_expr(pl.col("value"), pl.col("target_value")))
+        gap = pl.when(assessed).then(gap_expr(pl.col("value"), pl.col("target_value")))
         return joined.with_columns(state.alias("state")).with_columns(
             att.fill_null(0.0).alias("attainment"),
+            gap.fill_null(1.0).alias("gap"),
             ((state == "assessed") & (pl.col("value") >= pl.col("target_value"))).alias("met"),
         )
 

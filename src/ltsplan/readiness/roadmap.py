@@ -107,7 +107,6 @@ def gaps_report(
         .join(names, on="element_code", how="left")
         .join(actions, on=["element_code", "requirement_id"], how="left")
         .with_columns(
-            (1.0 - pl.col("attainment")).alias("gap"),
             pl.when(pl.col("state") == "unassessed")
             .then(pl.lit("no result"))
             .when(pl.col("state") == "expired")

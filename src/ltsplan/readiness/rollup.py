@@ -83,6 +83,18 @@ def attainment_expr(observed: pl.Expr, target: pl.Expr) -> pl.Expr:
     )
 
 
+def gap_expr(observed: pl.Expr, target: pl.Expr) -> pl.Expr:
+    """1 − attainment, as one division of the levels' own difference: 1 − 0.85 in floats is
+    0.15000000000000002, (80 − 68) / 80 is 0.15."""
+    return (
+        pl.when(observed >= target)
+        .then(0.0)
+        .when(target > 0)
+        .then(((target - observed) / target).clip(0.0, 1.0))
+        .otherwise(1.0)
+    )
+
+
 @dataclass
 class Prepared:
     """Targets and assessments as index arrays, ready for any number of dates and groupings."""
