@@ -253,6 +253,27 @@ def test_an_amount_larger_than_any_ledger_holds_is_refused(db: Database, tmp_pat
     assert one_row(db) == {"notes": []}
 
 
+def test_an_amount_worth_more_than_the_totals_hold_exactly_is_refused_by_its_line(
+    db: Database, tmp_path: Path
+) -> None:
+    # 10^14 is a number the field takes, but 10^16 cents are past 2^53, where a float total is no
+    # longer exact; in rupiah the same number is worth some 6 billion euros, and is taken.
+    path = write(
+        tmp_path / "big.csv", line("SMALL", "1000"), line("HUGE", "1e14"), line("IDR", "1e14", currency="IDR")
+    )
+    result = runner.invoke(app, ["import", str(path), "--db", db.url], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"{path}, line 3, field 'amount': 100,000,000,000,000 EUR is worth more than 90 trillion" in said
+    assert "line 4" not in said and "line 2" not in said
+    assert one_row(db) == {"notes": []}
+    result = runner.invoke(
+        app, ["import", str(write(tmp_path / "idr.csv", line("IDR", "1e14", currency="IDR"))), "--db", db.url]
+    )
+    assert result.exit_code == 0, result.output
+    assert 1e9 < one_row(db)["pledged"] < 1e11
+
+
 def a_commitment_and_its_delivery(db: Database, tmp_path: Path) -> None:
     """Commitment C of 100, and delivery D1 of 40 naming it, known from 2023-02-01."""
     good = write(

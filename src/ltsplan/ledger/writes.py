@@ -98,8 +98,34 @@ def prepare(batch: LedgerBatch, *, rates: RateTable, file: str | None = None) ->
     stored = plans = None
     if not problems:
         stored, plans = stored_entries(entries, rates), stored_plans(batch.plans, rates)
+        problems.extend(beyond_exact_totals(entries, stored, file))
+        if problems:
+            stored = plans = None
     conversions = rates.conversion_counts(entries.with_columns(valued_on(entries, "event_date")))
     return PreparedBatch(batch, file, entries, problems, cited, stored, plans, rates, conversions)
+
+
+def beyond_exact_totals(entries: pl.DataFrame, stored: pl.DataFrame, file: str | None) -> list[Problem]:
+    """An entry worth more than the totals can hold exactly (``EXACT_CENTS``), named by its line:
+    its amount passes as a number (up to 10^15 in its own currency) but not as euros or dollars
+    in a sum."""
+    limit = EXACT_CENTS / 100
+    over = stored.select(pl.max_horizontal(pl.col("eur").abs(), pl.col("usd").abs()) >= limit).to_series()
+    if not over.any():
+        return []
+    meta = [c for c in (LINE, RECORD) if c in entries.columns]
+    found = entries.filter(over.fill_null(False)).select("amount", "currency", *meta)
+    return [
+        Problem(
+            f"{row['amount']:,.0f} {row['currency']} is worth more than 90 trillion euros or dollars, "
+            "more than the ledger can total to the cent; is the amount in the right unit?",
+            file=file,
+            line=row.get(LINE),
+            field="amount",
+            record=row.get(RECORD),
+        )
+        for row in found.iter_rows(named=True)
+    ]
 
 
 def validate(connection: Connection, batch: PreparedBatch, *, file: str | None) -> list[Problem]:
