@@ -4,6 +4,7 @@ export then import changes nothing."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from ltsplan.pathway.imports import import_scenario
 from ltsplan.pathway.model import body, decision, position
 from ltsplan.provenance.model import source
 from ltsplan.store.db import Database
+from ltsplan.store.time import as_of, live_at
 
 BAD = Path(__file__).parents[1] / "fixtures" / "pathway" / "bad-scenario.yaml"
 
@@ -87,3 +89,30 @@ def test_a_changed_position_is_a_new_version_and_the_old_one_stays_in_history(
             select(position.c.stance).where(position.c.actor == "RUS").order_by(position.c.row_id)
         )
         assert [r[0] for r in versions] == ["oppose", "undecided"]
+
+
+def test_an_export_imported_again_with_its_record_times_changes_nothing(db: Database, tmp_path: Path) -> None:
+    """A record imported at 15:30 exports with that instant as its ``recorded``: imported again with
+    --recorded-from-file it adds no version and is not known before 15:30 (a day alone would date it
+    from midnight, hours before anyone knew it)."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "bodies:\n  - {code: COUNCIL, name: The council, rule: consensus, sources: [report]}\n"
+        "decisions:\n  - {code: admit, body: COUNCIL, title: Admit a new member, sources: [report]}\n",
+        encoding="utf-8",
+    )
+    import_scenario(db, scenario, now=datetime(2023, 6, 14, 15, 30))
+    target = tmp_path / "export.yaml"
+    with db.reading() as c:
+        write_document(export_document(c, None, PATHWAY_PARTS), target)
+    summary = import_scenario(db, target, use_recorded_dates=True, now=datetime(2023, 7, 1))
+    assert sum(r.inserted + r.revised for r in summary.results.values()) == 0
+    with db.reading() as c:
+        assert c.execute(select(func.count()).select_from(decision)).scalar() == 1
+        morning = as_of(datetime(2023, 6, 14, 12, 0))
+        assert (
+            c.execute(select(func.count()).select_from(decision).where(live_at(decision, morning))).scalar()
+            == 0
+        )

@@ -5,7 +5,7 @@ changes."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,10 @@ def export_document(
                 cited[e["id"]] = e
                 refs.append({"source": e["id"], "quote": e["quote"]} if e["quote"] else e["id"])
             entry["sources"] = refs
-            entry["recorded"] = row["recorded_at"].date()
+            # The instant it became known (a day alone, when that is its midnight): imported again
+            # with --recorded-from-file, it is dated as it was, not hours earlier.
+            known_at = row["recorded_at"]
+            entry["recorded"] = known_at.date() if known_at.time() == time() else known_at
             entries.append(entry)
         document[part] = entries
     for sid, e in sorted(cited.items(), key=lambda kv: (str(kv[1]["published"]), kv[1]["title"])):

@@ -23,7 +23,7 @@ from ltsplan.pathway.model import BODY, MEMBERSHIP, POSITION, RECORDS, Membershi
 from ltsplan.pathway.rules import check_references
 from ltsplan.pathway.scenario import PARTS, Known, Scenario
 from ltsplan.provenance.model import ACTOR, SOURCE, Source
-from ltsplan.records.fields import DATE, FieldError
+from ltsplan.records.fields import DATE, INSTANT, FieldError
 from ltsplan.records.reading import Located, RecordCheck, read_record
 from ltsplan.records.types import RecordType
 
@@ -119,7 +119,7 @@ class _Reading:
         recorded = located.extra.get("recorded")
         if recorded is not None:
             try:
-                s.recorded[rid] = DATE.read_value(recorded)
+                s.recorded[rid] = INSTANT.read_value(recorded)
             except FieldError as error:
                 self.problem(str(error), item, label, "recorded")
         return True

@@ -201,7 +201,11 @@ def _record_times(scenario: Scenario, now: datetime, use_recorded_dates: bool) -
     times: dict[str, datetime] = {}
     for item in scenario.located():
         own = next((item.values[n] for n in OWN_DATES if n in item.values), None)
-        day = scenario.recorded.get(item.id) or max(by_record.get(item.id, []), default=None) or own
+        given = scenario.recorded.get(item.id)
+        if given is not None:  # an instant (a day alone is its midnight, UTC)
+            times[item.id] = given
+            continue
+        day = max(by_record.get(item.id, []), default=None) or own
         times[item.id] = datetime.combine(day, time()) if day else now
     return times
 

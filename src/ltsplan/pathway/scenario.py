@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from ltsplan.errors import Problem
@@ -41,7 +41,7 @@ class Scenario:
     records: dict[str, list[Located]] = field(default_factory=lambda: {p: [] for p in PARTS})
     # (record kind, record id, source key, quote): each record's sources
     evidence: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    recorded: dict[str, date] = field(default_factory=dict)  # record id → when it became known
+    recorded: dict[str, datetime] = field(default_factory=dict)  # record id → when it became known (UTC)
     problems: list[Problem] = field(default_factory=list)
     # record id → (file line, label), to place reference problems
     where: dict[str, tuple[int | None, str]] = field(default_factory=dict)
