@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from ltsplan.errors import LtsplanError
 from ltsplan.planner.evaluate import evaluate
 from ltsplan.planner.solve import Options, make
 
@@ -32,3 +35,34 @@ def test_two_milestones_due_the_same_month_count_a_raise_once() -> None:
         pytest.approx(0.25),
         pytest.approx(0.25),
     ]
+
+
+def test_a_readiness_plan_with_nothing_due_in_it_is_refused() -> None:
+    """Every milestone and target is due before the plan's first month: no plan can change their
+    readiness, and a weighted mean over no deadline is not 100 %."""
+    late = problem(
+        {"BN": "land"},
+        [Target("BN", "R", due=-2, milestones=("M",)), Target("BN", "S", due=-1)],
+        [Offer("BATCH", "equipment", {"R": 1, "S": 1}, lead=1, quantity=1)],
+        months=12,
+        milestones={"M": -3},
+        start=date(2030, 1, 1),
+    )
+    with pytest.raises(LtsplanError, match="nothing is due from 2030-01 on"):
+        make(late, FAST)
+    # Lateness still has an answer: both targets are late from the plan's first month.
+    lateness = make(late, Options(objective="lateness", time_limit=10.0, seed=1))
+    assert lateness.baseline.objective == pytest.approx(24.0)
+    assert lateness.objective == pytest.approx(2.0)
+
+
+def test_a_readiness_plan_whose_targets_all_weigh_nothing_is_refused() -> None:
+    weightless = problem(
+        {"BN": "land"},
+        [Target("BN", "R", due=3, weight=0.0, milestones=("M",))],
+        [Offer("BATCH", "equipment", {"R": 1}, lead=1, quantity=1)],
+        months=6,
+        milestones={"M": 3},
+    )
+    with pytest.raises(LtsplanError, match="all weigh 0"):
+        make(weightless, FAST)

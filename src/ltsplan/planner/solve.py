@@ -119,6 +119,8 @@ def make(problem: Problem, options: Options, progress: Progress | None = None) -
     said = options.problems()
     if said:
         raise LtsplanError("; ".join(said))
+    if options.objective == "readiness":
+        _something_due(problem)
     layout = build_layout(problem, options.objective, options.detail_months, options.coarse_months)
     started = time.perf_counter()
     hint = greedy_counts(problem, layout)
@@ -217,6 +219,24 @@ def make(problem: Problem, options: Options, progress: Progress | None = None) -
         notes,
         stats,
     )
+
+
+def _something_due(problem: Problem) -> None:
+    """A readiness plan is worth the weighted mean over the deadlines from its first month on; with
+    none (every milestone and target due before it, or none weighing anything) there is no mean to
+    maximise, and 100 % for nothing due would be a false answer."""
+    terms = problem.terms()
+    first = f"{problem.start.year:04d}-{problem.start.month:02d}"
+    if terms.is_empty():
+        raise LtsplanError(
+            f"nothing is due from {first} on: every milestone and target is due before the plan's first "
+            "month, so no plan can change its readiness; start the plan earlier, or use --objective lateness"
+        )
+    if not float(problem.t_weight[terms.get_column("target").to_numpy()].sum()) > 0:
+        raise LtsplanError(
+            f"the targets due from {first} on all weigh 0: their weighted readiness is undefined; "
+            "give some of them a weight above 0"
+        )
 
 
 def _gap(objective: float, bound: float | None) -> float | None:
