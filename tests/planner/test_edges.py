@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from ltsplan.errors import LtsplanError
@@ -66,3 +67,22 @@ def test_a_readiness_plan_whose_targets_all_weigh_nothing_is_refused() -> None:
     )
     with pytest.raises(LtsplanError, match="all weigh 0"):
         make(weightless, FAST)
+
+
+def test_a_course_started_before_the_plan_holds_its_seat_when_it_runs() -> None:
+    """What is done holds the one seat of a two-month course in months 1 and 2 (B started it in
+    month 1). A needs the course by month 2, so only a start in month 0 would do — and it would sit
+    beside B in month 1. No plan can give it: the course stays B's alone."""
+    full = problem(
+        {"A": "land", "B": "land"},
+        [Target("A", "R", due=2, milestones=("M",)), Target("B", "S", due=5, milestones=("N",))],
+        [Offer("COURSE", "training", {"R": 1}, lead=2, seats=1)],
+        months=6,
+        milestones={"M": 2, "N": 5},
+    )
+    full.fixed_element = np.array([1], dtype=np.int64)
+    full.fixed_package = np.array([0], dtype=np.int64)
+    full.fixed_start = np.array([1], dtype=np.int64)
+    outcome = make(full, FAST)
+    assert plan_of(full, outcome.assignments) == set()
+    assert outcome.objective == pytest.approx(0.0)

@@ -5,7 +5,8 @@ period) — how many of the cohort's elements start the package then — and the
 - each element takes a package at most once: a pair's starts add up to at most its cohort;
 - a course has its seats: in every month, the elements in training (started within the course's
   length) are at most its seats, less those the history already holds. The starts are fixed to
-  the periods, so the cumulative constraint over each start's interval is this sum per month;
+  the periods, so the cumulative constraint over each start's interval is this sum per month,
+  emitted where a start enters or the history takes more seats (the months between hold less);
 - a batch has its quantity; a fund its budget in every calendar year (in cents);
 - a prerequisite is in effect before what needs it starts, element by element: by every start
   period, the cohort's elements started on a package are at most those with each of its
@@ -215,8 +216,14 @@ def build(problem: Problem, layout: Layout) -> Built:
         starts = layout.var_start[mine]
         if p.kind[package] == TRAINING:
             lead = int(p.lead[package])
-            for t in np.unique(starts):
+            # A month where a start enters, or where the history takes more seats than the month
+            # before: between two of them the running starts only leave and the room only grows.
+            held = used.seat_used[package, : problem.months]
+            grows = np.nonzero(np.diff(held, prepend=0) > 0)[0]
+            for t in np.union1d(starts, grows):
                 running = mine[(starts <= t) & (starts > t - lead)]
+                if running.size == 0:
+                    continue
                 room = int(p.seats[package]) - int(used.seat_used[package, t])
                 if int(layout.var_upper[running].sum()) > room:
                     model.add(sum(x[v] for v in running) <= room)
