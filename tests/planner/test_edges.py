@@ -86,3 +86,24 @@ def test_a_course_started_before_the_plan_holds_its_seat_when_it_runs() -> None:
     outcome = make(full, FAST)
     assert plan_of(full, outcome.assignments) == set()
     assert outcome.objective == pytest.approx(0.0)
+
+
+def test_a_plan_proven_optimal_reports_its_objective_as_the_bound() -> None:
+    """The one course that could raise A's gap in time has its one seat held by what is done (B,
+    from month 1): nothing can help, the solver proves 0 optimal in presolve, and the bound, gap and
+    status say so (not the trivial bound of 0.5 that CP-SAT leaves beside a floating objective)."""
+    hopeless = problem(
+        {"A": "land", "B": "land"},
+        [Target("A", "R", due=2, milestones=("M",)), Target("B", "S", due=5, milestones=("N",))],
+        [Offer("COURSE", "training", {"R": 1}, lead=2, seats=1)],
+        months=6,
+        milestones={"M": 2, "N": 5},
+    )
+    hopeless.fixed_element = np.array([1], dtype=np.int64)
+    hopeless.fixed_package = np.array([0], dtype=np.int64)
+    hopeless.fixed_start = np.array([1], dtype=np.int64)
+    outcome = make(hopeless, FAST)
+    assert outcome.objective == pytest.approx(0.0)
+    assert outcome.bound == pytest.approx(0.0, abs=1e-4)
+    assert outcome.gap == pytest.approx(0.0, abs=1e-4)
+    assert outcome.status == "optimal"

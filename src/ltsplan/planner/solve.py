@@ -330,6 +330,12 @@ def _search(built: cpsat.Built, hint: np.ndarray, options: Options, progress: Pr
             )
         if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             this_bound = float(solver.best_objective_bound)
+            # A floating objective solved in presolve keeps its trivial bound beside OPTIMAL
+            # (0.5 proven 0): the proof is the objective itself, within the limits asked.
+            if found == cp_model.OPTIMAL and (_gap(solver.objective_value, this_bound) or 0.0) > max(
+                options.relative_gap, 1e-4
+            ):
+                this_bound = float(solver.objective_value)
             if bound is None or (this_bound < bound if maximise else this_bound > bound):
                 bound = this_bound
             objective = float(solver.objective_value)
