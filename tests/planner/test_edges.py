@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ltsplan.errors import LtsplanError
+from ltsplan.planner.bindings import shortfalls
 from ltsplan.planner.evaluate import evaluate
 from ltsplan.planner.solve import Options, make
 
@@ -107,3 +108,31 @@ def test_a_plan_proven_optimal_reports_its_objective_as_the_bound() -> None:
     assert outcome.bound == pytest.approx(0.0, abs=1e-4)
     assert outcome.gap == pytest.approx(0.0, abs=1e-4)
     assert outcome.status == "optimal"
+
+
+@pytest.mark.parametrize(
+    "equipment",
+    [
+        Offer("EQ", "equipment", {}, lead=1, quantity=5, first=-5, last=-1),  # its window has closed
+        Offer("EQ", "equipment", {}, lead=1, quantity=5, domain="air"),  # not for land elements
+        Offer("EQ", "equipment", {}, lead=1, quantity=5, needs=("OLD",)),  # needs what has closed
+    ],
+)
+def test_a_course_whose_equipment_cannot_be_had_is_bound_by_its_prerequisite(equipment: Offer) -> None:
+    """The only course that raises the gap needs equipment that no plan can give the element: the
+    shortfall is the prerequisite's, not a course that 'had room' and was not chosen."""
+    offers = [
+        equipment,
+        Offer("COURSE", "training", {"R": 1}, lead=1, seats=1, needs=("EQ",)),
+        Offer("OLD", "equipment", {}, lead=1, quantity=5, first=-5, last=-1),
+    ]
+    stuck = problem(
+        {"A": "land"}, [Target("A", "R", due=6, milestones=("M",))], offers, months=8, milestones={"M": 6}
+    )
+    outcome = make(stuck, FAST)
+    assert plan_of(stuck, outcome.assignments) == set()
+    short = shortfalls(stuck, outcome)
+    assert short.select("element", "binding").rows() == [("A", "prerequisite")]
+    assert short.get_column("detail").to_list() == [
+        "COURSE: needs EQ first, which cannot be in effect in time for 2027-07"
+    ]
