@@ -136,3 +136,22 @@ def test_a_course_whose_equipment_cannot_be_had_is_bound_by_its_prerequisite(equ
     assert short.get_column("detail").to_list() == [
         "COURSE: needs EQ first, which cannot be in effect in time for 2027-07"
     ]
+
+
+def test_a_fund_never_pays_more_than_its_budget_for_costs_below_a_cent() -> None:
+    """A fund of 0.01 a year pays a batch of 0.004 an element: two elements a year, not three
+    (counted in cents, 0.004 would have cost nothing)."""
+    cheap = problem(
+        {"A": "land", "B": "land", "C": "land"},
+        [Target(e, "R", due=3, milestones=("M",)) for e in "ABC"],
+        [
+            Offer("FUND", "funds", {}, lead=1, budget=0.01),
+            Offer("EQ", "equipment", {"R": 1}, lead=1, quantity=5, cost=0.004, fund="FUND"),
+        ],
+        months=6,
+        milestones={"M": 3},
+    )
+    outcome = make(cheap, FAST)
+    assert len(plan_of(cheap, outcome.assignments)) == 2
+    assert outcome.objective == pytest.approx(2 / 3)
+    assert outcome.bound == pytest.approx(2 / 3, abs=1e-4)
