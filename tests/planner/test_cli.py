@@ -120,3 +120,12 @@ def test_errors_are_plain_and_exit_1(url: str, tmp_path: Path) -> None:
     )
     misuse = _run("plan", "make", "P1", "--objective", "fastest", "--db", url)
     assert misuse.exit_code == 2 and "fastest" in misuse.output
+
+
+def test_a_plan_starting_after_every_deadline_is_refused_and_writes_nothing(url: str) -> None:
+    _run("plan", "import", str(FIXTURES / "packages.yaml"), "--db", url)
+    after = _run("plan", "make", "LATE", "--start", "2030-01-01", "--time-limit", "5", "--db", url)
+    assert after.exit_code == 1 and "Traceback" not in after.output, after.output
+    assert "nothing is due from 2030-01 on" in after.output
+    shown = _run("plan", "show", "--db", url, "-f", "json")
+    assert [r["plan"] for r in json.loads(shown.output)["rows"]] == []

@@ -144,3 +144,8 @@ def test_the_plan_as_known_on_a_date_before_it_was_made_is_not_there(offered: Da
         pytest.raises(Exception, match="no plan 'P1' as known on 2020-01-01"),
     ):
         stored(connection, "P1", datetime(2020, 1, 1))
+
+
+def test_a_plan_from_year_1_says_its_first_month_in_four_digits(offered: Database) -> None:
+    made = make_plan(offered, "Y1", options=Options(time_limit=5.0, seed=1), start=date(1, 1, 1), months=12)
+    assert any(line.startswith("from 0001-01 for 12 months;") for line in reports.summary(made.head))

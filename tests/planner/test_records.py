@@ -91,3 +91,28 @@ def test_skip_invalid_writes_the_rest_and_reports_the_skipped(programme: Databas
     assert written.report is not None
     report = written.report.read_text()
     assert ",3,," in report and "quantity" in report and "an equipment package needs quantity" in report
+
+
+def test_a_target_weighing_less_than_nothing_is_refused_before_any_plan(
+    programme: Database, tmp_path: Path
+) -> None:
+    """A negative weight would make every plan keep that target short on purpose: the readiness
+    file giving it is refused at its line and field, and nothing is written."""
+    from ltsplan.readiness.imports import import_path as import_readiness
+    from ltsplan.readiness.model import target
+
+    path = tmp_path / "weights.yaml"
+    path.write_text(
+        "targets:\n"
+        "  - {element: BN1, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: -1}\n"
+        "  - {element: BN2, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: 0}\n",
+        encoding="utf-8",
+    )
+    with programme.reading() as connection:
+        before = connection.execute(select(target.c.weight, target.c.version)).all()
+    with pytest.raises(InvalidInput) as raised:
+        import_readiness(programme, path)
+    said = [(p.file, p.line, p.field, p.message) for p in raised.value.problems]
+    assert said == [(str(path), 2, "weight", "'-1' is not a weight of 0 or more")]
+    with programme.reading() as connection:
+        assert connection.execute(select(target.c.weight, target.c.version)).all() == before

@@ -66,3 +66,30 @@ def test_an_unknown_plan_is_a_404_naming_the_plans(client: TestClient) -> None:
     answer = client.get("/api/plans/NOPE")
     assert answer.status_code == 404
     assert "no plan 'NOPE'; the plans are: P1" in answer.json()["error"]
+
+
+def test_a_plan_that_gives_nothing_still_draws_its_milestones_and_bindings(
+    offered: Database,
+) -> None:
+    """From January 2020 for twelve months nothing on offer opens in time (the packages open in
+    2027): the plan gives nothing, and its page still shows each milestone's readiness and what
+    binds the targets left short."""
+    made = make_plan(
+        offered, "P0", options=Options(time_limit=10.0, seed=1), start=date(2020, 1, 1), months=12
+    )
+    assert made.outcome.assignments.size == 0 and made.explained.shortfalls.height > 0
+    app = create_app(Settings(database_url=offered.url), database=offered)
+    with TestClient(app) as client:
+        page = client.get("/plans/P0")
+    assert page.status_code == 200
+    found = re.search(
+        r'<script type="application/json" class="vega-spec"[^>]*>(.*?)</script>', page.text, re.S
+    )
+    assert found is not None
+    spec = json.loads(found.group(1))
+    assert [part["title"] for part in spec["vconcat"]] == [
+        "Readiness at each milestone",
+        "Targets left short, by what binds them",
+    ]
+    assert {r["milestone"] for r in spec["vconcat"][0]["data"]["values"]} == {"M1", "M2"}
+    assert {b["binding"] for b in spec["vconcat"][1]["data"]["values"]} == {"window"}

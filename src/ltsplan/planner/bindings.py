@@ -182,8 +182,9 @@ def _prerequisites_ready(
     problem: Problem, outcome: Outcome, element: np.ndarray, package: np.ndarray
 ) -> np.ndarray:
     """The first month each (element, package) could start as far as its prerequisites go: each
-    prerequisite in effect — as planned for the element, or else at the earliest the
-    prerequisite's own window and lead time allow."""
+    prerequisite in effect — as planned for the element, or else at the earliest its own window,
+    domain, lead time and prerequisites allow (never, when its window has closed, it is not open
+    to the element's domain, or what it needs cannot come first)."""
     p = problem.packages
     ready = np.zeros(package.size, dtype=np.int64)
     if p.requires_package.size == 0:
@@ -197,13 +198,26 @@ def _prerequisites_ready(
         strict=True,
     ):
         planned[(int(e), int(q))] = int(s + p.lead[q])
+    needs: dict[int, list[int]] = {}
     for a, b in zip(p.requires_package, p.requires_prerequisite, strict=True):
-        hit = np.nonzero(package == a)[0]
-        if hit.size == 0:
-            continue
-        own = max(int(p.first[b]), 0) + int(p.lead[b])
-        at = np.array([planned.get((int(element[i]), int(b)), own) for i in hit], dtype=np.int64)
-        ready[hit] = np.maximum(ready[hit], at)
+        needs.setdefault(int(a), []).append(int(b))
+    known: dict[tuple[int, int], int] = {}
+
+    def effect(e: int, b: int, seen: frozenset[int]) -> int:
+        """The earliest month ``b`` can be in effect for element ``e``."""
+        if (e, b) in planned:
+            return planned[(e, b)]
+        if (e, b) in known:
+            return known[(e, b)]
+        if b in seen or (p.domain[b] is not None and p.domain[b] != problem.element_domain[e]):
+            return NEVER
+        start = max([int(p.first[b]), 0, *(effect(e, c, seen | {b}) for c in needs.get(b, []))])
+        when = start + int(p.lead[b]) if start <= min(int(p.last[b]), problem.months - 1) else NEVER
+        known[(e, b)] = when
+        return when
+
+    for i, (e, a) in enumerate(zip(element.tolist(), package.tolist(), strict=True)):
+        ready[i] = max([0, *(effect(int(e), b, frozenset({int(a)})) for b in needs.get(int(a), []))])
     return ready
 
 

@@ -43,15 +43,41 @@ def _readiness_bars(milestones: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def plan_spec(report: Report) -> dict[str, Any] | None:
+    """The plan's page chart: the Gantt when it has assignments, the milestones' readiness and
+    what binds the targets left short whenever it has them (a plan that gives nothing still
+    shows both); None when there is nothing to draw."""
     frame = report.frame
-    if frame.is_empty() or not {"element", "package", "start", "effective"} <= set(frame.columns):
+    parts: list[dict[str, Any]] = []
+    if not frame.is_empty() and {"element", "package", "start", "effective"} <= set(frame.columns):
+        parts.append(_gantt(frame))
+    milestones = report.params.get("milestones") or []
+    if milestones:
+        parts.append(
+            {
+                "title": "Readiness at each milestone",
+                "width": 640,
+                "height": 180,
+                **_readiness_bars(milestones),
+            }
+        )
+    bindings = report.params.get("bindings") or []
+    if bindings:
+        parts.append(_bindings(bindings))
+    if not parts:
         return None
+    spec = base_spec(
+        report.title, "Each element's packages from start to effect; milestone readiness; what binds"
+    )
+    del spec["width"], spec["height"]
+    spec["vconcat"] = parts
+    spec["resolve"] = {"scale": {"color": "independent"}}
+    return spec
+
+
+def _gantt(frame: pl.DataFrame) -> dict[str, Any]:
     shown = sorted(frame.get_column("element").unique().to_list())[:GANTT_ELEMENTS]
     bars = frame.filter(pl.col("element").is_in(shown))
-    title = report.title
-    spec = base_spec(title, "Each element's packages from start to effect; milestone readiness; what binds")
-    del spec["width"], spec["height"]
-    gantt: dict[str, Any] = {
+    return {
         "title": "Packages per force element (start → in effect)"
         + (
             f", first {GANTT_ELEMENTS} elements"
@@ -77,44 +103,21 @@ def plan_spec(report: Report) -> dict[str, Any] | None:
             ],
         },
     }
-    parts: list[dict[str, Any]] = [gantt]
-    milestones = report.params.get("milestones") or []
-    if milestones:
-        parts.append(
-            {
-                "title": "Readiness at each milestone",
-                "width": 640,
-                "height": 180,
-                **_readiness_bars(milestones),
-            }
-        )
-    bindings = report.params.get("bindings") or []
-    if bindings:
-        parts.append(
-            {
-                "title": "Targets left short, by what binds them",
-                "width": 640,
-                "height": {"step": 18},
-                "data": {"values": bindings},
-                "mark": "bar",
-                "encoding": {
-                    "y": {"field": "binding", "type": "nominal", "sort": "-x", "title": None},
-                    "x": {
-                        "field": "targets",
-                        "type": "quantitative",
-                        "title": "targets short at a milestone",
-                    },
-                    "tooltip": [
-                        {"field": "binding"},
-                        {"field": "targets"},
-                        {"field": "top", "title": "mostly"},
-                    ],
-                },
-            }
-        )
-    spec["vconcat"] = parts
-    spec["resolve"] = {"scale": {"color": "independent"}}
-    return spec
+
+
+def _bindings(bindings: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": "Targets left short, by what binds them",
+        "width": 640,
+        "height": {"step": 18},
+        "data": {"values": bindings},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "binding", "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": "targets", "type": "quantitative", "title": "targets short at a milestone"},
+            "tooltip": [{"field": "binding"}, {"field": "targets"}, {"field": "top", "title": "mostly"}],
+        },
+    }
 
 
 def milestones_spec(report: Report) -> dict[str, Any] | None:

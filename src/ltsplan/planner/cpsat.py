@@ -5,8 +5,10 @@ period) — how many of the cohort's elements start the package then — and the
 - each element takes a package at most once: a pair's starts add up to at most its cohort;
 - a course has its seats: in every month, the elements in training (started within the course's
   length) are at most its seats, less those the history already holds. The starts are fixed to
-  the periods, so the cumulative constraint over each start's interval is this sum per month;
-- a batch has its quantity; a fund its budget in every calendar year (in cents);
+  the periods, so the cumulative constraint over each start's interval is this sum per month,
+  emitted where a start enters or the history takes more seats (the months between hold less);
+- a batch has its quantity; a fund its budget in every calendar year (in cents, or finer units
+  where a cost has fractions of a cent; costs rounded up, budgets down);
 - a prerequisite is in effect before what needs it starts, element by element: by every start
   period, the cohort's elements started on a package are at most those with each of its
   prerequisites in effect (a chain's elements then take the packages in the same order);
@@ -20,6 +22,7 @@ period) — how many of the cohort's elements start the package then — and the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -208,6 +211,7 @@ def build(problem: Problem, layout: Layout) -> Built:
     var_package = layout.pair_package[layout.var_pair] if n_vars else np.zeros(0, np.int64)
     bounds = np.searchsorted(var_package[by_package], np.arange(p.size + 1))
     spend: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    scale = _money_units(problem)
     for package in range(p.size):
         mine = by_package[bounds[package] : bounds[package + 1]]
         if mine.size == 0:
@@ -215,8 +219,14 @@ def build(problem: Problem, layout: Layout) -> Built:
         starts = layout.var_start[mine]
         if p.kind[package] == TRAINING:
             lead = int(p.lead[package])
-            for t in np.unique(starts):
+            # A month where a start enters, or where the history takes more seats than the month
+            # before: between two of them the running starts only leave and the room only grows.
+            held = used.seat_used[package, : problem.months]
+            grows = np.nonzero(np.diff(held, prepend=0) > 0)[0]
+            for t in np.union1d(starts, grows):
                 running = mine[(starts <= t) & (starts > t - lead)]
+                if running.size == 0:
+                    continue
                 room = int(p.seats[package]) - int(used.seat_used[package, t])
                 if int(layout.var_upper[running].sum()) > room:
                     model.add(sum(x[v] for v in running) <= room)
@@ -226,12 +236,14 @@ def build(problem: Problem, layout: Layout) -> Built:
             if int(layout.var_upper[mine].sum()) > room:
                 model.add(sum(x[v] for v in mine) <= room)
                 count += 1
-        fund, cost = int(p.fund[package]), round(float(p.cost[package]) * 100)  # in cents
-        if fund >= 0 and cost > 0:
+        fund = int(p.fund[package])
+        cost = math.ceil(float(p.cost[package]) * scale[fund] - 1e-6) if fund >= 0 else 0
+        if fund >= 0 and p.cost[package] > 0:
             for v, year in zip(mine, used.year_of(starts), strict=True):
                 spend.setdefault((fund, int(year)), []).append((int(v), cost))
     for (fund, year), items in spend.items():
-        budget = int(np.floor((p.budget[fund] - used.spent[fund, min(year, used.years - 1)]) * 100 + 1e-6))
+        left = p.budget[fund] - used.spent[fund, min(year, used.years - 1)]
+        budget = int(np.floor(left * scale[fund] + 1e-6))
         if sum(c * int(layout.var_upper[v]) for v, c in items) > budget:
             model.add(sum(c * x[v] for v, c in items) <= budget)
             count += 1
@@ -242,6 +254,27 @@ def build(problem: Problem, layout: Layout) -> Built:
         else _lateness(problem, layout, model, x)
     )
     return Built(model, x, aux, count + len(aux))
+
+
+def _money_units(problem: Problem) -> dict[int, int]:
+    """Per fund, the units its money is counted in: cents, or finer where a cost it pays has
+    fractions of a cent (0.004 an element: three of them do not fit 0.01), as far as its budget
+    stays within 64 bits. A cost is rounded up to the unit, a budget down: a plan the model allows
+    is always paid for."""
+    p = problem.packages
+    units: dict[int, int] = {}
+    for fund in np.unique(p.fund[p.fund >= 0]):
+        costs = p.cost[(p.fund == fund) & (p.cost > 0)]
+        most = max(float(p.budget[fund]), float(costs.max()) if costs.size else 0.0, 1.0)
+        unit = 100
+        while (
+            unit < 10**9
+            and most * unit * 10 < 1e17
+            and np.any(np.abs(costs * unit - np.round(costs * unit)) > 1e-6)
+        ):
+            unit *= 10
+        units[int(fund)] = unit
+    return units
 
 
 def _prerequisites(

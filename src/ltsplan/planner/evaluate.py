@@ -223,6 +223,7 @@ def evaluate(problem: Problem, assignments: Assignments, objective: str = "readi
     terms = problem.terms().join(targets, on="target")
     reached = (
         terms.select("target", "deadline", "element", "requirement")
+        .unique()  # two milestones due the same month hold one term's raises once
         .join(raised, on=["element", "requirement"])
         .filter(pl.col("effect") <= pl.col("deadline"))
         .group_by("target", "deadline")

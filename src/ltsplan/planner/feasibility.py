@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ltsplan.errors import Problem as Said
-from ltsplan.planner.problem import EQUIPMENT, TRAINING, UNLIMITED, Problem, month_start
+from ltsplan.planner.problem import EQUIPMENT, TRAINING, UNLIMITED, Problem, month_label, month_start
 
 SHOWN = 6  # elements named per problem
 
@@ -46,7 +46,7 @@ def history_problems(problem: Problem) -> list[Said]:
                         Said(
                             f"capacity: course {code} has {int(p.seats[k])} seat{'s' if p.seats[k] != 1 else ''} "
                             "and what is done keeps "
-                            f"{int(inside.sum())} elements in it in {month_start(problem.start, month):%Y-%m} "
+                            f"{int(inside.sum())} elements in it in {month_label(month_start(problem.start, month))} "
                             f"({_names(problem, element[inside])})",
                             record=code,
                         )
@@ -83,7 +83,7 @@ def history_problems(problem: Problem) -> list[Said]:
                 found.append(
                     Said(
                         f"prerequisite: {problem.element_codes[e]} started {p.codes[a]} in "
-                        f"{month_start(problem.start, int(s)):%Y-%m} without {p.codes[b]} in effect",
+                        f"{month_label(month_start(problem.start, int(s)))} without {p.codes[b]} in effect",
                         record=p.codes[a],
                     )
                 )

@@ -33,6 +33,11 @@ def month_of(start: date, day: date) -> int:
     return (day.year - start.year) * 12 + day.month - start.month
 
 
+def month_label(day: date) -> str:
+    """``YYYY-MM`` with the year in four digits (``%Y`` writes year 1 as ``1``)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def month_start(start: date, month: int) -> date:
     total = start.year * 12 + start.month - 1 + int(month)
     return date(total // 12, total % 12 + 1, 1)

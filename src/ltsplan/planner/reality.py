@@ -21,6 +21,7 @@ from ltsplan.ledger.model import ENTRY
 from ltsplan.planner.data import first_of_month
 from ltsplan.planner.model import package_prerequisite, support_package
 from ltsplan.planner.plans import Made, make_plan, stored
+from ltsplan.planner.problem import month_label
 from ltsplan.planner.solve import Options, Progress
 from ltsplan.report import Report
 from ltsplan.store.db import Database
@@ -93,7 +94,7 @@ def reality_report(connection: Connection, code: str, on: date, moment: datetime
         f"on {on}: " + ", ".join(f"{tally.get(s, 0)} {s}" for s in STATES),
         "a package linked to a ledger commitment counts the share of the commitment delivered by the day "
         "(quantity, else value) as that share of its planned deliveries, earliest first",
-        f"re-planning from {first_of_month(on):%Y-%m}, keeping what is done: ltsplan plan reality {code} --on {on} --replan NEW",
+        f"re-planning from {month_label(first_of_month(on))}, keeping what is done: ltsplan plan reality {code} --on {on} --replan NEW",
     ]
     return Report(
         title=f"Plan {code} against reality on {on}",

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from ltsplan.planner.model import plan as plan_table
 from ltsplan.planner.model import support_package
 from ltsplan.planner.plans import Stored, stored
+from ltsplan.planner.problem import month_label
 from ltsplan.readiness.data import requirements
 from ltsplan.report import Report
 from ltsplan.store.time import live_frame, live_rows
@@ -37,7 +38,7 @@ def summary(head: dict[str, Any]) -> list[str]:
         + (f"{head['gap']:.2%}" if head.get("gap") is not None else "—")
         + f"; found in {head['solve_seconds'] or 0:.1f} s (greedy {head['greedy_seconds'] or 0:.2f} s), "
         f"{head['workers']} worker(s), seed {head['seed']}",
-        f"from {head['start']:%Y-%m} for {head['months']} months; inputs {head['fingerprint'][:16]}…"
+        f"from {month_label(head['start'])} for {head['months']} months; inputs {head['fingerprint'][:16]}…"
         + (f" as known {head['inputs_as_of']}" if head.get("inputs_as_of") else "")
         + (f"; re-plans {head['replans']} keeping {head['fixed']} done" if head.get("replans") else ""),
     ]

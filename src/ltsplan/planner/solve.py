@@ -119,6 +119,8 @@ def make(problem: Problem, options: Options, progress: Progress | None = None) -
     said = options.problems()
     if said:
         raise LtsplanError("; ".join(said))
+    if options.objective == "readiness":
+        _something_due(problem)
     layout = build_layout(problem, options.objective, options.detail_months, options.coarse_months)
     started = time.perf_counter()
     hint = greedy_counts(problem, layout)
@@ -219,6 +221,24 @@ def make(problem: Problem, options: Options, progress: Progress | None = None) -
     )
 
 
+def _something_due(problem: Problem) -> None:
+    """A readiness plan is worth the weighted mean over the deadlines from its first month on; with
+    none (every milestone and target due before it, or none weighing anything) there is no mean to
+    maximise, and 100 % for nothing due would be a false answer."""
+    terms = problem.terms()
+    first = f"{problem.start.year:04d}-{problem.start.month:02d}"
+    if terms.is_empty():
+        raise LtsplanError(
+            f"nothing is due from {first} on: every milestone and target is due before the plan's first "
+            "month, so no plan can change its readiness; start the plan earlier, or use --objective lateness"
+        )
+    if not float(problem.t_weight[terms.get_column("target").to_numpy()].sum()) > 0:
+        raise LtsplanError(
+            f"the targets due from {first} on all weigh 0: their weighted readiness is undefined; "
+            "give some of them a weight above 0"
+        )
+
+
 def _gap(objective: float, bound: float | None) -> float | None:
     """How far the plan may be from the best possible, relative to the bound."""
     if bound is None:
@@ -310,6 +330,12 @@ def _search(built: cpsat.Built, hint: np.ndarray, options: Options, progress: Pr
             )
         if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             this_bound = float(solver.best_objective_bound)
+            # A floating objective solved in presolve keeps its trivial bound beside OPTIMAL
+            # (0.5 proven 0): the proof is the objective itself, within the limits asked.
+            if found == cp_model.OPTIMAL and (_gap(solver.objective_value, this_bound) or 0.0) > max(
+                options.relative_gap, 1e-4
+            ):
+                this_bound = float(solver.objective_value)
             if bound is None or (this_bound < bound if maximise else this_bound > bound):
                 bound = this_bound
             objective = float(solver.objective_value)

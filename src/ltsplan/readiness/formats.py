@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ltsplan.readiness.model import RECORDS
-from ltsplan.readiness.rules import programme_problems
+from ltsplan.readiness.rules import programme_problems, target_problems
 from ltsplan.records import sections
 from ltsplan.records.sections import FORMATS, Sections, SectionsFile, guess_format
 
-SECTIONS = Sections("readiness", RECORDS, checks={"programmes": programme_problems})
+SECTIONS = Sections(
+    "readiness", RECORDS, checks={"programmes": programme_problems, "targets": target_problems}
+)
 
 
 def read(path: Path, fmt: str | None = None) -> SectionsFile:

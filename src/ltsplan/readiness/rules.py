@@ -44,6 +44,15 @@ def programme_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def target_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A target's weight, like its requirement's, is 0 or more: a negative one would count a
+    target's readiness against the whole (and a planner would keep it short on purpose)."""
+    weight = given.get("weight")
+    if weight is not None and not weight >= 0:
+        return [("weight", f"'{weight:g}' is not a weight of 0 or more")]
+    return []
+
+
 def _codes(items: list[Located], name: str = "code") -> set[str]:
     return {i.given[name] for i in items if i.given.get(name)}
 
