@@ -26,7 +26,7 @@ from ltsplan.planner import cpsat
 from ltsplan.planner.evaluate import Assignments, Evaluation, evaluate, to_elements
 from ltsplan.planner.greedy import greedy_counts
 from ltsplan.planner.layout import Layout, build_layout
-from ltsplan.planner.problem import OBJECTIVES, Problem
+from ltsplan.planner.problem import OBJECTIVES, Problem, month_label
 
 # Called with (seconds so far, best objective found, best bound) while the solver runs.
 Progress = Callable[[float, float, float], None]
@@ -226,7 +226,7 @@ def _something_due(problem: Problem) -> None:
     none (every milestone and target due before it, or none weighing anything) there is no mean to
     maximise, and 100 % for nothing due would be a false answer."""
     terms = problem.terms()
-    first = f"{problem.start.year:04d}-{problem.start.month:02d}"
+    first = month_label(problem.start)
     if terms.is_empty():
         raise LtsplanError(
             f"nothing is due from {first} on: every milestone and target is due before the plan's first "
