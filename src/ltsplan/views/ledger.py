@@ -224,15 +224,16 @@ def donor_map_spec(
     thousands of times what the smallest do) or as a share of GDP; the world atlas is loaded by URL
     from this server, and its countries matched to the donors by ISO numeric code."""
     values, _ = map_values(report, link)
-    if not values:
-        return None
+    field = "value" if by == "money" else "share"
+    if not any(isinstance(v[field], int | float) and v[field] > 0 for v in values):
+        return None  # nothing to colour (no GDP figures, or no support above zero): no scale of nothing
     measure = report.params.get("measure", "pledged")
     currency = report.params.get("currency", "EUR")
     gdp_year = report.params.get("gdp_year")
-    field, title = (
-        ("value", f"{measure.capitalize()}, {currency}")
+    title = (
+        f"{measure.capitalize()}, {currency}"
         if by == "money"
-        else ("share", f"{measure.capitalize()}, % of {gdp_year} GDP")
+        else f"{measure.capitalize()}, % of {gdp_year} GDP"
     )
     colour: dict[str, Any] = {"field": field, "type": "quantitative", "title": title}
     if by == "money":

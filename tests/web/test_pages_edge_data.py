@@ -1,0 +1,115 @@
+"""The pages over data unlike the demonstration's, loaded through the real importer (ltsplan's CSV):
+a ledger of one donor with no GDP figures loaded, and a ledger with amounts of zero, reflows
+(negative deliveries), tiny and huge amounts, entries dated in the year 1 and in 9999, and three
+hundred donors. Each page is opened in Chromium (conftest.py's ``watched``); its charts must draw or
+say why not, without a warning of Vega's, and its links must answer."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import serving
+
+from ltsplan.ledger.imports import import_file
+from ltsplan.store.db import open_database
+
+pytestmark = pytest.mark.browser
+
+COLUMNS = [
+    "dataset",
+    "reference",
+    "kind",
+    "stage",
+    "donor",
+    "recipient",
+    "category",
+    "event_date",
+    "amount",
+    "currency",
+    "commitment_id",
+    "recorded_at",
+    "source_kind",
+    "source_title",
+    "source_grade",
+]
+
+
+def entry(
+    reference: str, donor: str, amount: str, event_date: str = "2023-06-01", **more: str
+) -> dict[str, str]:
+    return {
+        "dataset": "edge",
+        "reference": reference,
+        "kind": "commitment",
+        "stage": "committed",
+        "donor": donor,
+        "recipient": "UKR",
+        "category": "military",
+        "event_date": event_date,
+        "amount": amount,
+        "currency": "EUR",
+        "recorded_at": "2020-01-01",
+        "source_kind": "statement",
+        "source_title": "Edge source",
+        "source_grade": "B2",
+        **more,
+    }
+
+
+ONE_DONOR = [entry("ONE", "DEU", "1500")]
+EDGES = [
+    entry("ZERO", "FRA", "0"),
+    entry("ZERO-D", "FRA", "5", "2023-07-02", kind="delivery", stage="delivered", commitment_id="ZERO"),
+    entry("NEG", "GBR", "100"),
+    entry("NEG-D", "GBR", "-50", "2023-08-03", kind="delivery", stage="delivered", commitment_id="NEG"),
+    entry("BIG", "ITA", "5e13"),
+    entry("Y1", "POL", "7", "0001-01-01"),
+    entry("Y9999", "POL", "9", "9999-12-31"),
+    *(entry(f"MANY{i}", f"D{i:03d}", str(1000 * (i + 1))) for i in range(300)),
+]
+
+
+@pytest.fixture(scope="module")
+def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A server per ledger ("one donor", "edges"), each imported from a CSV file by the importer."""
+    folder = tmp_path_factory.mktemp("edges")
+    with serving_ledger(folder, "one", ONE_DONOR) as one, serving_ledger(folder, "edges", EDGES) as edges:
+        yield {"one donor": one, "edges": edges}
+
+
+def serving_ledger(folder: Path, name: str, rows: list[dict[str, str]]) -> Any:
+    path = folder / f"{name}.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    url = f"sqlite:///{folder / name}.db"
+    database = open_database(url)
+    import_file(database, path, fmt="csv")
+    return serving(url, database)
+
+
+def opened(page: Any, url: str) -> None:
+    page.goto(url, wait_until="load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.chart [data-chart]')]"
+        ".every(c => c.hasAttribute('data-rendered'))",
+        timeout=20000,
+    )
+
+
+@pytest.mark.parametrize("ledger", ["one donor", "edges"])
+def test_the_maps_without_gdp_figures_or_with_nothing_to_colour_draw_no_empty_scale(
+    ledger: str, ledgers: dict[str, str], watched: tuple[Any, list[str]]
+) -> None:
+    page, said = watched
+    opened(page, ledgers[ledger] + "/ledger/map")
+    states = page.eval_on_selector_all("figure.chart [data-chart]", "cs => cs.map(c => c.dataset.rendered)")
+    assert states and all(state in ("true", "empty") for state in states), states
+    legends = " ".join(page.locator("svg g.role-legend text").all_text_contents())
+    assert "NaN" not in legends and "Infinity" not in legends, legends
+    assert said == []
