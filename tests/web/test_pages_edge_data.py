@@ -113,3 +113,15 @@ def test_the_maps_without_gdp_figures_or_with_nothing_to_colour_draw_no_empty_sc
     legends = " ".join(page.locator("svg g.role-legend text").all_text_contents())
     assert "NaN" not in legends and "Infinity" not in legends, legends
     assert said == []
+
+
+def test_the_money_map_of_one_donor_labels_its_legend(
+    ledgers: dict[str, str], watched: tuple[Any, list[str]]
+) -> None:
+    # €1,500 holds no power of ten between its smallest and largest amount: the legend still says
+    # what its colour means
+    page, said = watched
+    opened(page, ledgers["one donor"] + "/ledger/map")
+    labels = page.locator("#map-money svg g.role-legend-label text").all_text_contents()
+    assert labels and all("€" in label for label in labels), labels
+    assert said == []

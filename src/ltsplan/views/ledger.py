@@ -209,12 +209,13 @@ def map_values(
 
 
 def decades(values: list[dict[str, Any]]) -> list[float]:
-    """The powers of ten within the mapped amounts: the labels of a logarithmic legend."""
+    """The powers of ten within the mapped amounts: the labels of a logarithmic legend; the smallest
+    and largest amount when no power of ten lies between them (one donor's €1,500)."""
     amounts = [v["value"] for v in values if v["value"] and v["value"] > 0]
     if not amounts:
         return []
     low, high = math.ceil(math.log10(min(amounts))), math.floor(math.log10(max(amounts)))
-    return [10.0**k for k in range(low, high + 1)]
+    return [10.0**k for k in range(low, high + 1)] or sorted({min(amounts), max(amounts)})
 
 
 def donor_map_spec(
