@@ -1,6 +1,6 @@
 """The browser tests' shared set-up: Debian's Chromium driven by Playwright against a real uvicorn
 server on a loopback port, over the demonstration data (``server``, ``browser``, ``watched``: one
-server and one browser per test module; ``serving`` serves any other database). A test that needs
+server and one browser per test module; ``serve`` serves any other database). A test that needs
 the browser is skipped where Chromium is not installed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,12 @@ def serving(url: str, database: Database) -> Iterator[str]:
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def serve() -> Callable[[str, Database], contextlib.AbstractContextManager[str]]:
+    """``serving``, for a test module that serves a database of its own."""
+    return serving
 
 
 @pytest.fixture(scope="module")

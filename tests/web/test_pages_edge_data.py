@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from conftest import serving
 
 from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import open_database
@@ -74,14 +74,17 @@ EDGES = [
 
 
 @pytest.fixture(scope="module")
-def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def ledgers(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> Iterator[dict[str, str]]:
     """A server per ledger ("one donor", "edges"), each imported from a CSV file by the importer."""
     folder = tmp_path_factory.mktemp("edges")
-    with serving_ledger(folder, "one", ONE_DONOR) as one, serving_ledger(folder, "edges", EDGES) as edges:
+    with (
+        serving_ledger(serve, folder, "one", ONE_DONOR) as one,
+        serving_ledger(serve, folder, "edges", EDGES) as edges,
+    ):
         yield {"one donor": one, "edges": edges}
 
 
-def serving_ledger(folder: Path, name: str, rows: list[dict[str, str]]) -> Any:
+def serving_ledger(serve: Any, folder: Path, name: str, rows: list[dict[str, str]]) -> Any:
     path = folder / f"{name}.csv"
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, COLUMNS)
@@ -90,7 +93,7 @@ def serving_ledger(folder: Path, name: str, rows: list[dict[str, str]]) -> Any:
     url = f"sqlite:///{folder / name}.db"
     database = open_database(url)
     import_file(database, path, fmt="csv")
-    return serving(url, database)
+    return serve(url, database)
 
 
 def opened(page: Any, url: str) -> None:
@@ -125,3 +128,18 @@ def test_the_money_map_of_one_donor_labels_its_legend(
     labels = page.locator("#map-money svg g.role-legend-label text").all_text_contents()
     assert labels and all("€" in label for label in labels), labels
     assert said == []
+
+
+def test_the_sources_behind_a_figure_of_any_year_the_ledger_holds_answer(ledgers: dict[str, str]) -> None:
+    # a figure of an entry dated in the year 1 or 9999 links to its sources like any other
+    base = ledgers["edges"]
+    years = httpx.get(base + "/api/ledger/totals", params={"by": "year"}).json()["rows"]
+    assert {1, 9999} <= {row["year"] for row in years}
+    for row in years:
+        answer = httpx.get(
+            base + "/api/ledger/provenance", params={"measure": "pledged", "year": row["year"]}
+        )
+        assert answer.status_code == 200, (row["year"], answer.text)
+        assert round(sum(source["eur"] or 0 for source in answer.json()["rows"]), 2) == row["pledged"]
+        page = httpx.get(base + "/ledger/provenance", params={"measure": "pledged", "year": row["year"]})
+        assert page.status_code == 200, row["year"]

@@ -24,7 +24,7 @@ from ltsplan.ledger.analytics import MEASURES
 from ltsplan.ledger.reports import LedgerFilter, parse_dimensions
 from ltsplan.listing import ListQuery, Page
 from ltsplan.report import Report
-from ltsplan.views.deps import AsOf, Month, Year
+from ltsplan.views.deps import AsOf, EntryYear, Month, Year
 from ltsplan.views.lists import LinkContext, ListViews
 
 views = ListViews("ledger")
@@ -411,7 +411,7 @@ def provenance(
     category: Annotated[str | None, Query()] = None,
     subtype: Annotated[str | None, Query()] = None,
     dataset: Annotated[str | None, Query()] = None,
-    year: Annotated[Year | None, Query()] = None,
+    year: Annotated[EntryYear | None, Query()] = None,
     month: Annotated[Month | None, Query()] = None,
 ) -> Report:
     """The sources behind one figure (a measure for a donor, category, year…), each with its grade
