@@ -16,6 +16,7 @@ import pytest
 
 from ltsplan.ledger.imports import import_file
 from ltsplan.store.db import open_database
+from ltsplan.web.pages import money
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +144,13 @@ def test_the_sources_behind_a_figure_of_any_year_the_ledger_holds_answer(ledgers
         assert round(sum(source["eur"] or 0 for source in answer.json()["rows"]), 2) == row["pledged"]
         page = httpx.get(base + "/ledger/provenance", params={"measure": "pledged", "year": row["year"]})
         assert page.status_code == 200, row["year"]
+
+
+def test_a_share_that_rounds_to_nothing_has_no_minus_sign(ledgers: dict[str, str]) -> None:
+    # €53 taken back against €50 trillion pledged: delivered ÷ pledged is -0.0000000001%, shown 0.0%
+    base = ledgers["edges"]
+    assert httpx.get(base + "/api/dashboard").json()["figures"]["fulfilment"] < 0
+    overview = httpx.get(base + "/").text
+    shown = overview.split('id="figure-fulfilment">', 1)[1].split("<", 1)[0]
+    assert shown == "0.0%"
+    assert money(-0.3) == "EUR 0"  # a headline figure of 30 cents taken back, not "EUR -0"
