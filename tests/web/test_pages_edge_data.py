@@ -154,3 +154,11 @@ def test_a_share_that_rounds_to_nothing_has_no_minus_sign(ledgers: dict[str, str
     shown = overview.split('id="figure-fulfilment">', 1)[1].split("<", 1)[0]
     assert shown == "0.0%"
     assert money(-0.3) == "EUR 0"  # a headline figure of 30 cents taken back, not "EUR -0"
+
+
+def test_a_note_about_one_entry_says_entry(ledgers: dict[str, str]) -> None:
+    # the entry in EUR dated in the year 1 has no EUR figure (the ECB quotes EUR from 1999)
+    notes = " ".join(httpx.get(ledgers["edges"] + "/api/dashboard").json()["notes"])
+    overview = httpx.get(ledgers["edges"] + "/").text
+    assert "1 entry has an amount with no EUR figure" in overview, notes
+    assert "1 entries" not in overview
