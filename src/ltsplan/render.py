@@ -24,6 +24,12 @@ def names_a_year(column: str | None) -> bool:
     return column is not None and (column == "year" or column.endswith("_year"))
 
 
+def shown_as(value: float, digits: int) -> float:
+    """``value`` rounded to the ``digits`` it is shown with, without the sign of a negative value
+    that rounds to zero: -0.0000001 of a share is "0.0%", not "-0.0%"."""
+    return round(value, digits) + 0.0
+
+
 def format_cell(value: Any, unit: str | None = None, *, column: str | None = None) -> str:
     """A value as every face's tables show it: — for nothing, thousands separated (but in a
     column that ``names_a_year``), units applied."""
@@ -33,14 +39,14 @@ def format_cell(value: Any, unit: str | None = None, *, column: str | None = Non
         if math.isnan(value):
             return "—"
         if unit == "%":
-            return f"{value:,.1f}%"
+            return f"{shown_as(value, 1):,.1f}%"
         if unit == "share":
-            return f"{value:.1%}"
+            return f"{shown_as(value * 100, 1):.1f}%"
         if unit == "% of GDP":
-            return f"{value:.3f}%"
+            return f"{shown_as(value, 3):.3f}%"
         if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:,.2f}"
+            return f"{shown_as(value, 0):,.0f}"
+        return f"{shown_as(value, 2):,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value) if names_a_year(column) else f"{value:,}"
     if hasattr(value, "isoformat"):

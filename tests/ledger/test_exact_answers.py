@@ -241,7 +241,7 @@ def test_quantities_and_unconverted_amounts_are_counted_apart_with_their_cause(
     cause = next(n for n in row["notes"] if "no EUR figure" in n)
     assert "2 in UAH, which the ECB does not quote" in cause
     assert "1 in RUB, dated after its last ECB quote (2022-03-01)" in cause
-    assert any(n.startswith("1 entries give a quantity and no amount") for n in row["notes"])
+    assert any(n.startswith("1 entry gives a quantity and no amount; it is counted") for n in row["notes"])
 
 
 def test_an_amount_larger_than_any_ledger_holds_is_refused(db: Database, tmp_path: Path) -> None:

@@ -1,16 +1,17 @@
 """The browser tests' shared set-up: Debian's Chromium driven by Playwright against a real uvicorn
 server on a loopback port, over the demonstration data (``server``, ``browser``, ``watched``: one
-server and one browser per test module). A test that needs the browser is skipped where Chromium
-is not installed."""
+server and one browser per test module; ``serve`` serves any other database). A test that needs
+the browser is skipped where Chromium is not installed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import uvicorn
 from ltsplan import demo
 from ltsplan.config import Settings
 from ltsplan.server import create_app
-from ltsplan.store.db import open_database
+from ltsplan.store.db import Database, open_database
 
 CHROMIUM = os.environ.get("LTSPLAN_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -41,11 +42,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
-    database = open_database(url)
-    demo.run(database)
+@contextlib.contextmanager
+def serving(url: str, database: Database) -> Iterator[str]:
+    """The app over ``database`` on a uvicorn server on a free loopback port; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
         create_app(Settings(database_url=url), database=database),
@@ -56,17 +55,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while not running.started:
         if time.monotonic() > deadline:
             raise RuntimeError("the server did not start within 20 s")
         time.sleep(0.05)
     try:
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def serve() -> Callable[[str, Database], contextlib.AbstractContextManager[str]]:
+    """``serving``, for a test module that serves a database of its own."""
+    return serving
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
+    database = open_database(url)
+    demo.run(database)
+    try:
+        with serving(url, database) as base:
+            yield base
+    finally:
         database.dispose()
 
 

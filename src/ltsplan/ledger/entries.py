@@ -4,6 +4,7 @@ as-of helper: the entries themselves, one entry with its sources, and the source
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from typing import Any
 
@@ -162,8 +163,10 @@ def figure_conditions(
         raise InvalidInput([Problem("a month needs its year", field="month")])
     if year is not None:
         start = date(year, month or 1, 1)
-        end = date(year + (1 if (month or 12) == 12 else 0), ((month or 12) % 12) + 1, 1)
-        conditions.extend([t.c.event_date >= start, t.c.event_date < end])
+        last = date(
+            year, month or 12, calendar.monthrange(year, month or 12)[1]
+        )  # 9999-12-31 has no next day
+        conditions.extend([t.c.event_date >= start, t.c.event_date <= last])
     chosen = measure_condition(measure)
     if chosen is not None:
         conditions.append(chosen)

@@ -209,6 +209,11 @@ def totals(
     )
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """``number`` with the words that go with it: "1 entry has", "2,023 entries have"."""
+    return f"1 {one}" if number == 1 else f"{number:,} {many}"
+
+
 def _coverage_notes(
     connection: Connection,
     frame: pl.DataFrame,
@@ -224,12 +229,15 @@ def _coverage_notes(
     if not_converted:
         causes = unconverted_causes(connection, currency, moment, filters)
         notes.append(
-            f"{not_converted:,} entries have an amount with no {currency} figure ({causes}) and are "
-            "left out of the sums; see docs/ledger.md"
+            f"{counted(not_converted, 'entry has', 'entries have')} an amount with no {currency} figure "
+            f"({causes}) and {'is' if not_converted == 1 else 'are'} left out of the sums; see docs/ledger.md"
         )
     quantity_only = int(frame.get_column("quantity_only").sum())
     if quantity_only:
-        notes.append(f"{quantity_only:,} entries give a quantity and no amount; they are counted, not summed")
+        notes.append(
+            f"{counted(quantity_only, 'entry gives', 'entries give')} a quantity and no amount; "
+            f"{'it is' if quantity_only == 1 else 'they are'} counted, not summed"
+        )
     reports = zip(
         sums.get_column("dataset").to_list(),
         sums.get_column(analytics.REPORTS_DELIVERIES).to_list(),

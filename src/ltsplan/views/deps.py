@@ -26,6 +26,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
 
 Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+# The year of a figure the pages link to its sources: any year a ledger entry can be dated in.
+EntryYear = Annotated[int, Field(ge=1, le=9999)]
 Month = Annotated[int, Field(ge=1, le=12)]
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 

@@ -24,7 +24,7 @@ from ltsplan.ledger.analytics import MEASURES
 from ltsplan.ledger.reports import LedgerFilter, parse_dimensions
 from ltsplan.listing import ListQuery, Page
 from ltsplan.report import Report
-from ltsplan.views.deps import AsOf, Month, Year
+from ltsplan.views.deps import AsOf, EntryYear, Month, Year
 from ltsplan.views.lists import LinkContext, ListViews
 
 views = ListViews("ledger")
@@ -209,12 +209,13 @@ def map_values(
 
 
 def decades(values: list[dict[str, Any]]) -> list[float]:
-    """The powers of ten within the mapped amounts: the labels of a logarithmic legend."""
+    """The powers of ten within the mapped amounts: the labels of a logarithmic legend; the smallest
+    and largest amount when no power of ten lies between them (one donor's €1,500)."""
     amounts = [v["value"] for v in values if v["value"] and v["value"] > 0]
     if not amounts:
         return []
     low, high = math.ceil(math.log10(min(amounts))), math.floor(math.log10(max(amounts)))
-    return [10.0**k for k in range(low, high + 1)]
+    return [10.0**k for k in range(low, high + 1)] or sorted({min(amounts), max(amounts)})
 
 
 def donor_map_spec(
@@ -224,15 +225,16 @@ def donor_map_spec(
     thousands of times what the smallest do) or as a share of GDP; the world atlas is loaded by URL
     from this server, and its countries matched to the donors by ISO numeric code."""
     values, _ = map_values(report, link)
-    if not values:
-        return None
+    field = "value" if by == "money" else "share"
+    if not any(isinstance(v[field], int | float) and v[field] > 0 for v in values):
+        return None  # nothing to colour (no GDP figures, or no support above zero): no scale of nothing
     measure = report.params.get("measure", "pledged")
     currency = report.params.get("currency", "EUR")
     gdp_year = report.params.get("gdp_year")
-    field, title = (
-        ("value", f"{measure.capitalize()}, {currency}")
+    title = (
+        f"{measure.capitalize()}, {currency}"
         if by == "money"
-        else ("share", f"{measure.capitalize()}, % of {gdp_year} GDP")
+        else f"{measure.capitalize()}, % of {gdp_year} GDP"
     )
     colour: dict[str, Any] = {"field": field, "type": "quantitative", "title": title}
     if by == "money":
@@ -409,7 +411,7 @@ def provenance(
     category: Annotated[str | None, Query()] = None,
     subtype: Annotated[str | None, Query()] = None,
     dataset: Annotated[str | None, Query()] = None,
-    year: Annotated[Year | None, Query()] = None,
+    year: Annotated[EntryYear | None, Query()] = None,
     month: Annotated[Month | None, Query()] = None,
 ) -> Report:
     """The sources behind one figure (a measure for a donor, category, year…), each with its grade

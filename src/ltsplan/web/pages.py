@@ -29,7 +29,7 @@ from ltsplan.listing import ListQuery, Page, page_of
 from ltsplan.provenance.reports import actor_names
 from ltsplan.readiness import evaluations
 from ltsplan.readiness.reports import element_detail
-from ltsplan.render import format_cell
+from ltsplan.render import format_cell, shown_as
 from ltsplan.report import Report
 from ltsplan.views import ledger as ledger_views
 from ltsplan.views import overview as dashboard
@@ -51,7 +51,7 @@ def money(value: Any, currency: str = "EUR") -> str:
     for size, suffix in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
         if magnitude >= size:
             return f"{currency} {value / size:,.2f}{suffix}"
-    return f"{currency} {value:,.0f}"
+    return f"{currency} {shown_as(float(value), 0):,.0f}"
 
 
 def spec_json(spec: dict[str, Any] | None) -> Markup:
