@@ -277,8 +277,12 @@ class Field:
     def read(self, value: Any) -> Any:
         """The typed value of one given value (None when blank: the caller decides whether a value
         was required); raises FieldError with what would be accepted."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None:
             return None
+        if isinstance(value, float) and math.isnan(value):
+            # YAML's .nan, a spreadsheet's #NUM!: a value that is there and is no number, never
+            # an empty cell (an amount that is NaN would be counted as missing, silently).
+            raise FieldError(NOT_A_NUMBER.format("NaN"))
         if isinstance(value, dict) or (isinstance(value, (list, tuple)) and not self.kind.many):
             raise FieldError(NOT_ONE_VALUE)
         if isinstance(value, str):
