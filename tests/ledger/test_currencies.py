@@ -293,6 +293,30 @@ def test_a_malformed_rates_file_names_line_and_column_and_writes_nothing(
     assert count(db, exchange_rate_file) == 0 and count(db, import_run) == 0
 
 
+def test_a_rates_file_with_a_day_before_the_ecb_began_or_still_to_come_is_refused_by_line(
+    db: Database, tmp_path: Path
+) -> None:
+    """A day in the year 9999 (or 0001) once took the process down: the rate table spans every day
+    from the first quote to the last, gigabytes for eight thousand years. The ECB quotes from
+    4 January 1999 and only for days gone by."""
+    tomorrow = date.today() + timedelta(days=2)
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        f"Date,USD,JPY,\n9999-12-31,1.1,170,\n{tomorrow},1.1,170,\n2026-11-03,1.1,170,\n"
+        "1998-12-31,1.1,170,\n0001-01-01,1.1,170,\n",
+        encoding="ascii",
+    )
+    with pytest.raises(InvalidInput) as raised:
+        import_rates(db, path)
+    assert {(p.line, p.field) for p in raised.value.problems} == {
+        (2, "Date"),
+        (3, "Date"),
+        (5, "Date"),
+        (6, "Date"),
+    }
+    assert count(db, exchange_rate_file) == 0 and count(db, import_run) == 0
+
+
 def test_a_load_converts_again_the_stored_entries_its_rates_change(db: Database, tmp_path: Path) -> None:
     end = RATES.last_day
     after = end + timedelta(days=3)

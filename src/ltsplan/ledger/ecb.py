@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,10 @@ from ltsplan.errors import InvalidInput, Problem
 from ltsplan.records.fields import NOT_A_CURRENCY, NOT_A_DATE, is_currency
 
 EPOCH = date(1970, 1, 1)
+# The ECB's reference rates begin on 4 January 1999 and are published for days gone by: a day outside
+# that span is no day of its file (and a day in the year 9999 would make the rate table of every
+# day in between, gigabytes).
+FIRST_DAY = date(1999, 1, 4)
 RATES_FILE = "the ECB's eurofxref-hist.csv (or the eurofxref-hist.zip that holds it)"
 # The ECB's whole history is about 2 MB; a file many times larger is not one of its files.
 LARGEST_FILE = 64 * 2**20
@@ -156,6 +160,18 @@ def _cell_problems(cells: pl.DataFrame, names: list[str], codes: dict[str, str],
     day = _day(pl.col("c0"))
     for line, given in cells.filter(day.is_null()).head(MAX_PROBLEMS).select("line", "c0").iter_rows():
         problems.append(Problem(NOT_A_DATE.format(given.strip()), file=file, line=line, field=names[0]))
+    today = datetime.now(UTC).date()
+    outside = cells.filter((day < FIRST_DAY) | (day > today)).head(MAX_PROBLEMS)
+    for line, given in outside.select("line", "c0").iter_rows():
+        problems.append(
+            Problem(
+                f"the day {given.strip()} is outside the ECB's reference rates: they begin on "
+                f"{FIRST_DAY} and are published for days up to today ({today})",
+                file=file,
+                line=line,
+                field=names[0],
+            )
+        )
     twice = cells.filter(day.is_not_null() & day.is_duplicated()).head(MAX_PROBLEMS)
     for line, given in twice.select("line", "c0").iter_rows():
         problems.append(
