@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from currency_converter import CurrencyConverter
+from currency_converter import CurrencyConverter, RateNotFoundError
 from typer.testing import CliRunner
 
 from ltsplan.cli.main import app
@@ -141,6 +141,34 @@ def test_a_delivery_in_another_currency_or_unlinked_keeps_its_own_days_rate(
     )
     own_rate = 200_000 * ECB.convert(1, "USD", "EUR", date(2024, 3, 1))
     assert one_row(db)["delivered"] == pytest.approx(100_000 + own_rate, abs=0.011)
+
+
+def test_a_delivery_in_the_currency_of_a_commitment_with_no_rate_is_not_converted_either(
+    db: Database, tmp_path: Path
+) -> None:
+    """A krona pledge of 2010 (the ECB did not quote ISK from December 2008 to February 2018) has
+    no EUR figure; a krona delivery against it was valued at its own day's rate instead, so the
+    group showed EUR delivered against nothing pledged. Like with like: neither is converted."""
+    strict = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+    with pytest.raises(RateNotFoundError):  # the reference has no krona quote in 2010
+        strict.convert(1, "ISK", "EUR", date(2010, 6, 1))
+    assert ECB.convert(1, "ISK", "EUR", date(2019, 6, 3)) > 0
+    import_file(
+        db,
+        write(
+            tmp_path / "isk.csv",
+            line("K", 1_000_000, currency="ISK", day="2010-06-01"),
+            line("K-1", 1_000_000, kind="delivery", currency="ISK", day="2019-06-03", commitment="K"),
+            line("G", 1_000, currency="EUR", day="2019-06-03"),
+            line("G-1", 500, kind="delivery", currency="EUR", day="2019-06-03", commitment="G"),
+        ),
+        recorded_at=datetime(2019, 7, 1),
+    )
+    for currency in ("EUR", "USD"):
+        row = one_row(db, currency=currency)
+        assert row["not_converted"] == 2, currency
+        assert row["fulfilment"] == pytest.approx(0.5), currency
+    assert one_row(db)["delivered"] == 500
 
 
 def test_a_delivery_recorded_later_than_its_commitment_is_valued_at_the_stored_commitments_rate(

@@ -284,7 +284,8 @@ def valued_like_commitments(
     if same.is_empty():
         return stored
     revalued = normalised(same.with_columns(pl.col("valued_on").alias("value_date")), "event_date", rates)
-    return stored.update(revalued.select("id", "eur", "usd"), on="id")
+    # A commitment with no figure (no rate on its day) leaves its delivery none either.
+    return stored.update(revalued.select("id", "eur", "usd"), on="id", include_nulls=True)
 
 
 def reconvert(
