@@ -55,6 +55,15 @@ def test_a_nato_evaluation_after_a_passed_self_evaluation_counts_and_raises_the_
     assert achieved(results, {"OCC": PROGRAMME})[("BN", "OCC")].gate == "NEL1"
 
 
+def test_a_nato_evaluation_held_the_day_its_self_evaluation_was_passed_counts_whatever_their_codes():
+    # "held on or before it": the same day is in time, whichever evaluation's code sorts first.
+    evaluations = [_ev("A-NEL1", "NEL1", date(2023, 1, 10)), _ev("B-SEL1", "SEL1", date(2023, 1, 10))]
+    results = {r.evaluation: r for r in gate_results(evaluations, {"OCC": PROGRAMME}, date(2023, 6, 1))}
+    assert results["B-SEL1"].counts
+    assert results["A-NEL1"].counts, results["A-NEL1"].status
+    assert achieved(list(results.values()), {"OCC": PROGRAMME})[("BN", "OCC")].gate == "NEL1"
+
+
 def test_a_failed_self_evaluation_does_not_open_the_next_gate():
     evaluations = [_ev("s1", "SEL1", date(2023, 1, 1), passed=False), _ev("n1", "NEL1", date(2023, 6, 1))]
     results = {r.evaluation: r for r in gate_results(evaluations, {"OCC": PROGRAMME}, date(2023, 12, 31))}
