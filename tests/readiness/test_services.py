@@ -200,3 +200,20 @@ def test_a_gap_is_the_exact_shortfall_without_float_residue(programme, tmp_path:
     row = gaps.filter((pl.col("element") == "BN1") & (pl.col("requirement") == "R3")).row(0, named=True)
     assert row["gap"] == float(Fraction(80 - observed, 80))
     assert row["attainment"] == float(Fraction(observed, 80))
+
+
+def test_the_first_and_last_days_of_the_calendar_are_answered(programme):
+    """Any date is a valid --on: the trend and burn-up up to 9999-12-31 end on that day (there is no
+    month after it), and the milestones seen in January of the year 1 have no month-ends before."""
+    first, last = date(1, 1, 15), date(9999, 12, 31)
+    with programme.reading() as connection:
+        trend = service.trend_report(connection, start=date(9999, 6, 1), on=last, keys=["MOD"]).frame
+        burnup = roadmap.burnup_report(connection, on=last).frame
+        early = _rows(roadmap.milestones_report(connection, on=first))
+        late = _rows(roadmap.milestones_report(connection, on=last))
+    assert trend.get_column("date").to_list()[-2:] == [date(9999, 11, 30), last]
+    assert trend.get_column("targets").to_list()[-1] == len(PROGRAMME["targets"])
+    assert burnup.get_column("date").max() == last
+    # M1's three targets: nothing assessed in the year 1; by 9999 past due, BN2's R1 still not met
+    assert (early["M1"]["met"], early["M1"]["targets"], early["M1"]["status"]) == (0, 3, "at risk")
+    assert late["M1"]["status"] == "late"
