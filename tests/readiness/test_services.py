@@ -217,3 +217,51 @@ def test_the_first_and_last_days_of_the_calendar_are_answered(programme):
     # M1's three targets: nothing assessed in the year 1; by 9999 past due, BN2's R1 still not met
     assert (early["M1"]["met"], early["M1"]["targets"], early["M1"]["status"]) == (0, 3, "at risk")
     assert late["M1"]["status"] == "late"
+
+
+def test_an_evaluation_whose_validity_runs_past_the_calendar_counts_without_an_expiry(
+    programme, tmp_path: Path
+):
+    """Held 9998-06-10 with 36 months' validity, the result would expire in
+    the year 10001; it counts to the calendar's end, and every view still answers."""
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        yaml.safe_dump(
+            {
+                "evaluations": [
+                    {
+                        "code": "EV-LATE",
+                        "element": "BN1",
+                        "programme": "OCC",
+                        "gate": "SEL1",
+                        "held_on": date(9998, 6, 10),
+                        "evaluator": "BN1 commander",
+                    }
+                ],
+                "assessments": [
+                    {
+                        "element": "BN1",
+                        "standard": "STANAG 9001",
+                        "requirement": "R1",
+                        "observed": "met",
+                        "assessed_on": date(9998, 6, 10),
+                        "assessor": "BN1 staff",
+                        "method": "self-evaluation",
+                        "evaluation": "EV-LATE",
+                    }
+                ],
+            }
+        )
+    )
+    import_path(programme, late)
+    with programme.reading() as connection:
+        row = (
+            evaluations.evaluations_report(connection, on=date(9999, 12, 31))
+            .frame.filter(pl.col("evaluation") == "EV-LATE")
+            .row(0, named=True)
+        )
+        bn1 = _rows(service.rollup_report(connection, on=date(9999, 12, 31)))["BN1"]
+    assert row["counts"] and row["expires_on"] is None
+    assert bn1["evaluation"] == "SEL1 (OCC)"
+    # R1's result of 9998 counts (its evaluation has not expired); R3's last one belonged to EV-2 (2023)
+    assert bn1["expired"] == 1 and bn1["met"] == 1

@@ -105,6 +105,8 @@ def expiry(held_on: date, expires_on: date | None, programme: EvaluationProgramm
         return expires_on
     if programme.validity_months is None:
         return None
+    if (held_on.year * 12 + held_on.month - 1) + programme.validity_months > date.max.year * 12 + 11:
+        return None  # the validity runs past the calendar's last day: it counts to the end
     return add_months(held_on, programme.validity_months)
 
 
