@@ -49,6 +49,40 @@ def test_a_file_with_bad_rows_lists_every_problem_and_writes_nothing(catalogue):
     assert set(_counts(catalogue).values()) == {0}
 
 
+def test_a_validity_pass_score_or_expiry_that_cannot_be_is_refused_at_its_line(programme, tmp_path: Path):
+    """A result valid for -5 months would expire before it was held; a pass score is a share from 0
+    to 1 (7 never passes, -1 passes an empty-handed checklist); a result cannot expire before the day
+    it was found. Each is refused at its line and field, and nothing is written."""
+    before = _counts(programme)
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(
+        "programmes:\n"
+        "  - {code: P2, name: p, gates: 'SEL1:self-evaluation:1', validity_months: -5}\n"
+        "  - {code: P3, name: p, gates: 'SEL1:self-evaluation:1', validity_months: 0}\n"
+        "  - {code: P5, name: p, gates: 'SEL1:self-evaluation:1', rule: weighted, pass_score: 7}\n"
+        "  - {code: P6, name: p, gates: 'SEL1:self-evaluation:1', rule: weighted, pass_score: -1}\n"
+        "evaluations:\n"
+        "  - {code: E2, element: BN1, programme: OCC, gate: SEL1, held_on: 2023-01-10, evaluator: x,"
+        " expires_on: 2023-01-09}\n"
+        "assessments:\n"
+        "  - {element: BN1, standard: STANAG 9001, requirement: R1, observed: met, assessed_on: 2023-01-12,"
+        " assessor: s, method: self-evaluation, expires_on: 2023-01-01}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        import_path(programme, hostile)
+    where = {(p.line, p.field) for p in raised.value.problems}
+    assert where == {
+        (2, "validity_months"),
+        (3, "validity_months"),
+        (4, "pass_score"),
+        (5, "pass_score"),
+        (7, "expires_on"),
+        (9, "expires_on"),
+    }
+    assert all(p.file and p.file.endswith("hostile.yaml") for p in raised.value.problems)
+    assert _counts(programme) == before
+
+
 def test_reimporting_the_same_file_changes_nothing(programme):
     before = _counts(programme)
     results = import_path(programme, FIXTURES / "programme.yaml")
