@@ -299,3 +299,17 @@ def test_an_evaluation_whose_validity_runs_past_the_calendar_counts_without_an_e
     assert bn1["evaluation"] == "SEL1 (OCC)"
     # R1's result of 9998 counts (its evaluation has not expired); R3's last one belonged to EV-2 (2023)
     assert bn1["expired"] == 1 and bn1["met"] == 1
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 15), date(9999, 12, 31)])
+def test_the_burn_up_chart_is_drawn_to_the_first_and_last_days_of_the_calendar(
+    programme, tmp_path: Path, day: date
+):
+    """From 2023 to 9999, or from the year 1 to the milestones of 2024-2025: the chart's margins
+    must not reach a year the calendar does not have."""
+    from ltsplan.readiness import charts
+
+    with programme.reading() as connection:
+        report = roadmap.burnup_report(connection, on=day)
+    png, svg = charts.burnup(report, tmp_path / "burnup.png")
+    assert png.stat().st_size > 0 and svg.stat().st_size > 0
