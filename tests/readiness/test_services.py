@@ -313,3 +313,37 @@ def test_the_burn_up_chart_is_drawn_to_the_first_and_last_days_of_the_calendar(
         report = roadmap.burnup_report(connection, on=day)
     png, svg = charts.burnup(report, tmp_path / "burnup.png")
     assert png.stat().st_size > 0 and svg.stat().st_size > 0
+
+
+def test_findings_as_of_a_day_name_their_requirement_and_count_an_action_closed_later_as_overdue(
+    programme, tmp_path: Path
+):
+    """F-2 is on AJP-9 R5, a requirement no element has a target for: the finding still names its
+    standard and requirement. CA-2, due 2024-03-31 and done on 2024-06-15, was open and overdue on
+    2024-05-01 (as the gaps count it open then), and is neither after it was closed."""
+    from ltsplan.standards.imports import import_files
+
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "requirements:\n  - {designator: AJP-9, code: R5, text: Posts reported, measure: binary}\n"
+    )
+    import_files(programme, [extra])
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        "findings:\n"
+        "  - {code: F-2, element: BN2, standard: AJP-9, requirement: R5, raised_on: 2024-02-01,"
+        " text: Posts not reported}\n"
+        "actions:\n"
+        "  - {code: CA-2, finding: F-2, description: Report posts, owner: BN2 S1, due: 2024-03-31,"
+        " status: done, closed_on: 2024-06-15}\n"
+    )
+    import_path(programme, later)
+    with programme.reading() as connection:
+        then = evaluations.findings_report(connection, on=date(2024, 5, 1)).frame
+        after = evaluations.findings_report(connection, on=date(2024, 7, 1)).frame
+        open_then = evaluations.findings_report(connection, on=date(2024, 5, 1), open_only=True).frame
+    row = then.filter(pl.col("finding") == "F-2").row(0, named=True)
+    assert (row["standard"], row["requirement"]) == ("AJP-9", "R5")
+    assert row["overdue"] is True
+    assert after.filter(pl.col("finding") == "F-2").get_column("overdue").to_list() == [False]
+    assert "CA-2" in open_then.get_column("action").to_list()
