@@ -55,6 +55,15 @@ def test_a_nato_evaluation_after_a_passed_self_evaluation_counts_and_raises_the_
     assert achieved(results, {"OCC": PROGRAMME})[("BN", "OCC")].gate == "NEL1"
 
 
+def test_a_nato_evaluation_held_the_day_its_self_evaluation_was_passed_counts_whatever_their_codes():
+    # "held on or before it": the same day is in time, whichever evaluation's code sorts first.
+    evaluations = [_ev("A-NEL1", "NEL1", date(2023, 1, 10)), _ev("B-SEL1", "SEL1", date(2023, 1, 10))]
+    results = {r.evaluation: r for r in gate_results(evaluations, {"OCC": PROGRAMME}, date(2023, 6, 1))}
+    assert results["B-SEL1"].counts
+    assert results["A-NEL1"].counts, results["A-NEL1"].status
+    assert achieved(list(results.values()), {"OCC": PROGRAMME})[("BN", "OCC")].gate == "NEL1"
+
+
 def test_a_failed_self_evaluation_does_not_open_the_next_gate():
     evaluations = [_ev("s1", "SEL1", date(2023, 1, 1), passed=False), _ev("n1", "NEL1", date(2023, 6, 1))]
     results = {r.evaluation: r for r in gate_results(evaluations, {"OCC": PROGRAMME}, date(2023, 12, 31))}
@@ -233,3 +242,42 @@ def test_gaps_are_listed_worst_first():
         }
     )
     assert worst_first(gaps).get_column("element").to_list() == ["C", "B", "D", "A"]
+
+
+def test_a_trend_that_ends_with_every_target_met_scores_exactly_1_and_r1():
+    """Weights 0.1 and 0.7; A at 10 of 80, then B at 60 of 80, then both met. On the last month-end
+    the weighted mean is (0.1 × 1 + 0.7 × 1) ÷ 0.8 = 1: R1, not 0.9999999999999999 and R2 from sums
+    carried over the earlier months."""
+    elements = pl.DataFrame(
+        {"code": ["E"], "parent": [None], "domain": ["land"]},
+        schema={"code": pl.Utf8, "parent": pl.Utf8, "domain": pl.Utf8},
+    )
+    targets = pl.DataFrame(
+        {
+            "element": ["E", "E"],
+            "requirement": ["A", "B"],
+            "standard": ["S", "S"],
+            "target_value": [80.0, 80.0],
+            "weight": [0.1, 0.7],
+            "mandatory": [True, True],
+        }
+    )
+    results = [("A", 10.0, date(2023, 1, 1)), ("B", 60.0, date(2023, 2, 1))]
+    results += [("A", 80.0, date(2023, 3, 1)), ("B", 80.0, date(2023, 4, 1))]
+    assessments = pl.DataFrame(
+        {
+            "element": ["E"] * 4,
+            "requirement": [r for r, _, _ in results],
+            "value": [v for _, v, _ in results],
+            "assessed_on": [d for _, _, d in results],
+            "expires_on": [None] * 4,
+            "method": ["self-evaluation"] * 4,
+        },
+        schema_overrides={"expires_on": pl.Date},
+    )
+    month_ends = [date(2023, 1, 31), date(2023, 2, 28), date(2023, 3, 31), date(2023, 4, 30)]
+    frame = rollup(prepare(elements, targets, assessments), month_ends, rule="weighted")
+    last = frame.row(-1, named=True)
+    assert (last["score"], last["level"]) == (1.0, "R1")
+    # March: A met, B at 60/80 = 0.75 → (0.1 + 0.7 × 0.75) ÷ 0.8
+    assert frame.get_column("score").to_list()[2] == pytest.approx((0.1 + 0.7 * 0.75) / 0.8)

@@ -49,6 +49,40 @@ def test_a_file_with_bad_rows_lists_every_problem_and_writes_nothing(catalogue):
     assert set(_counts(catalogue).values()) == {0}
 
 
+def test_a_validity_pass_score_or_expiry_that_cannot_be_is_refused_at_its_line(programme, tmp_path: Path):
+    """A result valid for -5 months would expire before it was held; a pass score is a share from 0
+    to 1 (7 never passes, -1 passes an empty-handed checklist); a result cannot expire before the day
+    it was found. Each is refused at its line and field, and nothing is written."""
+    before = _counts(programme)
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(
+        "programmes:\n"
+        "  - {code: P2, name: p, gates: 'SEL1:self-evaluation:1', validity_months: -5}\n"
+        "  - {code: P3, name: p, gates: 'SEL1:self-evaluation:1', validity_months: 0}\n"
+        "  - {code: P5, name: p, gates: 'SEL1:self-evaluation:1', rule: weighted, pass_score: 7}\n"
+        "  - {code: P6, name: p, gates: 'SEL1:self-evaluation:1', rule: weighted, pass_score: -1}\n"
+        "evaluations:\n"
+        "  - {code: E2, element: BN1, programme: OCC, gate: SEL1, held_on: 2023-01-10, evaluator: x,"
+        " expires_on: 2023-01-09}\n"
+        "assessments:\n"
+        "  - {element: BN1, standard: STANAG 9001, requirement: R1, observed: met, assessed_on: 2023-01-12,"
+        " assessor: s, method: self-evaluation, expires_on: 2023-01-01}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        import_path(programme, hostile)
+    where = {(p.line, p.field) for p in raised.value.problems}
+    assert where == {
+        (2, "validity_months"),
+        (3, "validity_months"),
+        (4, "pass_score"),
+        (5, "pass_score"),
+        (7, "expires_on"),
+        (9, "expires_on"),
+    }
+    assert all(p.file and p.file.endswith("hostile.yaml") for p in raised.value.problems)
+    assert _counts(programme) == before
+
+
 def test_reimporting_the_same_file_changes_nothing(programme):
     before = _counts(programme)
     results = import_path(programme, FIXTURES / "programme.yaml")
@@ -200,3 +234,116 @@ def test_a_gap_is_the_exact_shortfall_without_float_residue(programme, tmp_path:
     row = gaps.filter((pl.col("element") == "BN1") & (pl.col("requirement") == "R3")).row(0, named=True)
     assert row["gap"] == float(Fraction(80 - observed, 80))
     assert row["attainment"] == float(Fraction(observed, 80))
+
+
+def test_the_first_and_last_days_of_the_calendar_are_answered(programme):
+    """Any date is a valid --on: the trend and burn-up up to 9999-12-31 end on that day (there is no
+    month after it), and the milestones seen in January of the year 1 have no month-ends before."""
+    first, last = date(1, 1, 15), date(9999, 12, 31)
+    with programme.reading() as connection:
+        trend = service.trend_report(connection, start=date(9999, 6, 1), on=last, keys=["MOD"]).frame
+        burnup = roadmap.burnup_report(connection, on=last).frame
+        early = _rows(roadmap.milestones_report(connection, on=first))
+        late = _rows(roadmap.milestones_report(connection, on=last))
+    assert trend.get_column("date").to_list()[-2:] == [date(9999, 11, 30), last]
+    assert trend.get_column("targets").to_list()[-1] == len(PROGRAMME["targets"])
+    assert burnup.get_column("date").max() == last
+    # M1's three targets: nothing assessed in the year 1; by 9999 past due, BN2's R1 still not met
+    assert (early["M1"]["met"], early["M1"]["targets"], early["M1"]["status"]) == (0, 3, "at risk")
+    assert late["M1"]["status"] == "late"
+
+
+def test_an_evaluation_whose_validity_runs_past_the_calendar_counts_without_an_expiry(
+    programme, tmp_path: Path
+):
+    """Held 9998-06-10 with 36 months' validity, the result would expire in
+    the year 10001; it counts to the calendar's end, and every view still answers."""
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        yaml.safe_dump(
+            {
+                "evaluations": [
+                    {
+                        "code": "EV-LATE",
+                        "element": "BN1",
+                        "programme": "OCC",
+                        "gate": "SEL1",
+                        "held_on": date(9998, 6, 10),
+                        "evaluator": "BN1 commander",
+                    }
+                ],
+                "assessments": [
+                    {
+                        "element": "BN1",
+                        "standard": "STANAG 9001",
+                        "requirement": "R1",
+                        "observed": "met",
+                        "assessed_on": date(9998, 6, 10),
+                        "assessor": "BN1 staff",
+                        "method": "self-evaluation",
+                        "evaluation": "EV-LATE",
+                    }
+                ],
+            }
+        )
+    )
+    import_path(programme, late)
+    with programme.reading() as connection:
+        row = (
+            evaluations.evaluations_report(connection, on=date(9999, 12, 31))
+            .frame.filter(pl.col("evaluation") == "EV-LATE")
+            .row(0, named=True)
+        )
+        bn1 = _rows(service.rollup_report(connection, on=date(9999, 12, 31)))["BN1"]
+    assert row["counts"] and row["expires_on"] is None
+    assert bn1["evaluation"] == "SEL1 (OCC)"
+    # R1's result of 9998 counts (its evaluation has not expired); R3's last one belonged to EV-2 (2023)
+    assert bn1["expired"] == 1 and bn1["met"] == 1
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 15), date(9999, 12, 31)])
+def test_the_burn_up_chart_is_drawn_to_the_first_and_last_days_of_the_calendar(
+    programme, tmp_path: Path, day: date
+):
+    """From 2023 to 9999, or from the year 1 to the milestones of 2024-2025: the chart's margins
+    must not reach a year the calendar does not have."""
+    from ltsplan.readiness import charts
+
+    with programme.reading() as connection:
+        report = roadmap.burnup_report(connection, on=day)
+    png, svg = charts.burnup(report, tmp_path / "burnup.png")
+    assert png.stat().st_size > 0 and svg.stat().st_size > 0
+
+
+def test_findings_as_of_a_day_name_their_requirement_and_count_an_action_closed_later_as_overdue(
+    programme, tmp_path: Path
+):
+    """F-2 is on AJP-9 R5, a requirement no element has a target for: the finding still names its
+    standard and requirement. CA-2, due 2024-03-31 and done on 2024-06-15, was open and overdue on
+    2024-05-01 (as the gaps count it open then), and is neither after it was closed."""
+    from ltsplan.standards.imports import import_files
+
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "requirements:\n  - {designator: AJP-9, code: R5, text: Posts reported, measure: binary}\n"
+    )
+    import_files(programme, [extra])
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        "findings:\n"
+        "  - {code: F-2, element: BN2, standard: AJP-9, requirement: R5, raised_on: 2024-02-01,"
+        " text: Posts not reported}\n"
+        "actions:\n"
+        "  - {code: CA-2, finding: F-2, description: Report posts, owner: BN2 S1, due: 2024-03-31,"
+        " status: done, closed_on: 2024-06-15}\n"
+    )
+    import_path(programme, later)
+    with programme.reading() as connection:
+        then = evaluations.findings_report(connection, on=date(2024, 5, 1)).frame
+        after = evaluations.findings_report(connection, on=date(2024, 7, 1)).frame
+        open_then = evaluations.findings_report(connection, on=date(2024, 5, 1), open_only=True).frame
+    row = then.filter(pl.col("finding") == "F-2").row(0, named=True)
+    assert (row["standard"], row["requirement"]) == ("AJP-9", "R5")
+    assert row["overdue"] is True
+    assert after.filter(pl.col("finding") == "F-2").get_column("overdue").to_list() == [False]
+    assert "CA-2" in open_then.get_column("action").to_list()

@@ -112,3 +112,22 @@ def test_an_adoption_file_citing_an_unknown_standard_writes_nothing(db: Database
     assert all(p.field == "designator" for p in raised.value.problems)
     assert len(raised.value.problems) == 5
     assert reports.adoption_report(db).frame.height == 0
+
+
+def test_the_coverage_chart_is_drawn_from_an_implementation_in_the_year_1(db: Database, tmp_path):
+    """A series from 0001-12-31 on: the chart's margin must not reach before the calendar's first year."""
+    from ltsplan.standards.charts import coverage_curve
+
+    path = tmp_path / "early.yaml"
+    path.write_text(
+        "standards:\n"
+        "  - {designator: STANAG 1, title: An early standard, domain: land}\n"
+        "adoption:\n"
+        "  - {country: UKR, designator: STANAG 1, applicable: true, ratification: ratified,"
+        " ratified_on: 0001-01-01, implementation: implemented, implemented_on: 0001-06-01}\n"
+    )
+    service.import_files(db, [path])
+    report = reports.coverage_series_report(db, end=date(2024, 12, 31))
+    assert report.frame.get_column("coverage").to_list()[0] == 1.0
+    png, svg = coverage_curve(report, tmp_path / "coverage.png")
+    assert png.stat().st_size > 0 and svg.stat().st_size > 0

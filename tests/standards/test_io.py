@@ -75,6 +75,23 @@ def test_a_bad_date_in_yaml_is_reported_at_its_line_and_field_instead_of_crashin
     ] == [("AJP-01", "2019-02-01")]
 
 
+@pytest.mark.parametrize("edition_date", ["2024-13-01", "2024-00", "2023-02-30", "0000"])
+def test_an_edition_date_that_is_no_day_month_or_year_is_refused_at_its_line(
+    db: Database, tmp_path: Path, edition_date: str
+):
+    path = tmp_path / "standards.yaml"
+    path.write_text(
+        "standards:\n"
+        "  - {designator: AJP-01, title: Allied Joint Doctrine, domain: joint, edition_date: 2022-02}\n"
+        f"  - {{designator: AJP-3.2, title: Land operations, domain: land, edition_date: '{edition_date}'}}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        service.import_files(db, [path])
+    assert [(p.line, p.field) for p in raised.value.problems] == [(3, "edition_date")]
+    assert edition_date in raised.value.problems[0].message
+    assert reports.list_standards(db).frame.height == 0
+
+
 def test_json_problems_name_the_records_position(tmp_path: Path):
     path = tmp_path / "bad.json"
     path.write_text(

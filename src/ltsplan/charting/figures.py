@@ -10,6 +10,7 @@ palette (``CATEGORICAL``, from ``vega``) and units: ``money_axis`` writes "€50
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.dates import date2num
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ltsplan.charting.vega import CATEGORICAL, money_label
@@ -67,6 +69,15 @@ def set_titles(axis: Any, report: Report, subtitle: str, fontsize: float = 9) ->
 def no_data(axis: Any, message: str) -> None:
     """``message`` in the middle of an empty chart."""
     axis.text(0.5, 0.5, message, ha="center", va="center", transform=axis.transAxes)
+
+
+def dates_within_calendar(axis: Any) -> None:
+    """Keep a date axis's margins within the years 1 to 9999: a series reaching either end (a day in
+    the year 1, or 9999-12-31) would otherwise be padded into years matplotlib cannot draw."""
+    low, high = axis.get_xlim()
+    first, last = date2num(datetime(1, 1, 1)), date2num(datetime(9999, 12, 31))
+    if low < first or high > last:
+        axis.set_xlim(max(low, first), min(high, last))
 
 
 def style_axis(axis: Any) -> None:

@@ -26,6 +26,7 @@ from ltsplan.charting import vega
 from ltsplan.charting.figures import (
     as_known_on,
     category_colour,
+    dates_within_calendar,
     new_figure,
     no_data,
     save_figure,
@@ -86,6 +87,7 @@ def burnup(report: Report, output: Path) -> list[Path]:
             axis.plot(dates, part.get_column("targets").to_list(), color=colour, linestyle="--", linewidth=1)
             axis.axvline(part.get_column("due")[0], color=colour, linestyle=":", linewidth=1)
         axis.legend(loc="upper left", frameon=False, fontsize=8)
+        dates_within_calendar(axis)
     else:
         no_data(axis, "no milestones")
     axis.set_ylabel("targets met (dashed: targets in the milestone; dotted: due date)")

@@ -67,6 +67,7 @@ class ReadinessData:
     actions: pl.DataFrame
     milestones: pl.DataFrame
     milestone_targets: pl.DataFrame
+    requirements: pl.DataFrame  # id, designator, code: every requirement of the catalogue
 
     @cached_property
     def prepared(self) -> Prepared:
@@ -203,6 +204,7 @@ def load(connection: Connection, moment: datetime | None = None) -> ReadinessDat
         actions=live_frame(connection, corrective_action, moment),
         milestones=live_frame(connection, milestone, moment).sort("due", "code"),
         milestone_targets=live_frame(connection, milestone_target, moment),
+        requirements=reqs_frame.select(pl.col("id").alias("requirement_id"), "designator", "code"),
     )
 
 

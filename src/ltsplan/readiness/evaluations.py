@@ -17,11 +17,15 @@ from ltsplan.report import Report
 OUTCOME_COLUMNS = ("evaluator", "outcome", "criteria", "mandatory", "mandatory_met", "unmet_mandatory")
 
 
-def open_actions(data: ReadinessData, day: date) -> pl.DataFrame:
-    open_ = data.actions.filter(
-        pl.col("status").is_in(["open", "in progress"])
-        | (pl.col("closed_on").is_not_null() & (pl.col("closed_on") > day))
+def open_on(day: date) -> pl.Expr:
+    """An action open on ``day``: open or in progress, or closed (done, cancelled) after it."""
+    return pl.col("status").is_in(["open", "in progress"]) | (
+        pl.col("closed_on").is_not_null() & (pl.col("closed_on") > day)
     )
+
+
+def open_actions(data: ReadinessData, day: date) -> pl.DataFrame:
+    open_ = data.actions.filter(open_on(day))
     return (
         data.findings.join(open_.select(pl.col("finding_code").alias("code")), on="code", how="inner")
         .group_by("element_code", "requirement_id")
@@ -41,7 +45,7 @@ def findings_report(
     and whether the action is overdue on ``on``."""
     data = load(connection, moment)
     day = valid_date(moment, on)
-    reqs = data.targets.select("requirement_id", "designator", "code").unique("requirement_id")
+    reqs = data.requirements
     findings = data.findings
     if element is not None:
         findings = findings.filter(pl.col("element_code") == element)
@@ -53,14 +57,10 @@ def findings_report(
             on="finding",
             how="left",
         )
-        .with_columns(
-            (pl.col("status").is_in(["open", "in progress"]) & (pl.col("due") < day))
-            .fill_null(False)
-            .alias("overdue")
-        )
+        .with_columns((open_on(day) & (pl.col("due") < day)).fill_null(False).alias("overdue"))
     )
     if open_only:
-        frame = frame.filter(pl.col("status").is_in(["open", "in progress"]) | pl.col("action").is_null())
+        frame = frame.filter(open_on(day).fill_null(False) | pl.col("action").is_null())
     frame = frame.sort("element_code", "finding", "action").select(
         "finding",
         pl.col("element_code").alias("element"),
@@ -76,7 +76,7 @@ def findings_report(
         "closed_on",
         "overdue",
     )
-    notes = [f"overdue: open or in progress with a due date before {day}"]
+    notes = [f"overdue: open or in progress on {day} (closed after it counts as open then) and due before it"]
     notes = labelled(data, notes)
     return Report(
         title="Findings and corrective actions", frame=frame, notes=notes, params={"on": day, "as_of": moment}

@@ -16,12 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from ltsplan.readiness.model import RECORDS
-from ltsplan.readiness.rules import programme_problems, target_problems
+from ltsplan.readiness.rules import expiry_problems, programme_problems, target_problems
 from ltsplan.records import sections
 from ltsplan.records.sections import FORMATS, Sections, SectionsFile, guess_format
 
 SECTIONS = Sections(
-    "readiness", RECORDS, checks={"programmes": programme_problems, "targets": target_problems}
+    "readiness",
+    RECORDS,
+    checks={
+        "programmes": programme_problems,
+        "targets": target_problems,
+        "evaluations": expiry_problems("held_on"),
+        "assessments": expiry_problems("assessed_on"),
+    },
 )
 
 

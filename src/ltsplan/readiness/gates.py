@@ -105,6 +105,8 @@ def expiry(held_on: date, expires_on: date | None, programme: EvaluationProgramm
         return expires_on
     if programme.validity_months is None:
         return None
+    if (held_on.year * 12 + held_on.month - 1) + programme.validity_months > date.max.year * 12 + 11:
+        return None  # the validity runs past the calendar's last day: it counts to the end
     return add_months(held_on, programme.validity_months)
 
 
@@ -132,9 +134,17 @@ def gate_results(
     ``evaluations`` are dicts with id, element, programme, gate, held_on, expires_on, passed, outcome.
     Evaluations are few (one per element per gate attempt), so this walks them in date order."""
     results: list[GateResult] = []
+
+    def gate_rank(ev: dict) -> int:
+        # On one day the earlier gate is taken first: a previous gate held the same day is "held on
+        # or before" its successor, whichever evaluation's code sorts first.
+        programme = programmes.get(ev["programme"])
+        codes = [g.code for g in programme.gates] if programme is not None else []
+        return codes.index(ev["gate"]) if ev["gate"] in codes else len(codes)
+
     ordered = sorted(
         (e for e in evaluations if e["held_on"] <= on),
-        key=lambda e: (e["element"], e["programme"], e["held_on"], e["id"]),
+        key=lambda e: (e["element"], e["programme"], e["held_on"], gate_rank(e), e["id"]),
     )
     counted: dict[tuple[str, str, str], list[tuple[date, date | None]]] = {}
     for ev in ordered:

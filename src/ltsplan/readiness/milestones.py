@@ -32,6 +32,8 @@ def trend_dates(on: date) -> list[date]:
     year, month = on.year, on.month
     for _ in range(TREND_MONTHS):
         first = date(year, month, 1)
+        if first == date.min:  # the calendar has no month-end before it
+            break
         last = date.fromordinal(first.toordinal() - 1)
         days.append(last)
         year, month = last.year, last.month

@@ -105,6 +105,9 @@ def month_ends(start: date, end: date) -> list[date]:
     days = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
+        if (year, month) == (date.max.year, date.max.month):  # no month after it to step back from
+            days.append(date.max)
+            break
         nxt = date(year + (month == 12), month % 12 + 1, 1)
         days.append(date.fromordinal(nxt.toordinal() - 1))
         year, month = nxt.year, nxt.month

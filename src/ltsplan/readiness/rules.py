@@ -6,8 +6,9 @@ pass score goes with the weighted rule. The verdicts (roll-up, gates, milestones
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ltsplan.errors import Problem
@@ -36,12 +37,33 @@ class Known:
 
 
 def programme_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A pass score goes with the weighted rule, and the weighted rule needs one."""
-    if given.get("rule") == "weighted" and given.get("pass_score") is None:
-        return [("pass_score", "a weighted programme must declare its pass_score")]
-    if given.get("pass_score") is not None and given.get("rule") != "weighted":
-        return [("pass_score", "only a weighted programme has a pass_score")]
-    return []
+    """A pass score goes with the weighted rule, and the weighted rule needs one; it is a share from
+    0 to 1 (Σ weight × met ÷ Σ weight never exceeds 1). A result counts for 1 month or more: a
+    validity of 0 or fewer months would expire it on (or before) the day it was held."""
+    problems = []
+    validity = given.get("validity_months")
+    if validity is not None and validity < 1:
+        problems.append(("validity_months", f"'{validity}' is not a number of months of 1 or more"))
+    score = given.get("pass_score")
+    if given.get("rule") == "weighted" and score is None:
+        problems.append(("pass_score", "a weighted programme must declare its pass_score"))
+    elif score is not None and given.get("rule") != "weighted":
+        problems.append(("pass_score", "only a weighted programme has a pass_score"))
+    elif score is not None and not 0 <= score <= 1:
+        problems.append(("pass_score", f"'{score:g}' is not a share from 0 to 1 (0.75 for 75 %)"))
+    return problems
+
+
+def expiry_problems(start: str) -> Callable[[Mapping[str, Any]], list[tuple[str, str]]]:
+    """A result cannot expire before the day (``start``) it was found or held."""
+
+    def check(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+        expires, begun = given.get("expires_on"), given.get(start)
+        if isinstance(expires, date) and isinstance(begun, date) and expires < begun:
+            return [("expires_on", f"{expires} is before {start} {begun}")]
+        return []
+
+    return check
 
 
 def target_problems(given: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -87,8 +87,9 @@ def group_stats(prep: Prepared, state: PairState, grouping: Grouping) -> dict[st
 def incremental_stats(
     prep: Prepared, days: np.ndarray, group: np.ndarray, size: int
 ) -> Iterator[dict[str, np.ndarray]]:
-    """``group_stats`` on every date for a grouping where each target is in exactly one group,
-    updated by the targets that changed since the previous date (the minimum is recomputed)."""
+    """``group_stats`` on every date for a grouping where each target is in exactly one group: the
+    counts updated by the targets that changed since the previous date, the minimum and the weighted
+    sum recomputed (floating-point sums carried by differences drift)."""
     group = group.astype(np.int64)
     weight, mand = prep.t_weight, prep.t_mand
     targets = np.bincount(group, minlength=size).astype(np.int64)
@@ -102,15 +103,15 @@ def incremental_stats(
     mandatory_met = np.zeros(size)
     assessed = np.zeros(size)
     expired = np.zeros(size)
-    weighted_sum = np.zeros(size)
     for step in steps(prep, days):
         ch, state = step.changed, step.state
         g = group[ch]
         d_met = state.met[ch].astype(np.float64) - step.old_met
         met += np.bincount(g, weights=d_met, minlength=size)
         mandatory_met += np.bincount(g, weights=d_met * mand[ch], minlength=size)
-        d_att = state.attainment[ch] - step.old_attainment
-        weighted_sum += np.bincount(g, weights=d_att * weight[ch], minlength=size)
+        # Summed afresh on each date (as the minimum is): a sum carried by differences drifts, and
+        # a group whose targets are all met would score 0.9999999999999999 (R2) instead of 1 (R1).
+        weighted_sum = np.bincount(group, weights=weight * state.attainment, minlength=size)
         new_status, old_status = state.status[ch], step.old_status
         assessed += np.bincount(
             g, weights=(new_status == 1).astype(np.float64) - (old_status == 1), minlength=size
@@ -134,7 +135,7 @@ def incremental_stats(
             **counts,
             "unassessed": targets - counts["assessed"] - counts["expired"],
             "weight": total_weight,
-            "weighted_sum": weighted_sum.copy(),
+            "weighted_sum": weighted_sum,
             "min_attainment": minimum,
         }
 

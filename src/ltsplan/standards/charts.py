@@ -9,6 +9,7 @@ import polars as pl
 from ltsplan.charting.figures import (
     as_known_on,
     category_colour,
+    dates_within_calendar,
     new_figure,
     no_data,
     percent_axis,
@@ -43,6 +44,7 @@ def coverage_curve(report: Report, output: Path) -> list[Path]:
             )
         axis.legend(loc="upper left", frameon=False, fontsize=8, ncol=2 if len(groups) > 6 else 1)
         axis.set_ylim(0, 100)
+        dates_within_calendar(axis)
         percent_axis(axis)
     else:
         no_data(axis, "no applicable standards")

@@ -11,6 +11,7 @@ and designator, so that re-importing a file changes nothing.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -41,9 +42,17 @@ def _designator(text: str) -> str:
 
 
 def _looks_like_date(value: Any) -> str | None:
+    """A year, a month or a day of the calendar, as precise as the source: 2014, 2014-08, 2014-08-07
+    (not 2024-13-01, 2023-02-30 or the year 0000)."""
     parts = str(value).split("-")
     ok = parts[0].isdigit() and len(parts[0]) == 4 and len(parts) <= 3
     ok = ok and all(p.isdigit() and len(p) == 2 for p in parts[1:])
+    if ok:
+        numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
+        try:
+            date(*numbers)
+        except ValueError:
+            ok = False
     return None if ok else f"'{value}' is not a year, YYYY-MM or YYYY-MM-DD"
 
 
