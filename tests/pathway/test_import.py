@@ -116,3 +116,38 @@ def test_an_export_imported_again_with_its_record_times_changes_nothing(db: Data
             c.execute(select(func.count()).select_from(decision).where(live_at(decision, morning))).scalar()
             == 0
         )
+
+
+def test_a_reference_or_a_date_ahead_of_the_clock_is_reported_at_its_own_line(
+    db: Database, tmp_path: Path
+) -> None:
+    """An unknown decision, an unknown source and a date after the day of the import, in records
+    written field by field: each problem is placed at the line of its field, not of its record."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "positions:\n"
+        "  - actor: USA\n"
+        "    stance: oppose\n"
+        "    decision: no-such-decision\n"
+        "    date: 2023-06-14\n"
+        "    sources: [missing-source]\n"
+        "outcomes:\n"
+        "  - decision: no-such-decision\n"
+        "    result: adopted\n"
+        "    date: 2026-03-01\n"
+        "    sources: [report]\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, now=datetime(2026, 1, 1))
+    found = {(p.file, p.line, p.record, p.field) for p in caught.value.problems}
+    assert {
+        (str(scenario), line_of(text, "decision: no-such"), "positions #1", "decision"),
+        (str(scenario), line_of(text, "sources: [missing"), "positions #1", "sources"),
+        (str(scenario), line_of(text, "date: 2026-03-01"), "outcomes #1", "date"),
+    } <= found
+    with db.reading() as c:
+        assert c.execute(select(func.count()).select_from(source)).scalar() == 0

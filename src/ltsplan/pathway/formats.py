@@ -116,6 +116,7 @@ class _Reading:
         s.records[part].append(located)
         s.evidence.extend((located.record.name, rid, key, quote) for key, quote in refs)
         s.where[rid] = (item.line, label)
+        s.field_lines[rid] = item.line_of
         recorded = located.extra.get("recorded")
         if recorded is not None:
             try:

@@ -30,6 +30,7 @@ from ltsplan.pathway.scenario import Known, Scenario
 from ltsplan.pathway.state import load_state
 from ltsplan.provenance.imports import actor_record, store_actors, store_evidence, store_sources
 from ltsplan.provenance.model import Source, actor, source
+from ltsplan.records.reading import Located
 from ltsplan.records.writing import Written, drop, log_run, not_there, write_located, write_skip_report
 from ltsplan.store.db import Database
 from ltsplan.store.history import WriteResult
@@ -169,6 +170,13 @@ def write_scenario(
     return written
 
 
+def _problem(scenario: Scenario, item: Located, message: str, name: str) -> Problem:
+    """A problem with a field of a record read from a file, at the field's own line."""
+    return Problem(
+        message, file=item.file, line=scenario.line_of(item.id, name), field=name, record=item.label
+    )
+
+
 def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
     """A problem for each record dated after the day it is written (the day after, for a recorder
     whose time zone is ahead of UTC): a position cannot have been stated, nor a statement said, yet."""
@@ -180,7 +188,9 @@ def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
             if isinstance(day, date) and day > latest:
                 given = item.record.field(name).file or name
                 found.append(
-                    item.problem(
+                    _problem(
+                        scenario,
+                        item,
                         f"'{day.isoformat()}' is after the day it is recorded ({now.date().isoformat()}): "
                         f"a {item.record.title} is recorded once it has happened",
                         given,
