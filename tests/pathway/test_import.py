@@ -151,3 +151,44 @@ def test_a_reference_or_a_date_ahead_of_the_clock_is_reported_at_its_own_line(
     } <= found
     with db.reading() as c:
         assert c.execute(select(func.count()).select_from(source)).scalar() == 0
+
+
+def test_record_times_from_the_file_are_not_ahead_of_the_clock_nor_before_what_they_record(
+    db: Database, tmp_path: Path
+) -> None:
+    """With --recorded-from-file, a position stated on 14 June but "recorded" on 1 January would be
+    known at an as-of date when nobody had stated it, and a record time after the import would be
+    ahead of the store's clock: both are refused at their line and field, and nothing is written."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "bodies:\n  - {code: COUNCIL, name: The council, rule: consensus, sources: [report]}\n"
+        "decisions:\n"
+        "  - {code: admit, body: COUNCIL, title: Admit a new member, sources: [report],\n"
+        "     recorded: 2030-01-01}\n"
+        "positions:\n"
+        "  - decision: admit\n"
+        "    actor: USA\n"
+        "    stance: oppose\n"
+        "    date: 2023-06-14\n"
+        "    recorded: 2023-01-01T09:00:00\n"
+        "    sources: [report]\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, use_recorded_dates=True, now=datetime(2026, 1, 1))
+    found = {(p.file, p.line, p.record, p.field) for p in caught.value.problems}
+    assert (str(scenario), line_of(text, "recorded: 2030"), "decisions #1", "recorded") in found
+    assert (str(scenario), line_of(text, "date: 2023-06-14"), "positions #1", "date") in found
+    with db.reading() as c:
+        for table in (source, body, decision, position):
+            assert c.execute(select(func.count()).select_from(table)).scalar() == 0
+    # Stated the day after its record time (a recorder ahead of UTC) is within the day's grace.
+    scenario.write_text(
+        text.replace("recorded: 2030-01-01", "recorded: 2023-01-01").replace("2023-06-14", "2023-01-02")
+    )
+    import_scenario(db, scenario, use_recorded_dates=True, now=datetime(2026, 1, 1))
+    with db.reading() as c:
+        assert c.execute(select(func.count()).select_from(position)).scalar() == 1
