@@ -192,3 +192,33 @@ def test_record_times_from_the_file_are_not_ahead_of_the_clock_nor_before_what_t
     import_scenario(db, scenario, use_recorded_dates=True, now=datetime(2026, 1, 1))
     with db.reading() as c:
         assert c.execute(select(func.count()).select_from(position)).scalar() == 1
+
+
+def test_a_record_given_twice_is_refused_at_a_field_it_has(db: Database, tmp_path: Path) -> None:
+    """A decision or an assessment given twice is refused at the second, naming a field of its own
+    key (a decision has no 'actor', an assessment's actor is its 'assessor')."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "bodies:\n  - {code: COUNCIL, name: The council, rule: consensus, sources: [report]}\n"
+        "decisions:\n"
+        "  - {code: admit, body: COUNCIL, title: Admit a new member, sources: [report]}\n"
+        "  - title: Admit a new member\n"
+        "    code: admit\n"
+        "    body: COUNCIL\n"
+        "    sources: [report]\n"
+        "objectives:\n  - {code: aim, party: RUS, text: An aim, sources: [report]}\n"
+        "assessments:\n"
+        "  - {objective: aim, assessor: USA, status: ongoing, date: 2023-01-01, sources: [report]}\n"
+        "  - {objective: aim, assessor: USA, status: ongoing, date: 2023-01-01, sources: [report]}\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, now=datetime(2026, 1, 1))
+    twice = {(p.line, p.record, p.field) for p in caught.value.problems if "twice" in p.message}
+    assert twice == {
+        (line_of(text, "    code: admit"), "decisions #2", "code"),
+        (len(text.splitlines()), "assessments #2", "objective"),
+    }
