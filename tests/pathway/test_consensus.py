@@ -82,3 +82,19 @@ def test_a_majority_body_adopts_above_its_threshold_and_blocks_when_a_majority_i
     assert consensus(rule, body, "EP", two_for, JUNE).status == PENDING
     three_against = [Position("x", a, "oppose", JUNE) for a in "CDE"]
     assert consensus(rule, body, "EP", two_for + three_against, JUNE).status == BLOCKED
+
+
+def test_a_majority_threshold_is_the_fraction_written_not_its_binary_approximation() -> None:
+    # 0.29 × 100 members is 29: 29 supporters do not exceed it, 30 do. In binary floating point
+    # 0.29 × 100 is 28.999999999999996, which 29 "exceeded".
+    body = [Membership("EP", f"M{i:03d}", date(2000, 1, 1)) for i in range(100)]
+    rule = Rule(kind="majority", threshold=0.29)
+    members = [m.member for m in body]
+    support = [Position("x", a, "support", JUNE) for a in members[:29]]
+    assert consensus(rule, body, "EP", support, JUNE).status == PENDING
+    one_more = [Position("x", a, "support", JUNE) for a in members[:30]]
+    assert consensus(rule, body, "EP", one_more, JUNE).status == ADOPTED
+    # A majority is out of reach once 71 oppose (29 left cannot exceed 29), not before.
+    against = [Position("x", a, "oppose", JUNE) for a in members[29:]]  # 71
+    assert consensus(rule, body, "EP", against, JUNE).status == BLOCKED
+    assert consensus(rule, body, "EP", against[1:], JUNE).status == PENDING  # 70: 30 could still adopt

@@ -116,3 +116,109 @@ def test_an_export_imported_again_with_its_record_times_changes_nothing(db: Data
             c.execute(select(func.count()).select_from(decision).where(live_at(decision, morning))).scalar()
             == 0
         )
+
+
+def test_a_reference_or_a_date_ahead_of_the_clock_is_reported_at_its_own_line(
+    db: Database, tmp_path: Path
+) -> None:
+    """An unknown decision, an unknown source and a date after the day of the import, in records
+    written field by field: each problem is placed at the line of its field, not of its record."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "positions:\n"
+        "  - actor: USA\n"
+        "    stance: oppose\n"
+        "    decision: no-such-decision\n"
+        "    date: 2023-06-14\n"
+        "    sources: [missing-source]\n"
+        "outcomes:\n"
+        "  - decision: no-such-decision\n"
+        "    result: adopted\n"
+        "    date: 2026-03-01\n"
+        "    sources: [report]\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, now=datetime(2026, 1, 1))
+    found = {(p.file, p.line, p.record, p.field) for p in caught.value.problems}
+    assert {
+        (str(scenario), line_of(text, "decision: no-such"), "positions #1", "decision"),
+        (str(scenario), line_of(text, "sources: [missing"), "positions #1", "sources"),
+        (str(scenario), line_of(text, "date: 2026-03-01"), "outcomes #1", "date"),
+    } <= found
+    with db.reading() as c:
+        assert c.execute(select(func.count()).select_from(source)).scalar() == 0
+
+
+def test_record_times_from_the_file_are_not_ahead_of_the_clock_nor_before_what_they_record(
+    db: Database, tmp_path: Path
+) -> None:
+    """With --recorded-from-file, a position stated on 14 June but "recorded" on 1 January would be
+    known at an as-of date when nobody had stated it, and a record time after the import would be
+    ahead of the store's clock: both are refused at their line and field, and nothing is written."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "bodies:\n  - {code: COUNCIL, name: The council, rule: consensus, sources: [report]}\n"
+        "decisions:\n"
+        "  - {code: admit, body: COUNCIL, title: Admit a new member, sources: [report],\n"
+        "     recorded: 2030-01-01}\n"
+        "positions:\n"
+        "  - decision: admit\n"
+        "    actor: USA\n"
+        "    stance: oppose\n"
+        "    date: 2023-06-14\n"
+        "    recorded: 2023-01-01T09:00:00\n"
+        "    sources: [report]\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, use_recorded_dates=True, now=datetime(2026, 1, 1))
+    found = {(p.file, p.line, p.record, p.field) for p in caught.value.problems}
+    assert (str(scenario), line_of(text, "recorded: 2030"), "decisions #1", "recorded") in found
+    assert (str(scenario), line_of(text, "date: 2023-06-14"), "positions #1", "date") in found
+    with db.reading() as c:
+        for table in (source, body, decision, position):
+            assert c.execute(select(func.count()).select_from(table)).scalar() == 0
+    # Stated the day after its record time (a recorder ahead of UTC) is within the day's grace.
+    scenario.write_text(
+        text.replace("recorded: 2030-01-01", "recorded: 2023-01-01").replace("2023-06-14", "2023-01-02")
+    )
+    import_scenario(db, scenario, use_recorded_dates=True, now=datetime(2026, 1, 1))
+    with db.reading() as c:
+        assert c.execute(select(func.count()).select_from(position)).scalar() == 1
+
+
+def test_a_record_given_twice_is_refused_at_a_field_it_has(db: Database, tmp_path: Path) -> None:
+    """A decision or an assessment given twice is refused at the second, naming a field of its own
+    key (a decision has no 'actor', an assessment's actor is its 'assessor')."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        "format: ltsplan-scenario/1\n"
+        "sources:\n  - {key: report, kind: news report, title: A report, publisher: A wire, grade: C3}\n"
+        "bodies:\n  - {code: COUNCIL, name: The council, rule: consensus, sources: [report]}\n"
+        "decisions:\n"
+        "  - {code: admit, body: COUNCIL, title: Admit a new member, sources: [report]}\n"
+        "  - title: Admit a new member\n"
+        "    code: admit\n"
+        "    body: COUNCIL\n"
+        "    sources: [report]\n"
+        "objectives:\n  - {code: aim, party: RUS, text: An aim, sources: [report]}\n"
+        "assessments:\n"
+        "  - {objective: aim, assessor: USA, status: ongoing, date: 2023-01-01, sources: [report]}\n"
+        "  - {objective: aim, assessor: USA, status: ongoing, date: 2023-01-01, sources: [report]}\n",
+        encoding="utf-8",
+    )
+    text = scenario.read_text()
+    with pytest.raises(InvalidInput) as caught:
+        import_scenario(db, scenario, now=datetime(2026, 1, 1))
+    twice = {(p.line, p.record, p.field) for p in caught.value.problems if "twice" in p.message}
+    assert twice == {
+        (line_of(text, "    code: admit"), "decisions #2", "code"),
+        (len(text.splitlines()), "assessments #2", "objective"),
+    }

@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 
 from ltsplan.pathway.model import Membership, Position, Rule, latest_by
 
@@ -86,9 +87,12 @@ def consensus(
     opposers = by_stance["oppose"]
     n = len(members)
     if rule.kind == "majority":
-        if n and len(supporters) > rule.threshold * n:
+        # The threshold as written (0.29), not its binary approximation: 0.29 × 100 is 29, where
+        # floating point gives 28.999999999999996 and 29 supporters would "exceed" it.
+        share = Fraction(str(rule.threshold)) * n
+        if n and len(supporters) > share:
             status = ADOPTED
-        elif n and len(opposers) >= n - math.floor(rule.threshold * n):
+        elif n and len(opposers) >= n - math.floor(share):
             status = BLOCKED
         else:
             status = PENDING

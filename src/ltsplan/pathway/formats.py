@@ -116,6 +116,7 @@ class _Reading:
         s.records[part].append(located)
         s.evidence.extend((located.record.name, rid, key, quote) for key, quote in refs)
         s.where[rid] = (item.line, label)
+        s.field_lines[rid] = item.line_of
         recorded = located.extra.get("recorded")
         if recorded is not None:
             try:
@@ -199,9 +200,14 @@ def _records(reading: _Reading, part: str, record: RecordType) -> None:
         for raw, repeated in expanded:
             located = reading.read(record, raw, item, label, (*EXTRA, *_SHORTHANDS.get(part, ())))
             if not reading.keep(part, located, item, label, refs):
-                reading.problem(repeated, item, label, "member" if part == "memberships" else "actor")
+                reading.problem(
+                    repeated, item, label, _TWICE_AT.get(part) or record.field(record.key[0]).file_name
+                )
 
 
+# Where a record given twice is reported: the field that repeats it (an actor's second position on
+# a day); else the first field of the record's key.
+_TWICE_AT = {"memberships": "member", "positions": "actor"}
 _SHORTHANDS = {"memberships": ("members",), "positions": ("actors", "members_of")}
 
 

@@ -30,6 +30,7 @@ from ltsplan.pathway.scenario import Known, Scenario
 from ltsplan.pathway.state import load_state
 from ltsplan.provenance.imports import actor_record, store_actors, store_evidence, store_sources
 from ltsplan.provenance.model import Source, actor, source
+from ltsplan.records.reading import Located
 from ltsplan.records.writing import Written, drop, log_run, not_there, write_located, write_skip_report
 from ltsplan.store.db import Database
 from ltsplan.store.history import WriteResult
@@ -118,6 +119,8 @@ def write_scenario(
 ) -> Written:
     """Check and write a document read (see the module's doc), in the caller's transaction."""
     problems = [*scenario.problems, *not_yet(scenario, now)]
+    if use_recorded_dates:
+        problems += known_too_soon(scenario, now)
     if revise and not problems:
         problems += not_there(connection, scenario.records.values())
     if problems and not skip_invalid:
@@ -169,6 +172,13 @@ def write_scenario(
     return written
 
 
+def _problem(scenario: Scenario, item: Located, message: str, name: str) -> Problem:
+    """A problem with a field of a record read from a file, at the field's own line."""
+    return Problem(
+        message, file=item.file, line=scenario.line_of(item.id, name), field=name, record=item.label
+    )
+
+
 def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
     """A problem for each record dated after the day it is written (the day after, for a recorder
     whose time zone is ahead of UTC): a position cannot have been stated, nor a statement said, yet."""
@@ -180,10 +190,50 @@ def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
             if isinstance(day, date) and day > latest:
                 given = item.record.field(name).file or name
                 found.append(
-                    item.problem(
+                    _problem(
+                        scenario,
+                        item,
                         f"'{day.isoformat()}' is after the day it is recorded ({now.date().isoformat()}): "
                         f"a {item.record.title} is recorded once it has happened",
                         given,
+                    )
+                )
+    return found
+
+
+def known_too_soon(scenario: Scenario, now: datetime) -> list[Problem]:
+    """With record times from the file: a problem for each ``recorded`` later than the moment it is
+    written (a record time ahead of the store's clock), and for each record dated after the day its
+    ``recorded`` gives (the day after, as in ``not_yet``): a position known before it was stated
+    would show at an as-of date when nobody had stated it."""
+    found = []
+    for item in scenario.located():
+        given = scenario.recorded.get(item.id)
+        if given is None:
+            continue
+        if given > now:
+            found.append(
+                _problem(
+                    scenario,
+                    item,
+                    f"'{given.isoformat()}' is after the moment it is written ({now.isoformat()}): "
+                    "a record is known once it is recorded",
+                    "recorded",
+                )
+            )
+            continue
+        latest = given.date() + timedelta(days=1)
+        for name in HAPPENED:
+            day = item.values.get(name)
+            if isinstance(day, date) and day > latest:
+                given_name = item.record.field(name).file or name
+                found.append(
+                    _problem(
+                        scenario,
+                        item,
+                        f"'{day.isoformat()}' is after the day it is recorded ({given.date().isoformat()}, "
+                        f"its 'recorded'): a {item.record.title} is recorded once it has happened",
+                        given_name,
                     )
                 )
     return found

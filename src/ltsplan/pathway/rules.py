@@ -24,7 +24,8 @@ def check_references(scenario: Scenario, known: Known, file: str | None) -> None
     }
 
     def problem(record_id: str, field_: str, message: str) -> None:
-        line, label = s.where.get(record_id, (None, None))
+        label = s.where.get(record_id, (None, None))[1]
+        line = s.line_of(record_id, field_)
         s.problems.append(Problem(message, file=file, line=line, field=field_, record=label))
 
     def actor(record_id: str, field_: str, code: str | None) -> None:

@@ -4,7 +4,7 @@ may name (``Known``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,15 @@ class Scenario:
     problems: list[Problem] = field(default_factory=list)
     # record id → (file line, label), to place reference problems
     where: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # record id → the line of each of its fields in the file (the record's line when not known)
+    field_lines: dict[str, Callable[[str], int | None]] = field(default_factory=dict)
+
+    def line_of(self, record_id: str, name: str | None) -> int | None:
+        """The line of a record's field, for a problem with it: the field's own, else the record's."""
+        lines = self.field_lines.get(record_id)
+        if lines is not None and name:
+            return lines(name)
+        return self.where.get(record_id, (None, None))[0]
 
     def values(self, part: str) -> list[dict[str, Any]]:
         """The stored values of a part's records that have no problems of their own."""
