@@ -93,18 +93,26 @@ def test_skip_invalid_writes_the_rest_and_reports_the_skipped(programme: Databas
     assert ",3,," in report and "quantity" in report and "an equipment package needs quantity" in report
 
 
-def test_a_target_weighing_less_than_nothing_is_refused_before_any_plan(
-    programme: Database, tmp_path: Path
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [
+        # a negative weight would make every plan keep that target short on purpose
+        ("-1", "'-1' is not a weight of 0 or more"),
+        # YAML's .nan is a value and no number: read as blank, it had passed as "no weight"
+        (".nan", "'NaN' is not a number (write it like 1250000 or -3.5)"),
+    ],
+)
+def test_a_target_weight_that_is_no_weight_is_refused_before_any_plan(
+    programme: Database, tmp_path: Path, weight: str, message: str
 ) -> None:
-    """A negative weight would make every plan keep that target short on purpose: the readiness
-    file giving it is refused at its line and field, and nothing is written."""
+    """The readiness file giving it is refused at its line and field, and nothing is written."""
     from ltsplan.readiness.imports import import_path as import_readiness
     from ltsplan.readiness.model import target
 
     path = tmp_path / "weights.yaml"
     path.write_text(
         "targets:\n"
-        "  - {element: BN1, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: -1}\n"
+        f"  - {{element: BN1, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: {weight}}}\n"
         "  - {element: BN2, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: 0}\n",
         encoding="utf-8",
     )
@@ -113,30 +121,6 @@ def test_a_target_weighing_less_than_nothing_is_refused_before_any_plan(
     with pytest.raises(InvalidInput) as raised:
         import_readiness(programme, path)
     said = [(p.file, p.line, p.field, p.message) for p in raised.value.problems]
-    assert said == [(str(path), 2, "weight", "'-1' is not a weight of 0 or more")]
-    with programme.reading() as connection:
-        assert connection.execute(select(target.c.weight, target.c.version)).all() == before
-
-
-def test_a_number_that_is_not_a_number_is_refused_not_taken_for_an_empty_cell(
-    programme: Database, tmp_path: Path
-) -> None:
-    """YAML's .nan is a value, and no number: read as blank, a weight of NaN passed as "no weight"
-    and an amount of NaN as "missing"; it is refused at its line and field, and nothing is written."""
-    from ltsplan.readiness.imports import import_path as import_readiness
-    from ltsplan.readiness.model import target
-
-    path = tmp_path / "weights.yaml"
-    path.write_text(
-        "targets:\n"
-        "  - {element: BN1, standard: STANAG 9101, requirement: R1, level: met, due: 2027-06-30, weight: .nan}\n",
-        encoding="utf-8",
-    )
-    with programme.reading() as connection:
-        before = connection.execute(select(target.c.weight, target.c.version)).all()
-    with pytest.raises(InvalidInput) as raised:
-        import_readiness(programme, path)
-    said = [(p.file, p.line, p.field, p.message) for p in raised.value.problems]
-    assert said == [(str(path), 2, "weight", "'NaN' is not a number (write it like 1250000 or -3.5)")]
+    assert said == [(str(path), 2, "weight", message)]
     with programme.reading() as connection:
         assert connection.execute(select(target.c.weight, target.c.version)).all() == before

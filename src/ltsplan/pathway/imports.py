@@ -182,22 +182,9 @@ def _problem(scenario: Scenario, item: Located, message: str, name: str) -> Prob
 def not_yet(scenario: Scenario, now: datetime) -> list[Problem]:
     """A problem for each record dated after the day it is written (the day after, for a recorder
     whose time zone is ahead of UTC): a position cannot have been stated, nor a statement said, yet."""
-    latest = now.date() + timedelta(days=1)
-    found = []
+    found: list[Problem] = []
     for item in scenario.located():
-        for name in HAPPENED:
-            day = item.values.get(name)
-            if isinstance(day, date) and day > latest:
-                given = item.record.field(name).file or name
-                found.append(
-                    _problem(
-                        scenario,
-                        item,
-                        f"'{day.isoformat()}' is after the day it is recorded ({now.date().isoformat()}): "
-                        f"a {item.record.title} is recorded once it has happened",
-                        given,
-                    )
-                )
+        found.extend(_happened_after(scenario, item, now.date(), now.date().isoformat()))
     return found
 
 
@@ -206,7 +193,7 @@ def known_too_soon(scenario: Scenario, now: datetime) -> list[Problem]:
     written (a record time ahead of the store's clock), and for each record dated after the day its
     ``recorded`` gives (the day after, as in ``not_yet``): a position known before it was stated
     would show at an as-of date when nobody had stated it."""
-    found = []
+    found: list[Problem] = []
     for item in scenario.located():
         given = scenario.recorded.get(item.id)
         if given is None:
@@ -222,21 +209,27 @@ def known_too_soon(scenario: Scenario, now: datetime) -> list[Problem]:
                 )
             )
             continue
-        latest = given.date() + timedelta(days=1)
-        for name in HAPPENED:
-            day = item.values.get(name)
-            if isinstance(day, date) and day > latest:
-                given_name = item.record.field(name).file or name
-                found.append(
-                    _problem(
-                        scenario,
-                        item,
-                        f"'{day.isoformat()}' is after the day it is recorded ({given.date().isoformat()}, "
-                        f"its 'recorded'): a {item.record.title} is recorded once it has happened",
-                        given_name,
-                    )
-                )
+        found.extend(
+            _happened_after(scenario, item, given.date(), f"{given.date().isoformat()}, its 'recorded'")
+        )
     return found
+
+
+def _happened_after(scenario: Scenario, item: Located, recorded: date, said: str) -> list[Problem]:
+    """A problem for each date of what happened that lies after the day ``recorded`` (and the day
+    after it, for a recorder whose time zone is ahead of UTC), ``said`` naming that day."""
+    latest = recorded + timedelta(days=1)
+    return [
+        _problem(
+            scenario,
+            item,
+            f"'{day.isoformat()}' is after the day it is recorded ({said}): "
+            f"a {item.record.title} is recorded once it has happened",
+            item.record.field(name).file or name,
+        )
+        for name in HAPPENED
+        if isinstance(day := item.values.get(name), date) and day > latest
+    ]
 
 
 def _record_times(scenario: Scenario, now: datetime, use_recorded_dates: bool) -> dict[str, datetime]:
