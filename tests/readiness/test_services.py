@@ -347,3 +347,13 @@ def test_findings_as_of_a_day_name_their_requirement_and_count_an_action_closed_
     assert row["overdue"] is True
     assert after.filter(pl.col("finding") == "F-2").get_column("overdue").to_list() == [False]
     assert "CA-2" in open_then.get_column("action").to_list()
+
+
+def test_findings_seen_on_a_day_are_those_raised_by_then(programme):
+    """F-1 was raised on 2023-04-10: the day before, there was nothing to list; on the day, it is."""
+    with programme.reading() as connection:
+        before = evaluations.findings_report(connection, on=date(2023, 4, 9)).frame
+        on_the_day = evaluations.findings_report(connection, on=date(2023, 4, 10)).frame
+    assert "F-1" not in before.get_column("finding").to_list()
+    assert "F-1" in on_the_day.get_column("finding").to_list()
+    assert (before.get_column("raised_on") <= date(2023, 4, 9)).all()

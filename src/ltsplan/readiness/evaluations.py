@@ -46,7 +46,8 @@ def findings_report(
     data = load(connection, moment)
     day = valid_date(moment, on)
     reqs = data.requirements
-    findings = data.findings
+    # A finding raised after the day was not there to be seen on it.
+    findings = data.findings.filter(pl.col("raised_on").is_null() | (pl.col("raised_on") <= day))
     if element is not None:
         findings = findings.filter(pl.col("element_code") == element)
     frame = (

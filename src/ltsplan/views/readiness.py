@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from ltsplan.readiness import charts, evaluations, roadmap
 from ltsplan.readiness import reports as readiness
 from ltsplan.readiness.charts import heatmap_spec
-from ltsplan.readiness.model import target
+from ltsplan.readiness.model import RULES, target
 from ltsplan.readiness.reports import element_detail
 from ltsplan.report import Report
 from ltsplan.store.held import any_current
@@ -26,7 +26,7 @@ views = ListViews("readiness")
 
 Rule = Annotated[
     str | None,
-    Query(description="Roll-up rule (lowest, weighted, mandatory); the data's default when omitted."),
+    Query(description=f"Roll-up rule ({', '.join(RULES)}); the data's default when omitted."),
 ]
 On = Annotated[
     Day | None, Query(description="Valid date: readiness on this day (default: the as-of date, or today).")
