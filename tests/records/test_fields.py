@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from ltsplan.ledger.model import ENTRY
-from ltsplan.records.fields import DATE, INSTANT, NUMBER, TEXT, Field, FieldError
+from ltsplan.records.fields import DATE, INSTANT, NUMBER, TEXT, Field, FieldError, not_finite
 
 # Values as people write them in a cell: good ones, bad ones, and the edges between.
 CORPUS = [
@@ -101,3 +101,16 @@ def test_a_record_time_that_its_offset_takes_before_the_year_1_is_refused_with_a
 
 def test_a_record_time_on_the_first_day_there_is_is_read() -> None:
     assert INSTANT.read_value("0001-01-01T05:00:00+05:00") == datetime(1, 1, 1)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_float_no_amount_can_be_is_worded_alike_one_at_a_time_and_in_a_column(value: float) -> None:
+    """A reader that made a float of its text (JSON's 1e309, YAML's .nan) gets the same words from
+    both paths, and never a quoted 'inf'."""
+    spec = ENTRY.field("amount")
+    with pytest.raises(FieldError) as singly:
+        spec.read(value)
+    column = pl.DataFrame({"t": [value]}, schema={"t": pl.Float64})
+    worded = column.select(not_finite(pl.col("t"))).item()
+    assert str(singly.value) == worded
+    assert "'inf'" not in worded and "'-inf'" not in worded

@@ -33,6 +33,9 @@ PolarsType = pl.DataType | type[pl.DataType]
 NOT_A_DATE = "'{}' is not a date; write YYYY-MM-DD"
 NOT_A_NUMBER = "'{}' is not a number (write it like 1250000 or -3.5)"
 NOT_FINITE = "'{}' is not a finite number of at most 10^15"
+# What a reader makes of a number too large for a float (1e309): its text is gone, so it is said in
+# words, not quoted as 'inf'.
+TOO_LARGE_TO_READ = "too large to read as a number (over 10^308): give a finite number of at most 10^15"
 # No figure a person or a ledger gives is larger (world GDP is about 10^14 USD): a larger number is
 # a mistake or an attack, and bounding it keeps every total exact in whole cents (ledger/writes.py).
 LARGEST_NUMBER = 1e15
@@ -135,6 +138,8 @@ def _number(value: Any) -> float:
         number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
     except (ValueError, OverflowError):
         raise FieldError(NOT_A_NUMBER.format(value)) from None
+    if isinstance(value, float) and math.isinf(value):
+        raise FieldError(TOO_LARGE_TO_READ)
     if not abs(number) <= LARGEST_NUMBER:  # NaN fails every comparison
         raise FieldError(NOT_FINITE.format(value))
     return number
@@ -146,15 +151,15 @@ def outside(typed: pl.Expr) -> pl.Expr:
 
 
 def not_finite(typed: pl.Expr) -> pl.Expr:
-    """``NOT_FINITE`` for a number already read (its text is gone): an infinity is what a reader
-    makes of a number too large for a float (1e309), so it is said in words, not as 'inf'; a large
-    finite one is written out without the float's '.0'."""
+    """``NOT_FINITE`` for a number already read (its text is gone), worded as ``Field.read`` words
+    the same value: NaN as no number, an infinity as ``TOO_LARGE_TO_READ``, a large finite one
+    written out without the float's '.0'."""
     written = pl.when(typed == typed.round(0)).then(typed.cast(pl.Int128, strict=False).cast(pl.Utf8))
     return (
         pl.when(typed.is_nan())
-        .then(pl.lit("not a number (NaN): give a finite number of at most 10^15"))
+        .then(pl.lit(NOT_A_NUMBER.format("NaN")))
         .when(typed.is_infinite())
-        .then(pl.lit("too large to read as a number (over 10^308): give a finite number of at most 10^15"))
+        .then(pl.lit(TOO_LARGE_TO_READ))
         .otherwise(pl.format(NOT_FINITE, pl.coalesce(written, typed.cast(pl.Utf8))))
     )
 
